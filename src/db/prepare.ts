@@ -1,0 +1,24 @@
+import type { Logger } from "../log.ts";
+import { startBoss } from "../jobs/boss.ts";
+import { createSql } from "./client.ts";
+import { migrate } from "./migrate.ts";
+
+/**
+ * Brings a database to the current schema: our migrations and concept files, pg-boss's own
+ * schema and queues, and the operator's rule overrides. Safe to run from several processes at once.
+ */
+export async function prepareDatabase(url: string, log: Logger, overrides: Record<string, number> = {}): Promise<void> {
+  const sql = createSql(url, { max: 2, applicationName: "rl-arena-migrate" });
+  try {
+    const done = await migrate(sql);
+    if (done.migrations.length || done.concepts.length) log.info("database migrated", { ...done });
+    const boss = await startBoss(url, log, { supervise: false, max: 2 });
+    await boss.stop({ graceful: false });
+    if (Object.keys(overrides).length) {
+      await sql`select apply_setting_overrides(${sql.json(overrides)})`;
+      log.info("rule overrides applied", overrides);
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,22 @@
+import { PgBoss } from "pg-boss";
+import type { Logger } from "../log.ts";
+import { ensureQueues } from "./queues.ts";
+
+/**
+ * Starts pg-boss on our database (its own `pgboss` schema, created on first start) and makes
+ * sure every queue exists. `supervise: false` lets a process send jobs without running
+ * pg-boss's maintenance (only workers need it).
+ */
+export async function startBoss(url: string, log: Logger, options: { supervise?: boolean; max?: number } = {}): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: url,
+    max: options.max ?? 6,
+    application_name: "rl-arena-boss",
+    supervise: options.supervise ?? true,
+    schedule: options.supervise ?? true,
+  });
+  boss.on("error", (error: unknown) => log.error("pg-boss error", { error }));
+  await boss.start();
+  await ensureQueues(boss);
+  return boss;
+}

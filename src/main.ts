@@ -1,0 +1,86 @@
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { createSql } from "./db/client.ts";
+import { locateDatabase } from "./db/connect.ts";
+import { prepareDatabase } from "./db/prepare.ts";
+import { startBoss } from "./jobs/boss.ts";
+import { createLogger } from "./log.ts";
+import { createApp } from "./web/app.ts";
+
+/**
+ * The process entry: one binary for every role. Boot order is database → migrations →
+ * pg-boss → web and/or workers; shutdown runs in the reverse order and stops the embedded
+ * PostgreSQL last.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`rl-arena: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger({ level: config.LOG_LEVEL, json: config.NODE_ENV === "production" });
+  const stops: Array<[string, () => Promise<unknown> | unknown]> = [];
+  let stopping = false;
+
+  const shutdown = async (reason: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { reason });
+    const force = setTimeout(() => {
+      log.error("shutdown took longer than 20 s, exiting anyway");
+      process.exit(1);
+    }, 20_000);
+    force.unref();
+    for (const [name, stop] of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        log.warn(`stopping ${name} failed`, { error });
+      }
+    }
+    log.info("stopped");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  try {
+    const db = await locateDatabase(config, log);
+    if (db.embedded) stops.push(["embedded PostgreSQL", () => db.embedded!.stop()]);
+    await prepareDatabase(db.url, log, config.ruleOverrides);
+    const sql = createSql(db.url, { max: 10 });
+    stops.push(["database pool", () => sql.end({ timeout: 5 })]);
+    const boss = await startBoss(db.url, log, { supervise: config.ROLE !== "web" });
+    stops.push(["pg-boss", () => boss.stop({ graceful: true, timeout: 10_000 })]);
+
+    if (config.ROLE !== "worker") {
+      const app = createApp({ sql, log, config });
+      const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }) as Server;
+      await new Promise<void>((resolve, reject) => {
+        server.once("listening", resolve);
+        server.once("error", reject);
+      });
+      stops.push(["web server", () => closeServer(server)]);
+      log.info(`RL-Arena listening on http://localhost:${config.PORT}`, { role: config.ROLE });
+    }
+  } catch (error) {
+    log.error("boot failed", { error });
+    await shutdown("boot failure", 1);
+  }
+}
+
+/** Stops accepting connections and ends open ones (SSE streams would otherwise keep us alive). */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+await main();

@@ -1,0 +1,27 @@
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import type { WebDeps, WebEnv } from "./deps.ts";
+import { healthRoutes } from "./health.ts";
+
+/**
+ * The whole web application as a Web-standard `fetch` handler (no Node APIs), so tests call
+ * `app.request()` without a socket and it could run on Deno or Bun.
+ */
+export function createApp(deps: WebDeps): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const log = deps.log.child({ requestId: c.var.requestId });
+    c.set("log", log);
+    await next();
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    if (c.req.path !== "/health") log.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms });
+  });
+  app.route("/", healthRoutes(deps));
+  app.onError((err, c) => {
+    c.var.log?.error("unhandled error", { error: err });
+    return c.json({ error: "internal_error", message: "something went wrong on our side" }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,164 @@
+/**
+ * The test runner behind `npm test`.
+ *
+ * 1. Starts a PostgreSQL for the tests: the embedded cluster in DATA_DIR/pg-test, or the server
+ *    named by TEST_DATABASE_URL.
+ * 2. Builds a migrated template database once (our schema, pg-boss's schema and queues).
+ * 3. Runs every `*.test.ts(x)` under tests/ and env/test/ as its own process (uvu suites),
+ *    a few at a time; each database test clones the template (tests/helpers/database.ts).
+ * 4. Prints each file's output, then the plain line `N passed, N failed`, and exits non-zero
+ *    on any failed test, a file that did not load, or a file that timed out.
+ *
+ * `npm test -- pong` runs only the files whose path contains "pong".
+ */
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, relative } from "node:path";
+import postgres from "postgres";
+import { startEmbeddedPostgres, type EmbeddedCluster } from "../src/db/embedded.ts";
+import { prepareDatabase } from "../src/db/prepare.ts";
+import { createLogger } from "../src/log.ts";
+import { PROJECT_ROOT } from "../src/paths.ts";
+
+const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_S ?? 600) * 1000;
+const CONCURRENCY = Number(process.env.TEST_CONCURRENCY ?? 2);
+const filters = process.argv.slice(2);
+
+const files = [...findTests(join(PROJECT_ROOT, "tests")), ...findTests(join(PROJECT_ROOT, "env", "test"))]
+  .map((f) => relative(PROJECT_ROOT, f))
+  .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
+  .sort();
+
+const log = createLogger({ level: "warn" });
+let cluster: EmbeddedCluster | null = null;
+let adminUrl = process.env.TEST_DATABASE_URL;
+if (!adminUrl) {
+  // A cluster per run (its own folder and a free port), so several runs can share a machine.
+  const root = join(PROJECT_ROOT, ".data", "pg-test");
+  removeDeadClusters(root);
+  cluster = await startEmbeddedPostgres(join(root, String(process.pid)), await freePort());
+  adminUrl = cluster.adminUrl;
+}
+const template = `rla_template_${process.pid}`;
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+const [{ version }] = await admin`select current_setting('server_version') as version`;
+await dropLeftovers();
+await admin.unsafe(`create database ${template}`);
+const templateUrl = withDatabase(adminUrl, template);
+await prepareDatabase(templateUrl, log);
+console.log(`PostgreSQL ${version} at ${new URL(adminUrl).host}${cluster ? " (embedded)" : ""}; ${files.length} test files`);
+
+let passed = 0;
+let failed = 0;
+const queue = [...files];
+await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  for (let file = queue.shift(); file; file = queue.shift()) {
+    const r = await runFile(file);
+    passed += r.passed;
+    failed += r.failed;
+  }
+}));
+
+await dropLeftovers();
+await admin.end({ timeout: 5 });
+await cluster?.stop();
+if (cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || files.length === 0 ? 1 : 0);
+
+async function runFile(file: string): Promise<{ passed: number; failed: number }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ["--import", "tsx", file], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, FORCE_COLOR: "0", RLA_TEST_ADMIN_URL: adminUrl, RLA_TEST_TEMPLATE: template },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group, so a timeout kills everything it started
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try { process.kill(-child.pid!, "SIGKILL"); } catch { /* already gone */ }
+  }, FILE_TIMEOUT_MS);
+  const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+  clearTimeout(timer);
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+  const total = sum(plain, /Total:\s+(\d+)/g);
+  const ok = sum(plain, /Passed:\s+(\d+)/g);
+  const skipped = sum(plain, /Skipped:\s+(\d+)/g);
+  let bad = total - ok - skipped;
+  let note = "";
+  if (timedOut) { bad += 1; note = ` — timed out after ${FILE_TIMEOUT_MS / 1000} s`; }
+  else if (code !== 0 && bad === 0) { bad += 1; note = ` — exited with code ${code} (did not load, or crashed)`; }
+  else if (total === 0) { bad += 1; note = " — ran no tests"; }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  process.stdout.write(`\n── ${file} (${seconds} s): ${ok} passed, ${bad} failed${note}\n${bad ? plain : summaryOnly(plain)}`);
+  return { passed: ok, failed: bad };
+}
+
+function summaryOnly(text: string): string {
+  return text.split("\n").filter((l) => l.trim() && !/^\s*(Total|Passed|Skipped|Duration):/.test(l)).slice(-3).join("\n") + "\n";
+}
+
+function sum(text: string, re: RegExp): number {
+  let n = 0;
+  for (const m of text.matchAll(re)) n += Number(m[1]);
+  return n;
+}
+
+function findTests(dir: string): string[] {
+  let entries: string[];
+  try { entries = readdirSync(dir); } catch { return []; }
+  return entries.flatMap((name) => {
+    const path = join(dir, name);
+    if (name === "node_modules" || name.startsWith(".")) return [];
+    if (statSync(path).isDirectory()) return findTests(path);
+    return /\.test\.tsx?$/.test(name) ? [path] : [];
+  });
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = "/" + name;
+  return u.toString();
+}
+
+/** Databases of this run and of killed runs are dropped; those of runs still alive are kept. */
+async function dropLeftovers(): Promise<void> {
+  const rows = await admin`select datname from pg_database where datname ~ '^rla_(t|template)_[0-9]+'`;
+  for (const { datname } of rows) {
+    const pid = Number(/^rla_(?:t|template)_(\d+)/.exec(datname)![1]);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    await admin.unsafe(`drop database if exists "${datname}" with (force)`).catch(() => {});
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+function removeDeadClusters(root: string): void {
+  let names: string[] = [];
+  try { names = readdirSync(root); } catch { return; }
+  for (const name of names) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || isAlive(pid)) continue;
+    const pidFile = join(root, name, "postmaster.pid");
+    try { process.kill(Number(readFileSync(pidFile, "utf8").split("\n")[0]), "SIGKILL"); } catch { /* not running */ }
+    rmSync(join(root, name), { recursive: true, force: true });
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
