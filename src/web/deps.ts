@@ -1,6 +1,7 @@
 import type { Sql } from "postgres";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
+import type { AuthState, SessionUser } from "./auth.ts";
 
 /** What the web layer needs from the process; tests build the same object. */
 export interface WebDeps {
@@ -14,5 +15,9 @@ export type WebEnv = {
   Variables: {
     requestId: string;
     log: Logger;
+    /** Set by `loadUser`: the signed-in user, or null when anonymous. */
+    user: SessionUser | null;
+    /** Set by `loadUser`: how the request authenticated and whether its token was bad. */
+    auth: AuthState;
   };
 };

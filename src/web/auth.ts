@@ -1,0 +1,171 @@
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { jwtVerify, SignJWT } from "jose";
+import type { WebDeps, WebEnv } from "./deps.ts";
+import { HttpError } from "./http_errors.ts";
+
+/** The signed-in user as every handler sees it (`c.var.user`). */
+export interface SessionUser {
+  id: string;
+  username: string;
+  role: "user" | "admin";
+}
+
+/** How the current request authenticated; `invalid` = it carried a token that failed verification. */
+export interface AuthState {
+  via: "cookie" | "bearer" | null;
+  invalid: boolean;
+  /** Whether session cookies get the Secure flag (NODE_ENV=production). */
+  secureCookie: boolean;
+}
+
+export const SESSION_COOKIE = "session";
+export const SESSION_TTL_S = 24 * 60 * 60;
+
+// ---------------------------------------------------------------------------------------------
+// Passwords: scrypt, parameters kept in the hash string so they can be raised later without
+// invalidating stored hashes. N=2^15 costs ~175 ms here: slow for an attacker, fine for a login.
+
+const DEFAULT_PARAMS = { N: 2 ** 15, r: 8, p: 1 };
+const KEY_LENGTH = 32;
+
+function scryptAsync(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+const memoryFor = (N: number, r: number, p: number) => 128 * N * r * p + 16 * 1024 * 1024;
+
+/** Hashes a password as `scrypt$N$r$p$salt$key` (base64url salt and key). */
+export async function hashPassword(password: string, params = DEFAULT_PARAMS): Promise<string> {
+  const salt = randomBytes(16);
+  const { N, r, p } = params;
+  const key = await scryptAsync(password.normalize("NFKC"), salt, KEY_LENGTH, { N, r, p, maxmem: memoryFor(N, r, p) });
+  return `scrypt$${N}$${r}$${p}$${salt.toString("base64url")}$${key.toString("base64url")}`;
+}
+
+/**
+ * Checks a password against a stored hash in constant time. A hash that is not in our format
+ * (or asks for absurd parameters) verifies as false rather than throwing.
+ */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split("$");
+  if (parts.length !== 6 || parts[0] !== "scrypt") return false;
+  const [N, r, p] = parts.slice(1, 4).map(Number);
+  if (![N, r, p].every(Number.isSafeInteger) || N < 2 || N > 2 ** 20 || (N & (N - 1)) !== 0 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+  const salt = Buffer.from(parts[4], "base64url");
+  const expected = Buffer.from(parts[5], "base64url");
+  if (salt.length < 8 || expected.length < 16) return false;
+  const key = await scryptAsync(password.normalize("NFKC"), salt, expected.length, { N, r, p, maxmem: memoryFor(N, r, p) });
+  return timingSafeEqual(key, expected);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session tokens: HS256 JWT, 24 h, algorithm pinned on verification.
+
+const keys = new WeakMap<object, Uint8Array>();
+function keyOf(config: WebDeps["config"]): Uint8Array {
+  let key = keys.get(config);
+  if (!key) keys.set(config, (key = new TextEncoder().encode(config.JWT_SECRET)));
+  return key;
+}
+
+/** Signs a 24-hour session token for `user` (claims: sub, username, role). */
+export async function signSession(deps: Pick<WebDeps, "config">, user: SessionUser): Promise<string> {
+  return new SignJWT({ username: user.username, role: user.role })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(user.id)
+    .setIssuer("rl-arena")
+    .setIssuedAt()
+    .setExpirationTime(`${SESSION_TTL_S}s`)
+    .sign(keyOf(deps.config));
+}
+
+/** Verifies a session token; returns the user, or null when it is forged, expired or malformed. */
+export async function verifySession(deps: Pick<WebDeps, "config">, token: string): Promise<SessionUser | null> {
+  try {
+    const { payload } = await jwtVerify(token, keyOf(deps.config), { algorithms: ["HS256"], issuer: "rl-arena" });
+    const { sub, username, role } = payload;
+    if (typeof sub !== "string" || typeof username !== "string" || (role !== "user" && role !== "admin")) return null;
+    return { id: sub, username, role };
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Middleware.
+
+/** Reads the bearer token (API clients) or the session cookie (browsers). */
+function tokenOf(c: Context<WebEnv>): { token: string; via: "cookie" | "bearer" } | { token: null; via: "bearer" | null } {
+  const header = c.req.header("authorization");
+  if (header !== undefined) {
+    const m = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header.trim());
+    return m ? { token: m[1], via: "bearer" } : { token: null, via: "bearer" };
+  }
+  const cookie = getCookie(c, SESSION_COOKIE);
+  return cookie ? { token: cookie, via: "cookie" } : { token: null, via: null };
+}
+
+/**
+ * Sets `c.var.user` (a SessionUser or null) and `c.var.auth`. Never rejects: a forged or
+ * expired token leaves the request anonymous with `auth.invalid = true`; pages treat it as
+ * signed out, the API answers 401 (`rejectInvalidToken`). Running it twice is harmless.
+ */
+export function loadUser(deps: Pick<WebDeps, "config">): MiddlewareHandler<WebEnv> {
+  return async (c, next) => {
+    if (c.var.auth !== undefined) return next();
+    const { token, via } = tokenOf(c);
+    const user = token ? await verifySession(deps, token) : null;
+    c.set("user", user);
+    c.set("auth", { via, invalid: via !== null && user === null, secureCookie: deps.config.NODE_ENV === "production" });
+    await next();
+  };
+}
+
+/** For the API: a request that carries a bad token gets 401 even on public routes. */
+export const rejectInvalidToken: MiddlewareHandler<WebEnv> = async (c, next) => {
+  if (c.var.auth?.invalid) {
+    const message = c.var.auth.via === "bearer" && !/^Bearer \S+$/.test(c.req.header("authorization")?.trim() ?? "")
+      ? "the Authorization header must be `Bearer <token>`"
+      : "the session token is invalid or expired; log in again";
+    throw new HttpError(401, "unauthorized", message);
+  }
+  await next();
+};
+
+/** The signed-in user, or a 401 HttpError. */
+export function currentUser(c: Context<WebEnv>): SessionUser {
+  const user = c.var.user;
+  if (!user) throw new HttpError(401, "unauthorized", "this needs a signed-in user: send `Authorization: Bearer <token>` from POST /api/v1/auth/login");
+  return user;
+}
+
+/** Middleware: 401 unless signed in. */
+export const requireUser: MiddlewareHandler<WebEnv> = async (c, next) => {
+  currentUser(c);
+  await next();
+};
+
+/** Middleware: 401 unless signed in, 403 unless an admin. */
+export const requireAdmin: MiddlewareHandler<WebEnv> = async (c, next) => {
+  const user = currentUser(c);
+  if (user.role !== "admin") throw new HttpError(403, "forbidden", `user ${user.username} is not an administrator`);
+  await next();
+};
+
+/**
+ * Stores the session token in an httpOnly, SameSite=Lax cookie, Secure in production (as
+ * recorded by `loadUser`; Secure when loadUser did not run).
+ */
+export function setSessionCookie(c: Context<WebEnv>, token: string): void {
+  const secure = c.var.auth?.secureCookie ?? true;
+  setCookie(c, SESSION_COOKIE, token, { httpOnly: true, sameSite: "Lax", secure, path: "/", maxAge: SESSION_TTL_S });
+}
+
+/** Removes the session cookie (log out). */
+export function clearSessionCookie(c: Context<WebEnv>): void {
+  const secure = c.var.auth?.secureCookie ?? true;
+  deleteCookie(c, SESSION_COOKIE, { path: "/", secure, httpOnly: true, sameSite: "Lax" });
+}

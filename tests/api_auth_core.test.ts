@@ -1,0 +1,146 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Hono } from "hono";
+import { SignJWT } from "jose";
+import { z } from "zod";
+import { loadConfig } from "../src/config.ts";
+import {
+  clearSessionCookie, hashPassword, loadUser, rejectInvalidToken, requireAdmin, requireUser,
+  setSessionCookie, signSession, verifyPassword, verifySession, type SessionUser,
+} from "../src/web/auth.ts";
+import type { WebEnv } from "../src/web/deps.ts";
+import { HttpError, jsonError, toHttpError } from "../src/web/http_errors.ts";
+
+const secret = "s".repeat(40);
+const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), "rla-auth-")), JWT_SECRET: secret });
+const deps = { config };
+const alice: SessionUser = { id: "6f1c1f4e-9d7e-4a36-8c1e-0f4d1c1b2a3e", username: "alice", role: "user" };
+
+test("a password verifies against its own hash and not against another password", async () => {
+  const hash = await hashPassword("correct horse battery", { N: 2 ** 12, r: 8, p: 1 });
+  assert.match(hash, /^scrypt\$4096\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+  assert.ok(await verifyPassword("correct horse battery", hash));
+  assert.not.ok(await verifyPassword("correct horse batterY", hash));
+});
+
+test("two hashes of one password differ (random salt) and the default cost is 2^15", async () => {
+  const a = await hashPassword("pw-123456");
+  const b = await hashPassword("pw-123456");
+  assert.is.not(a, b);
+  assert.ok(a.startsWith("scrypt$32768$8$1$"));
+  assert.ok(await verifyPassword("pw-123456", b));
+});
+
+test("a malformed or foreign stored hash verifies as false instead of throwing", async () => {
+  for (const stored of ["", "scrypt$", "$2b$10$abcdefghijklmnopqrstuv", "scrypt$3$8$1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA", "scrypt$1073741824$8$1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA"]) {
+    assert.is(await verifyPassword("x", stored), false, stored);
+  }
+});
+
+test("a signed session verifies back to the same user", async () => {
+  const token = await signSession(deps, alice);
+  assert.equal(await verifySession(deps, token), alice);
+});
+
+test("a session token with a changed payload, another key, alg none or a past expiry is refused", async () => {
+  const token = await signSession(deps, alice);
+  const [h, p, s] = token.split(".");
+  const payload = JSON.parse(Buffer.from(p, "base64url").toString());
+  const forged = Buffer.from(JSON.stringify({ ...payload, role: "admin" })).toString("base64url");
+  assert.is(await verifySession(deps, `${h}.${forged}.${s}`), null);
+  const other = await signSession({ config: { ...config, JWT_SECRET: "o".repeat(40) } }, alice);
+  assert.is(await verifySession(deps, other), null);
+  const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${p}.`;
+  assert.is(await verifySession(deps, none), null);
+  const expired = await new SignJWT({ username: "alice", role: "user" }).setProtectedHeader({ alg: "HS256" })
+    .setSubject(alice.id).setIssuer("rl-arena").setIssuedAt(1_000).setExpirationTime(2_000).sign(new TextEncoder().encode(secret));
+  assert.is(await verifySession(deps, expired), null);
+});
+
+function probeApp() {
+  const app = new Hono<WebEnv>();
+  app.onError((e, c) => jsonError(c, e));
+  app.use(loadUser(deps));
+  app.get("/page", (c) => c.json({ user: c.var.user, auth: c.var.auth }));
+  app.get("/api", rejectInvalidToken, (c) => c.json({ user: c.var.user }));
+  app.get("/mine", requireUser, (c) => c.json({ user: c.var.user }));
+  app.get("/admin", requireAdmin, (c) => c.text("ok"));
+  app.post("/login", async (c) => { setSessionCookie(c, await signSession(deps, alice)); return c.text("in"); });
+  app.post("/logout", (c) => { clearSessionCookie(c); return c.text("out"); });
+  return app;
+}
+
+test("loadUser accepts a Bearer token or the session cookie and leaves others anonymous", async () => {
+  const app = probeApp();
+  const token = await signSession(deps, alice);
+  const bearer = await (await app.request("/page", { headers: { Authorization: `Bearer ${token}` } })).json();
+  assert.equal(bearer.user, alice);
+  assert.is(bearer.auth.via, "bearer");
+  const cookie = await (await app.request("/page", { headers: { Cookie: `session=${token}` } })).json();
+  assert.equal(cookie.user, alice);
+  const anon = await (await app.request("/page")).json();
+  assert.equal(anon, { user: null, auth: { via: null, invalid: false, secureCookie: false } });
+});
+
+test("a tampered token is anonymous for pages and 401 for the API", async () => {
+  const app = probeApp();
+  const token = (await signSession(deps, alice)).slice(0, -3) + "AAA";
+  const page = await app.request("/page", { headers: { Cookie: `session=${token}` } });
+  assert.is(page.status, 200);
+  assert.equal((await page.json()).user, null);
+  const api = await app.request("/api", { headers: { Authorization: `Bearer ${token}` } });
+  assert.is(api.status, 401);
+  assert.match((await api.json()).message, /invalid or expired/);
+  const malformed = await app.request("/api", { headers: { Authorization: `Token ${token}` } });
+  assert.is(malformed.status, 401);
+  assert.match((await malformed.json()).message, /Bearer <token>/);
+});
+
+test("requireUser answers 401 to anonymous requests and requireAdmin 403 to plain users", async () => {
+  const app = probeApp();
+  const token = await signSession(deps, alice);
+  assert.is((await app.request("/mine")).status, 401);
+  assert.is((await app.request("/mine", { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+  const res = await app.request("/admin", { headers: { Authorization: `Bearer ${token}` } });
+  assert.is(res.status, 403);
+  assert.equal(await res.json(), { error: "forbidden", message: "user alice is not an administrator" });
+  const admin = await signSession(deps, { ...alice, role: "admin" });
+  assert.is((await app.request("/admin", { headers: { Authorization: `Bearer ${admin}` } })).status, 200);
+});
+
+test("the session cookie is httpOnly, SameSite=Lax, lasts 24 h and is Secure only in production", async () => {
+  const res = await probeApp().request("/login", { method: "POST" });
+  const cookie = res.headers.get("set-cookie")!;
+  assert.match(cookie, /^session=[\w-]+\.[\w-]+\.[\w-]+;/);
+  assert.match(cookie, /HttpOnly/);
+  assert.match(cookie, /SameSite=Lax/);
+  assert.match(cookie, /Max-Age=86400/);
+  assert.not.match(cookie, /Secure/);
+  const prod = new Hono<WebEnv>();
+  prod.use(loadUser({ config: { ...config, NODE_ENV: "production" } }));
+  prod.post("/login", async (c) => { setSessionCookie(c, "a.b.c"); return c.text("in"); });
+  assert.match((await prod.request("/login", { method: "POST" })).headers.get("set-cookie")!, /Secure/);
+  const out = await probeApp().request("/logout", { method: "POST" });
+  assert.match(out.headers.get("set-cookie")!, /^session=;.*Max-Age=0/);
+});
+
+test("toHttpError maps zod errors to 400 with field details and PostgreSQL codes to their status", () => {
+  const parsed = z.object({ name: z.string().min(3) }).safeParse({ name: "x" });
+  const e = toHttpError(parsed.error)!;
+  assert.is(e.status, 400);
+  assert.match(e.message, /^name: /);
+  assert.ok(Array.isArray((e.details as Record<string, string[]>).name));
+  const pg = (code: string, message: string, detail?: string) =>
+    Object.assign(new Error(message), { name: "PostgresError", code, detail, severity: "ERROR" });
+  assert.is(toHttpError(pg("23505", "duplicate key value", "Key (username)=(bob) already exists."))!.status, 409);
+  assert.match(toHttpError(pg("23505", "duplicate key value", "Key (username)=(bob) already exists."))!.message, /bob/);
+  assert.is(toHttpError(pg("40001", "could not serialize"))!.headers["Retry-After"], "1");
+  assert.is(toHttpError(pg("42P01", "relation does not exist")), null);
+  assert.is(toHttpError(new Error("boom")), null);
+  assert.is(toHttpError(new HttpError(413, "payload_too_large", "too big"))!.status, 413);
+});
+
+test.run();
