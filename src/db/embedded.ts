@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import postgres from "postgres";
 
@@ -30,7 +30,10 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   const asRoot = process.getuid?.() === 0;
   mkdirSync(dirname(dataDir), { recursive: true });
   // As root, PostgreSQL runs as user "postgres", which must be able to reach the data directory.
-  if (asRoot) chmodSync(dirname(dataDir), 0o755);
+  if (asRoot) {
+    chmodSync(dirname(dataDir), 0o755);
+    assertReachableByOthers(dirname(dataDir));
+  }
 
   const logTail: string[] = [];
   const onLog = (message: unknown) => {
@@ -90,6 +93,16 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<st
   const url = new URL(adminUrl);
   url.pathname = "/" + name;
   return url.toString();
+}
+
+/** Every ancestor must let user "postgres" through (o+x), or initdb fails with a vague error. */
+function assertReachableByOthers(dir: string): void {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new Error(`embedded PostgreSQL runs as user "postgres" when started as root, and it cannot enter ${d} (mode ${(statSync(d).mode & 0o777).toString(8)}): put DATA_DIR outside it or set DATABASE_URL`);
+    }
+    if (dirname(d) === d) return;
+  }
 }
 
 /** A postmaster whose parent was killed (-9) keeps running; stop it before starting again. */

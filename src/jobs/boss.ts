@@ -15,7 +15,12 @@ export async function startBoss(url: string, log: Logger, options: { supervise?:
     supervise: options.supervise ?? true,
     schedule: options.supervise ?? true,
   });
-  boss.on("error", (error: unknown) => log.error("pg-boss error", { error }));
+  boss.on("error", (error: unknown) => {
+    // 57P01/57P02/57P03: the server is shutting down (Ctrl-C reaches PostgreSQL too); not news.
+    const code = (error as { code?: string }).code;
+    if (code === "57P01" || code === "57P02" || code === "57P03") log.debug("pg-boss connection closed by the server", { code });
+    else log.error("pg-boss error", { error });
+  });
   await boss.start();
   await ensureQueues(boss);
   return boss;

@@ -14,7 +14,7 @@ export interface TestDatabase {
  * Clones the migrated template that `npm test` (tests/run.ts) prepared. Database names carry
  * the runner's pid so that leftovers of a killed run are recognised and dropped.
  */
-export async function createTestDatabase(options: { max?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { max?: number; empty?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = process.env.RLA_TEST_ADMIN_URL;
   const template = process.env.RLA_TEST_TEMPLATE;
   if (!adminUrl || !template) {
@@ -26,7 +26,8 @@ export async function createTestDatabase(options: { max?: number } = {}): Promis
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.unsafe(`create database ${name} template ${template}`);
+        // An empty database (template0) is for tests of the migration runner itself.
+        await admin.unsafe(`create database ${name} template ${options.empty ? "template0" : template}`);
         break;
       } catch (e) {
         // Two clones of one template at the same instant can collide on the template's lock.
