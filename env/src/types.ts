@@ -11,7 +11,8 @@ export interface Rng {
 /** JSON form of a space, used by descriptions and web pages. */
 export type SpaceJson =
   | { type: "discrete"; n: number }
-  | { type: "box"; low: number[]; high: number[]; shape: number[]; dtype: "float32" | "int32" | "int8" };
+  | { type: "box"; low: number[]; high: number[]; shape: number[]; dtype: "float32" | "int32" | "int8" }
+  | { type: "dict"; spaces: Record<string, SpaceJson> };
 
 export interface Space<T = unknown> {
   /** True when `x` is a member of the space (e.g. an integer 0..n-1 for Discrete). */
@@ -57,6 +58,40 @@ export interface Environment {
   activePlayers(): number[];
   /** JSON-safe state for replays and renderers. */
   renderState(): unknown;
+  /**
+   * Optional: the legal actions of `player` in the current state (turn-based games). Used by
+   * the conformance suite and random policies; an inactive player has none.
+   */
+  legalActions?(player: number): unknown[];
+}
+
+/** Options of `make(id, options)`. */
+export interface MakeOptions {
+  /** Shallow-merged over the environment's defaults; unknown keys are rejected. */
+  config?: Record<string, unknown>;
+  /** Inject the randomness (tests, replays of recorded draws); resets then ignore seeds. */
+  rng?: Rng;
+}
+
+/**
+ * What `register` takes: plain data plus a factory. `create` receives the merged config
+ * (defaults + overrides, already checked for unknown keys) and the injected rng, if any.
+ */
+export interface EnvironmentDefinition {
+  id: string;
+  /** Semantic version; bump it whenever trajectories change. */
+  version: string;
+  name: string;
+  numPlayers: number;
+  turnBased: boolean;
+  rules: string;
+  actionMeaning: string[];
+  observationMeaning: string[];
+  defaultConfig: Record<string, unknown>;
+  /** Upper bound on an episode's length for a config (max_steps, or the board size). */
+  maxSteps(config: Record<string, unknown>): number;
+  /** Builds a live environment; throws InvalidConfigError for bad config values. */
+  create(config: Record<string, unknown>, rng: Rng | undefined): Environment;
 }
 
 /** JSON description of an environment, shown on the web pages and by `rl-arena-env describe`. */
@@ -74,4 +109,6 @@ export interface EnvironmentDescription {
   observationMeaning: string[];
   defaultConfig: Record<string, unknown>;
   turnBased: boolean;
+  /** Upper bound on an episode's length with the default config. */
+  maxSteps: number;
 }
