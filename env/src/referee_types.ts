@@ -1,5 +1,5 @@
 /** Types of the referee's public surface: what `runMatch` takes and returns. */
-import type { Replay } from "./referee_env.ts";
+import type { Replay } from "./replay.ts";
 
 /** How to start one agent. The referee adds nothing to `env` but a few safe basics (PATH, HOME, LANG). */
 export interface AgentSpec {
