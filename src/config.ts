@@ -35,6 +35,7 @@ const Schema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   MATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
   DEMO: z.stringbool().default(true),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   METRICS_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(8).optional()),
   MATCHMAKING_INTERVAL_S: optionalInt(1, 86_400),
   MATCH_COOLDOWN_S: optionalInt(0, 7 * 86_400),

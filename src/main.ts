@@ -6,7 +6,7 @@ import { locateDatabase } from "./db/connect.ts";
 import { prepareDatabase } from "./db/prepare.ts";
 import { startBoss } from "./jobs/boss.ts";
 import { createLogger } from "./log.ts";
-import { createApp } from "./web/app.ts";
+import { createApp, createOpsApp } from "./web/app.ts";
 
 /**
  * The process entry: one binary for every role. Boot order is database → migrations →
@@ -61,18 +61,29 @@ async function main(): Promise<void> {
 
     if (config.ROLE !== "worker") {
       const app = createApp({ sql, log, config });
-      const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }) as Server;
-      await new Promise<void>((resolve, reject) => {
-        server.once("listening", resolve);
-        server.once("error", reject);
-      });
+      const server = await listen(app.fetch, config.PORT, config.HOST);
       stops.push(["web server", () => closeServer(server)]);
       log.info(`RL-Arena listening on http://localhost:${config.PORT}`, { role: config.ROLE });
+    } else {
+      // A worker-only process still answers probes and Prometheus on its own port.
+      const app = createOpsApp({ sql, log, config });
+      const server = await listen(app.fetch, config.METRICS_PORT, config.HOST);
+      stops.push(["ops server", () => closeServer(server)]);
+      log.info(`worker health and metrics on http://localhost:${config.METRICS_PORT}`, { role: config.ROLE });
     }
   } catch (error) {
     log.error("boot failed", { error });
     await shutdown("boot failure", 1);
   }
+}
+
+async function listen(fetch: (req: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<Server> {
+  const server = serve({ fetch, port, hostname }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  return server;
 }
 
 /** Stops accepting connections and ends open ones (SSE streams would otherwise keep us alive). */
