@@ -1,0 +1,291 @@
+import { randomBytes } from "node:crypto";
+import type { Sql } from "postgres";
+import type { Logger } from "../log.ts";
+
+/** The channel every SQL function notifies on; one JSON payload `{type, …ids}` per change. */
+export const EVENTS_CHANNEL = "rla_events";
+
+/** One database event as sent by `pg_notify('rla_events', …)`. */
+export interface ArenaEvent {
+  type: string;
+  submissionId?: string;
+  agentId?: string;
+  ownerId?: string;
+  status?: string;
+  matchId?: string;
+  environment?: string;
+  agentIds?: string[];
+}
+
+/**
+ * Where an event goes: a topic the page subscribed to, and for private topics the only user
+ * allowed to receive it (build status goes to the submission's owner alone).
+ */
+export interface Delivery {
+  topic: string;
+  ownerId: string | null;
+}
+
+/** Renders the HTML (hx-swap-oob fragments) one topic needs after `events` (empty = a fresh snapshot). */
+export type TopicRenderer = (topic: string, ownerId: string | null, events: ArenaEvent[]) => Promise<string>;
+
+/** A connected SSE client. `send` must not throw; the hub never waits for it. */
+export interface Subscriber {
+  topics: ReadonlySet<string>;
+  userId: string | null;
+  send(message: { id: string; data: string }): void;
+}
+
+/** Topics whose fragments belong to one user; they are never snapshotted for others. */
+export const PRIVATE_TOPICS = new Set(["submissions"]);
+
+const TOPIC = /^(feed|leaders|submissions|(feed|leaderboard):[a-z0-9][a-z0-9_-]{0,63}|(agent|match):[0-9a-zA-Z-]{1,64})$/;
+
+/** Whether a topic name is one the hub knows how to serve. */
+export function isTopic(name: string): boolean {
+  return TOPIC.test(name);
+}
+
+/** The deliveries one event causes; unknown event types cause none. */
+export function deliveriesOf(event: ArenaEvent): Delivery[] {
+  const out: Delivery[] = [];
+  const add = (topic: string, ownerId: string | null = null) => out.push({ topic, ownerId });
+  switch (event.type) {
+    case "submission.status":
+      if (event.ownerId) add("submissions", String(event.ownerId));
+      if (event.agentId) add(`agent:${event.agentId}`);
+      break;
+    case "match.created":
+    case "match.started":
+    case "match.finished":
+      add("feed");
+      if (event.environment) add(`feed:${event.environment}`);
+      for (const a of event.agentIds ?? []) add(`agent:${a}`);
+      if (event.matchId) add(`match:${event.matchId}`);
+      if (event.type === "match.finished" && event.environment) {
+        add(`leaderboard:${event.environment}`);
+        add("leaders");
+      }
+      break;
+    case "leaderboard.changed":
+      if (event.environment) add(`leaderboard:${event.environment}`);
+      add("leaders");
+      break;
+  }
+  return out;
+}
+
+interface Buffered {
+  seq: number;
+  event: ArenaEvent;
+}
+
+/**
+ * The live hub of one web process: ONE `LISTEN rla_events` connection, fanned out to every
+ * SSE subscriber of this process.
+ *
+ * Events are handled in batches: while one batch renders, new events queue up and are merged
+ * into the next batch, so a burst (matchmaking creating 50 matches) renders each affected topic
+ * once, not 50 times. Each topic is rendered once per batch, and only if someone subscribed to
+ * it; every subscriber then gets one SSE message holding the fragments of all its topics.
+ *
+ * Event ids are `<process epoch>-<sequence>`. A client that reconnects with `Last-Event-ID`
+ * (or a page that passes the id it was rendered at as `since`) gets a fresh render of each
+ * topic touched by the events it missed, taken from a ring buffer of recent events; if the
+ * id is from another process or too old, it gets a fresh render of all its topics.
+ */
+export class LiveHub {
+  readonly epoch = randomBytes(4).toString("hex");
+  private seq = 0;
+  private ring: Buffered[] = [];
+  private readonly byTopic = new Map<string, Set<Subscriber>>();
+  private pending: Buffered[] = [];
+  private running: Promise<void> | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
+  /** Counters for /metrics and the benchmark. */
+  readonly stats = { events: 0, batches: 0, messages: 0, renderErrors: 0 };
+
+  constructor(
+    private readonly render: TopicRenderer,
+    private readonly log: Logger,
+    private readonly bufferSize = 512,
+  ) {}
+
+  /** Starts listening on the database channel; after a reconnect every subscriber gets a fresh render. */
+  async listen(sql: Sql): Promise<void> {
+    let first = true;
+    const sub = await sql.listen(EVENTS_CHANNEL, (payload) => this.receive(payload), () => {
+      if (!first) {
+        this.log.warn("live hub re-subscribed to the database; refreshing every subscriber");
+        void this.refreshAll();
+      }
+      first = false;
+    });
+    this.unlisten = () => sub.unlisten();
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.();
+    this.unlisten = null;
+    await this.running;
+  }
+
+  /** The id of the newest event; pages embed it so the stream resumes from the moment they rendered. */
+  lastId(): string {
+    return `${this.epoch}-${this.seq}`;
+  }
+
+  subscriberCount(): number {
+    const all = new Set<Subscriber>();
+    for (const set of this.byTopic.values()) for (const s of set) all.add(s);
+    return all.size;
+  }
+
+  /** Parses one notification payload; malformed ones are logged and dropped. */
+  receive(payload: string): void {
+    let event: ArenaEvent;
+    try {
+      event = JSON.parse(payload);
+      if (typeof event?.type !== "string") throw new Error("no type");
+    } catch (error) {
+      this.log.warn("ignoring a malformed rla_events payload", { payload: payload.slice(0, 200), error });
+      return;
+    }
+    this.dispatch(event);
+  }
+
+  /** Queues an event for delivery (what a notification does; tests call it directly). */
+  dispatch(event: ArenaEvent): void {
+    const item = { seq: ++this.seq, event };
+    this.stats.events++;
+    this.ring.push(item);
+    if (this.ring.length > this.bufferSize) this.ring.splice(0, this.ring.length - this.bufferSize);
+    this.pending.push(item);
+    this.pump();
+  }
+
+  /** Resolves when every queued event has been delivered. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /**
+   * Adds a subscriber. `since` is the last event id it saw (Last-Event-ID or the page's id);
+   * the returned promise resolves once the catch-up message (if any) has been sent.
+   */
+  async subscribe(sub: Subscriber, since?: string | null): Promise<() => void> {
+    for (const t of sub.topics) {
+      let set = this.byTopic.get(t);
+      if (!set) this.byTopic.set(t, (set = new Set()));
+      set.add(sub);
+    }
+    const unsubscribe = () => {
+      for (const t of sub.topics) {
+        const set = this.byTopic.get(t);
+        set?.delete(sub);
+        if (set?.size === 0) this.byTopic.delete(t);
+      }
+    };
+    if (since) await this.catchUp(sub, since);
+    return unsubscribe;
+  }
+
+  private async catchUp(sub: Subscriber, since: string): Promise<void> {
+    const [epoch, seqText] = since.split("-");
+    const seq = Number(seqText);
+    if (epoch === this.epoch && seq === this.seq) return;
+    const oldest = this.ring[0]?.seq ?? this.seq + 1;
+    const known = epoch === this.epoch && Number.isInteger(seq) && seq <= this.seq && seq >= oldest - 1;
+    const groups = new Map<string, { topic: string; ownerId: string | null; events: ArenaEvent[] }>();
+    if (known) {
+      for (const item of this.ring) {
+        if (item.seq <= seq) continue;
+        for (const d of deliveriesOf(item.event)) {
+          if (!sub.topics.has(d.topic) || (d.ownerId !== null && d.ownerId !== sub.userId)) continue;
+          const key = `${d.topic}@${d.ownerId ?? ""}`;
+          const g = groups.get(key) ?? { topic: d.topic, ownerId: d.ownerId, events: [] };
+          g.events.push(item.event);
+          groups.set(key, g);
+        }
+      }
+    } else {
+      for (const t of sub.topics) if (!PRIVATE_TOPICS.has(t)) groups.set(t, { topic: t, ownerId: null, events: [] });
+    }
+    const id = this.lastId();
+    const parts = await Promise.all([...groups.values()].map((g) => this.safeRender(g.topic, g.ownerId, g.events)));
+    const data = parts.join("");
+    if (data) {
+      this.stats.messages++;
+      sub.send({ id, data });
+    } else {
+      sub.send({ id, data: "" });
+    }
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    this.running = (async () => {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        await this.deliver(batch);
+      }
+    })().finally(() => {
+      this.running = null;
+    });
+  }
+
+  private async refreshAll(): Promise<void> {
+    const topics = [...this.byTopic.keys()].filter((t) => !PRIVATE_TOPICS.has(t));
+    const id = this.lastId();
+    const html = new Map(await Promise.all(topics.map(async (t) => [t, await this.safeRender(t, null, [])] as const)));
+    this.fanOut(id, topics.map((t) => ({ topic: t, ownerId: null, html: html.get(t)! })));
+  }
+
+  private async deliver(batch: Buffered[]): Promise<void> {
+    this.stats.batches++;
+    const groups = new Map<string, { topic: string; ownerId: string | null; events: ArenaEvent[] }>();
+    for (const item of batch) {
+      for (const d of deliveriesOf(item.event)) {
+        if (!this.byTopic.has(d.topic)) continue; // nobody is listening: render nothing
+        const key = `${d.topic}@${d.ownerId ?? ""}`;
+        const g = groups.get(key) ?? { topic: d.topic, ownerId: d.ownerId, events: [] };
+        g.events.push(item.event);
+        groups.set(key, g);
+      }
+    }
+    if (groups.size === 0) return;
+    const id = `${this.epoch}-${batch[batch.length - 1].seq}`;
+    const rendered = await Promise.all(
+      [...groups.values()].map(async (g) => ({ topic: g.topic, ownerId: g.ownerId, html: await this.safeRender(g.topic, g.ownerId, g.events) })),
+    );
+    this.fanOut(id, rendered);
+  }
+
+  private fanOut(id: string, rendered: Array<{ topic: string; ownerId: string | null; html: string }>): void {
+    const perSub = new Map<Subscriber, string[]>();
+    for (const r of rendered) {
+      if (!r.html) continue;
+      for (const sub of this.byTopic.get(r.topic) ?? []) {
+        if (r.ownerId !== null && r.ownerId !== sub.userId) continue;
+        const parts = perSub.get(sub);
+        if (parts) parts.push(r.html);
+        else perSub.set(sub, [r.html]);
+      }
+    }
+    for (const [sub, parts] of perSub) {
+      this.stats.messages++;
+      sub.send({ id, data: parts.length === 1 ? parts[0] : parts.join("") });
+    }
+  }
+
+  private async safeRender(topic: string, ownerId: string | null, events: ArenaEvent[]): Promise<string> {
+    try {
+      return await this.render(topic, ownerId, events);
+    } catch (error) {
+      this.stats.renderErrors++;
+      this.log.error("rendering a live fragment failed", { topic, error });
+      return "";
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import type { FC } from "hono/jsx";
+import { Empty, FieldError, Pager, Record, Time } from "./components.tsx";
+import { UploadForm } from "./environments.tsx";
+import { Layout, Section } from "./layout.tsx";
+import { MatchFeed } from "./matches.tsx";
+import type { AgentDetail, FieldErrors, HeadToHeadRow, MatchItem, Page, RatingPoint, SubmissionItem, Viewer } from "./models.ts";
+import { RatingChart } from "./rating_chart.tsx";
+import { SubmissionsTable } from "./submissions.tsx";
+
+const oob = (on?: boolean) => (on ? { "hx-swap-oob": "true" } : {});
+
+/** Rating, record and chart: the live part of the agent page that changes after each match. */
+export const AgentSummary: FC<{ agent: AgentDetail; history: RatingPoint[]; swapOob?: boolean }> = ({ agent, history, swapOob }) => (
+  <section class="card" id="agent-summary" {...oob(swapOob)}>
+    <div class="stats">
+      <div class="stat"><b id="agent-rating">{agent.rating}</b><span>rating</span></div>
+      <div class="stat"><b><Record wins={agent.wins} losses={agent.losses} draws={agent.draws} /></b><span>W-L-D</span></div>
+      <div class="stat"><b>{agent.games}</b><span>games</span></div>
+      <div class="stat"><b>{agent.activeVersion ? `v${agent.activeVersion}` : "—"}</b><span>active version</span></div>
+    </div>
+    <h3>Rating history</h3>
+    <RatingChart points={history} />
+  </section>
+);
+
+export const AgentMatches: FC<{ matches: MatchItem[]; page: Page; agentId: string; swapOob?: boolean }> = ({ matches, page, agentId, swapOob }) => (
+  <div id="agent-matches" {...oob(swapOob)}>
+    <MatchFeed id={`agent-feed-${agentId}`} matches={matches} />
+    <Pager page={page} href={(p) => `/agents/${agentId}?page=${p}#agent-matches`} />
+  </div>
+);
+
+export const HeadToHeadTable: FC<{ rows: HeadToHeadRow[] }> = ({ rows }) =>
+  rows.length === 0 ? (
+    <Empty>No completed matches yet.</Empty>
+  ) : (
+    <div class="table-wrap">
+      <table>
+        <thead><tr><th>Opponent</th><th>Owner</th><th class="num">W-L-D</th><th class="num">Games</th></tr></thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr>
+              <td><a href={`/agents/${r.opponentId}`}>{r.opponentName}</a></td>
+              <td class="muted">{r.opponentOwner}</td>
+              <td class="num"><Record wins={r.wins} losses={r.losses} draws={r.draws} /></td>
+              <td class="num">{r.games}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+
+/** The owner's edit form (422 re-renders it with errors beside the fields). */
+export const EditAgentForm: FC<{ agent: Pick<AgentDetail, "id" | "name" | "description">; errors?: FieldErrors }> = ({ agent, errors = {} }) => (
+  <form method="post" action={`/agents/${agent.id}`} class="stack" id="edit-agent" hx-target="this" hx-swap="outerHTML">
+    <div class={`field${errors.name ? " invalid" : ""}`}>
+      <label for="f-edit-name">Name</label>
+      <input id="f-edit-name" name="name" type="text" maxlength={64} required value={agent.name} />
+      <FieldError id="e-edit-name" message={errors.name} />
+    </div>
+    <div class={`field${errors.description ? " invalid" : ""}`}>
+      <label for="f-edit-description">Description</label>
+      <textarea id="f-edit-description" name="description" maxlength={2000} rows={3}>{agent.description}</textarea>
+      <FieldError id="e-edit-description" message={errors.description} />
+    </div>
+    {errors._ && <p class="form-error">{errors._}</p>}
+    <div class="actions"><button type="submit">Save</button></div>
+  </form>
+);
+
+export interface AgentPageProps {
+  viewer: Viewer | null;
+  agent: AgentDetail;
+  history: RatingPoint[];
+  headToHead: HeadToHeadRow[];
+  matches: MatchItem[];
+  page: Page;
+  submissions: SubmissionItem[];
+  since: string;
+}
+
+/** `/agents/:id`: public stats; the owner also sees build logs, upload, activate/rebuild, edit/delete. */
+export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, since }) => {
+  const owner = viewer?.id === agent.ownerId;
+  return (
+    <Layout title={agent.name} viewer={viewer} live={{ topics: [`agent:${agent.id}`, ...(owner ? ["submissions"] : [])], since }}>
+      <div class="page-head">
+        <div>
+          <h1>{agent.name}</h1>
+          <p>
+            <a href={`/environments/${agent.environment}`}>{agent.environment}</a> · by <a href={`/users/${agent.ownerName}`}>{agent.ownerName}</a> · since <Time at={agent.createdAt} />
+            {agent.disabled && <> · <span class="badge bad">disabled</span></>}
+          </p>
+          {agent.description && <p>{agent.description}</p>}
+        </div>
+      </div>
+      <AgentSummary agent={agent} history={history} />
+      <div class="grid two">
+        <Section title="Matches">
+          <AgentMatches matches={matches} page={page} agentId={agent.id} />
+        </Section>
+        <Section title="Head to head"><HeadToHeadTable rows={headToHead} /></Section>
+      </div>
+      <Section title="Submissions" id="submissions">
+        {owner && <UploadForm agents={[{ id: agent.id, name: agent.name }]} selected={agent.id} />}
+        <SubmissionsTable rows={submissions} owner={owner} />
+      </Section>
+      {owner && (
+        <Section title="Settings" id="agent-settings">
+          <EditAgentForm agent={agent} />
+          <form method="post" action={`/agents/${agent.id}/delete`} class="spaced">
+            <button type="submit" class="danger">Delete this agent</button>
+            <span class="muted"> Its matches stay visible; it leaves the leaderboard.</span>
+          </form>
+        </Section>
+      )}
+    </Layout>
+  );
+};

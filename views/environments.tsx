@@ -1,0 +1,190 @@
+import type { FC } from "hono/jsx";
+import { Empty, FieldError, Record } from "./components.tsx";
+import { Layout, Section } from "./layout.tsx";
+import { LeaderboardTable } from "./leaderboard.tsx";
+import { MatchFeed } from "./matches.tsx";
+import type { EnvironmentCard, EnvironmentInfo, FieldErrors, LeaderRow, MatchItem, SubmissionItem, Viewer } from "./models.ts";
+import { SubmissionsTable } from "./submissions.tsx";
+
+/** The environment cards of the home page; the grid is a live region (leaders change). */
+export const EnvironmentCards: FC<{ cards: EnvironmentCard[]; swapOob?: boolean }> = ({ cards, swapOob }) => (
+  <div class="grid cards" id="env-cards" {...(swapOob ? { "hx-swap-oob": "true" } : {})}>
+    {cards.length === 0 && <Empty>No environments are installed.</Empty>}
+    {cards.map((e) => (
+      <a class="card env-card" href={`/environments/${e.id}`} id={`env-${e.id}`}>
+        <h2>{e.name}</h2>
+        <div class="muted">{e.agents} {e.agents === 1 ? "agent" : "agents"}</div>
+        <div class="leader">
+          {e.leader ? (
+            <>
+              🏆 <b>{e.leader.agentName}</b> <span class="muted">by {e.leader.ownerName}</span> · {e.leader.rating}{" "}
+              <Record wins={e.leader.wins} losses={e.leader.losses} draws={e.leader.draws} />
+            </>
+          ) : (
+            <span class="muted">No leader yet</span>
+          )}
+        </div>
+      </a>
+    ))}
+  </div>
+);
+
+/** `/`: environments with their leaders and the matches streaming in. */
+export const HomePage: FC<{ viewer: Viewer | null; cards: EnvironmentCard[]; matches: MatchItem[]; since: string }> = ({ viewer, cards, matches, since }) => (
+  <Layout title="Environments" viewer={viewer} nav="home" live={{ topics: ["leaders", "feed"], since }}>
+    <div class="page-head">
+      <div>
+        <h1>Build an agent. Climb the ladder.</h1>
+        <p>Train locally with <code>rl-arena-env</code>, upload it, and watch it play rated matches live.</p>
+      </div>
+      {!viewer && <a class="button" href="/signup">Get started</a>}
+    </div>
+    <EnvironmentCards cards={cards} />
+    <Section title="Recent matches" actions={<a href="/matches">All matches →</a>}>
+      <MatchFeed id="match-feed" matches={matches} showEnvironment />
+    </Section>
+  </Layout>
+);
+
+function spaceText(space: unknown): string {
+  if (!space || typeof space !== "object") return "—";
+  const s = space as { type?: string; n?: number; shape?: number[]; low?: number[]; high?: number[]; dtype?: string };
+  if (s.type === "discrete") return `Discrete(${s.n})`;
+  if (s.type === "box") return `Box(shape [${(s.shape ?? []).join(", ")}], ${s.dtype ?? "float32"})`;
+  return JSON.stringify(space);
+}
+
+/** Quick start for Python and JavaScript. */
+export const QuickStart: FC<{ env: EnvironmentInfo }> = ({ env }) => (
+  <div class="quickstart">
+    <h3>Python</h3>
+    <pre><code>{`npx rl-arena-env new-agent my-agent --lang python --env ${env.id}
+cd my-agent
+# edit agent.py: act(observation) returns an action
+npx rl-arena-env match ./my-agent builtin --env ${env.id}
+zip -r my-agent.zip .   # then drop my-agent.zip below`}</code></pre>
+    <h3>JavaScript</h3>
+    <pre><code>{`npx rl-arena-env new-agent my-agent --lang javascript --env ${env.id}
+cd my-agent
+# edit main.js: export default function act(observation, info) { … }
+npx rl-arena-env match ./my-agent builtin --env ${env.id}
+zip -r my-agent.zip .`}</code></pre>
+  </div>
+);
+
+export interface UploadAgent {
+  id: string;
+  name: string;
+}
+
+/** The new-agent form (its own fragment: a 422 answer re-renders it with errors). */
+export const NewAgentForm: FC<{ environment: string; values?: { name?: string; description?: string }; errors?: FieldErrors }> = ({ environment, values = {}, errors = {} }) => (
+  <form method="post" action="/agents" class="stack" id="new-agent" hx-target="this" hx-swap="outerHTML">
+    <input type="hidden" name="environmentId" value={environment} />
+    <div class={`field${errors.name ? " invalid" : ""}`}>
+      <label for="f-agent-name">New agent name</label>
+      <input id="f-agent-name" name="name" type="text" maxlength={64} required value={values.name ?? ""} aria-invalid={errors.name ? "true" : undefined} />
+      <FieldError id="e-agent-name" message={errors.name} />
+    </div>
+    <div class="field">
+      <label for="f-agent-description">Description <span class="muted">(optional)</span></label>
+      <input id="f-agent-description" name="description" type="text" maxlength={2000} value={values.description ?? ""} />
+      <FieldError id="e-agent-description" message={errors.description} />
+    </div>
+    {errors._ && <p class="form-error">{errors._}</p>}
+    <div><button type="submit" id="create-agent">Create agent</button></div>
+  </form>
+);
+
+/** The upload form: a drop zone with progress (static/app.js); plain multipart post without JavaScript. */
+export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; error?: string }> = ({ agents, selected, error }) => (
+  <form method="post" action="/submissions" enctype="multipart/form-data" data-upload id="upload" hx-ignore>
+    <div class="field">
+      <label for="f-agentId">Agent</label>
+      <select id="f-agentId" name="agentId" required>
+        {agents.map((a) => <option value={a.id} selected={a.id === selected}>{a.name}</option>)}
+      </select>
+    </div>
+    <label class="dropzone" for="f-file">
+      <div>Drop a <b>.zip</b>, <b>.tar.gz</b>, <b>.py</b> or <b>.js</b> here (≤ 10 MB), or choose a file</div>
+      <input id="f-file" type="file" name="file" accept=".zip,.tar.gz,.tgz,.py,.js,.mjs" />
+      <div class="chosen"></div>
+    </label>
+    <progress max={1} value={0} hidden></progress>
+    <div class="actions spaced"><button type="submit">Upload</button></div>
+    <div class="upload-result">{error && <p class="form-error">{error}</p>}</div>
+  </form>
+);
+
+export interface EnvironmentPageProps {
+  viewer: Viewer | null;
+  env: EnvironmentInfo;
+  leaders: LeaderRow[];
+  matches: MatchItem[];
+  myAgents: UploadAgent[];
+  mySubmissions: SubmissionItem[];
+  selectedAgent: string | null;
+  since: string;
+}
+
+/** `/environments/:id`. */
+export const EnvironmentPage: FC<EnvironmentPageProps> = ({ viewer, env, leaders, matches, myAgents, mySubmissions, selectedAgent, since }) => (
+  <Layout title={env.name} viewer={viewer} nav="home"
+    live={{ topics: [`leaderboard:${env.id}`, `feed:${env.id}`, ...(viewer ? ["submissions"] : [])], since }}>
+    <div class="page-head">
+      <div>
+        <h1>{env.name}</h1>
+        <p><code>{env.id}</code> v{env.version} · {env.numPlayers} players · {env.turnBased ? "turn-based" : "simultaneous moves"}</p>
+      </div>
+    </div>
+    <div class="grid two">
+      <div>
+        <Section title="Leaderboard" id="leaderboard">
+          <LeaderboardTable environment={env.id} rows={leaders} viewerId={viewer?.id} />
+        </Section>
+        <Section title="Recent matches">
+          <MatchFeed id={`match-feed-${env.id}`} matches={matches} />
+        </Section>
+      </div>
+      <div>
+        <Section title="Your agents here" id="my-agents">
+          {viewer ? (
+            <>
+              {myAgents.length > 0 ? (
+                <>
+                  <ul>{myAgents.map((a) => <li><a href={`/agents/${a.id}`}>{a.name}</a></li>)}</ul>
+                  <UploadForm agents={myAgents} selected={selectedAgent} />
+                </>
+              ) : (
+                <Empty>You have no agent in this environment yet. Create one, then upload its code.</Empty>
+              )}
+              <details open={myAgents.length === 0} class="spaced">
+                <summary>Create an agent</summary>
+                <NewAgentForm environment={env.id} />
+              </details>
+            </>
+          ) : (
+            <p><a href={`/login?next=/environments/${env.id}`}>Log in</a> or <a href="/signup">sign up</a> to upload an agent.</p>
+          )}
+        </Section>
+        {viewer && (
+          <Section title="Your submissions" id="submissions">
+            <SubmissionsTable rows={mySubmissions} owner showAgent />
+          </Section>
+        )}
+        <Section title="Rules">
+          <p class="rules">{env.rules || "No description."}</p>
+          <dl class="spaces">
+            <dt>Observation</dt>
+            <dd>{spaceText(env.observationSpace)}{env.observationMeaning.length > 0 && <ol start={0}>{env.observationMeaning.map((m) => <li>{m}</li>)}</ol>}</dd>
+            <dt>Action</dt>
+            <dd>{spaceText(env.actionSpace)}{env.actionMeaning.length > 0 && <ol start={0}>{env.actionMeaning.map((m) => <li>{m}</li>)}</ol>}</dd>
+            <dt>Default configuration</dt>
+            <dd><code>{JSON.stringify(env.defaultConfig)}</code></dd>
+          </dl>
+        </Section>
+        <Section title="Quick start"><QuickStart env={env} /></Section>
+      </div>
+    </div>
+  </Layout>
+);
