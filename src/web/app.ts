@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
+import { apiRoutes } from "./api/routes.ts";
 import type { WebDeps, WebEnv } from "./deps.ts";
 import { healthRoutes } from "./health.ts";
 import { httpMetrics, metricsRoutes } from "./metrics_routes.ts";
@@ -22,6 +23,7 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
   });
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(deps));
+  app.route("/api", apiRoutes(deps));
   app.onError((err, c) => {
     c.var.log?.error("unhandled error", { error: err });
     return c.json({ error: "internal_error", message: "something went wrong on our side" }, 500);

@@ -1,0 +1,113 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { currentUser, requireUser } from "../auth.ts";
+import type { WebDeps, WebEnv } from "../deps.ts";
+import { HttpError } from "../http_errors.ts";
+import { camel, jsonBody, num, pageOf, PageQuery, parse, pathId } from "./common.ts";
+
+/** The original API's agent shape (`score` = `elo`, kept for old clients). */
+export function agentJson(row: Record<string, unknown>) {
+  const elo = num(row.rating);
+  const dates = camel({ c: row.created_at, u: row.updated_at ?? row.created_at });
+  return {
+    id: row.id,
+    userId: row.owner_id,
+    username: row.username ?? "",
+    name: row.name,
+    description: row.description ?? "",
+    environmentId: row.environment_id,
+    elo,
+    score: elo,
+    wins: num(row.wins),
+    losses: num(row.losses),
+    draws: num(row.draws),
+    totalMatches: num(row.games),
+    disabled: row.disabled === true,
+    activeSubmissionId: row.active_submission_id ?? null,
+    rank: num(row.rank),
+    createdAt: dates.c,
+    updatedAt: dates.u,
+  };
+}
+
+export const AgentListQuery = PageQuery.extend({ environmentId: z.string().min(1).max(50).optional() });
+export const CreateAgentBody = z.object({
+  name: z.string().trim().min(1, "is required").max(64, "must be at most 64 characters"),
+  description: z.string().trim().max(2000, "must be at most 2000 characters").optional(),
+  environmentId: z.string().trim().min(1, "is required").max(50),
+});
+export const UpdateAgentBody = z.object({
+  name: z.string().trim().min(1, "must not be empty").max(64, "must be at most 64 characters").optional(),
+  description: z.string().trim().max(2000, "must be at most 2000 characters").optional(),
+}).refine((b) => b.name !== undefined || b.description !== undefined, { message: "send name and/or description" });
+
+/** Agents that are not deleted, with their owner's username. */
+export const agentSelect = (deps: WebDeps) => deps.sql`
+  select a.id, a.owner_id, u.username, a.environment_id, a.name, a.description, a.rating, a.wins, a.losses, a.draws,
+         a.games, a.disabled, a.active_submission_id, a.created_at, a.updated_at
+  from agents a join users u on u.id = a.owner_id
+  where a.deleted_at is null`;
+
+async function findAgent(deps: WebDeps, id: string) {
+  const [row] = await deps.sql`${agentSelect(deps)} and a.id = ${id}`;
+  if (!row) throw new HttpError(404, "not_found", `agent ${id} does not exist`);
+  return row;
+}
+
+/** `/agents`: list, mine, one, create, update, delete, stats. */
+export function agentsApi(deps: WebDeps): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  app.get("/", async (c) => {
+    const q = parse(AgentListQuery, c.req.query());
+    const rows = await deps.sql`
+      select *, count(*) over () as total_count from (${agentSelect(deps)}) a
+      where ${q.environmentId ? deps.sql`environment_id = ${q.environmentId}` : deps.sql`true`}
+      order by rating desc, created_at desc, id limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
+    return c.json({ agents: rows.map(agentJson), ...pageOf(q, num(rows[0]?.total_count)) });
+  });
+  app.get("/my", requireUser, async (c) => {
+    const q = parse(AgentListQuery, c.req.query());
+    const me = currentUser(c);
+    const rows = await deps.sql`
+      select *, count(*) over () as total_count from (${agentSelect(deps)}) a
+      where owner_id = ${me.id} and ${q.environmentId ? deps.sql`environment_id = ${q.environmentId}` : deps.sql`true`}
+      order by created_at desc, id limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
+    return c.json({ agents: rows.map(agentJson), ...pageOf(q, num(rows[0]?.total_count)) });
+  });
+  app.post("/", requireUser, async (c) => {
+    const body = parse(CreateAgentBody, await jsonBody(c.req));
+    const [created] = await deps.sql`select * from create_agent(${currentUser(c).id}, ${body.environmentId}, ${body.name}, ${body.description ?? ""})`;
+    return c.json({ message: "agent created", agent: agentJson(await findAgent(deps, created.id)) }, 201);
+  });
+  app.get("/:id", async (c) => {
+    return c.json({ agent: agentJson(await findAgent(deps, pathId("agent", c.req.param("id")))) });
+  });
+  app.put("/:id", requireUser, async (c) => {
+    const id = pathId("agent", c.req.param("id"));
+    const body = parse(UpdateAgentBody, await jsonBody(c.req));
+    await deps.sql`select update_agent(${currentUser(c).id}, ${id}, ${body.name ?? null}, ${body.description ?? null})`;
+    return c.json({ message: "agent updated", agent: agentJson(await findAgent(deps, id)) });
+  });
+  app.delete("/:id", requireUser, async (c) => {
+    const id = pathId("agent", c.req.param("id"));
+    await deps.sql`select delete_agent(${currentUser(c).id}, ${id})`;
+    return c.json({ message: "agent deleted" });
+  });
+  app.get("/:id/stats", async (c) => {
+    const id = pathId("agent", c.req.param("id"));
+    const agent = await findAgent(deps, id);
+    const stats = await deps.sql`select * from agent_stats(${id})`;
+    const opponents = await deps.sql`select * from head_to_head(${id})`;
+    return c.json({
+      agentId: id,
+      agent: agentJson(agent),
+      stats: opponents.map((r) => ({
+        opponentId: r.opponent_id, opponentName: r.opponent_name,
+        wins: num(r.wins), losses: num(r.losses), draws: num(r.draws), totalMatches: num(r.total_matches ?? r.games),
+      })),
+      total: opponents.length,
+      summary: stats[0] ? camel(stats[0]) : null,
+    });
+  });
+  return app;
+}

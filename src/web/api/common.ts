@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { HttpError } from "../http_errors.ts";
+
+/** `?page=1&pageSize=20` on every list: page ≥ 1, pageSize 1–100. */
+export const PageQuery = z.object({
+  page: z.coerce.number().int().min(1, "page must be 1 or more").max(1_000_000).default(1),
+  pageSize: z.coerce.number().int().min(1, "pageSize must be between 1 and 100").max(100, "pageSize must be between 1 and 100").default(20),
+});
+export type Page = z.infer<typeof PageQuery>;
+
+/** The page envelope every list shares (the list itself sits under a named key). */
+export function pageOf(page: Page, total: number): { page: number; pageSize: number; total: number } {
+  return { page: page.page, pageSize: page.pageSize, total };
+}
+
+/** An id in the path or body: a UUID, named in the 404/400 message when it is not one. */
+export const Uuid = z.uuid({ message: "must be a UUID" });
+
+/** Validates `data` or throws a 400 naming the field and the rule. */
+export function parse<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
+  const r = schema.safeParse(data);
+  if (!r.success) throw r.error;
+  return r.data;
+}
+
+/** A path id that is not a UUID cannot name anything: 404 with the value in the message. */
+export function pathId(noun: string, value: string): string {
+  if (!Uuid.safeParse(value).success) throw new HttpError(404, "not_found", `${noun} ${JSON.stringify(value)} does not exist (ids are UUIDs)`);
+  return value;
+}
+
+/** Reads a JSON body, answering 400 (not 500) when it is not JSON. */
+export async function jsonBody(req: { json(): Promise<unknown>; header(name: string): string | undefined }): Promise<unknown> {
+  const type = req.header("content-type") ?? "";
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new HttpError(400, "bad_request", `send a JSON body with Content-Type: application/json (got ${JSON.stringify(type || "none")})`);
+  }
+  try {
+    return await req.json();
+  } catch {
+    throw new HttpError(400, "bad_request", "the request body is not valid JSON");
+  }
+}
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+const camelKey = (k: string) => k.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
+
+/** A database row with snake_case keys as a camelCase JSON object (dates as ISO strings). */
+export function camel(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) out[camelKey(k)] = iso(v);
+  return out;
+}
+
+/** int8/numeric come back from postgres.js as strings. */
+export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));

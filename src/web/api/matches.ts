@@ -1,0 +1,140 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import * as envPackage from "rl-arena-env";
+import { currentUser, requireUser } from "../auth.ts";
+import type { WebDeps, WebEnv } from "../deps.ts";
+import { HttpError } from "../http_errors.ts";
+import { rateLimit } from "../rate_limit.ts";
+import { camel, num, pageOf, PageQuery, parse, pathId } from "./common.ts";
+
+/** The original API's match shape (agent1 = seat 0, agent2 = seat 1) plus our result fields. */
+export function matchJson(row: Record<string, unknown>) {
+  const d = camel({ c: row.created_at, s: row.started_at, e: row.ended_at });
+  const seat = row.winner_seat === null || row.winner_seat === undefined ? null : Number(row.winner_seat);
+  const score = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const withReplay = row.has_replay === true;
+  return {
+    id: row.id,
+    environmentId: row.environment_id,
+    environmentVersion: row.environment_version,
+    status: row.status,
+    agent1Id: row.player0_agent_id,
+    agent2Id: row.player1_agent_id,
+    agent1Name: row.player0_name ?? null,
+    agent2Name: row.player1_name ?? null,
+    agent1SubmissionId: row.player0_submission_id,
+    agent2SubmissionId: row.player1_submission_id,
+    winnerId: seat === 0 ? row.player0_agent_id : seat === 1 ? row.player1_agent_id : null,
+    winnerSeat: seat,
+    agent1Score: score(row.player0_score),
+    agent2Score: score(row.player1_score),
+    agent1EloChange: score(row.player0_rating_change),
+    agent2EloChange: score(row.player1_rating_change),
+    agent1RatingAfter: score(row.player0_rating_after),
+    agent2RatingAfter: score(row.player1_rating_after),
+    endReason: row.end_reason ?? null,
+    totalSteps: score(row.total_steps),
+    errorMessage: row.error ?? null,
+    isPublic: true,
+    replayUrl: withReplay ? `/api/v1/matches/${row.id}/replay?format=json` : null,
+    replayHtmlUrl: withReplay ? `/api/v1/matches/${row.id}/replay?format=html` : null,
+    createdAt: d.c,
+    startedAt: d.s ?? null,
+    completedAt: d.e ?? null,
+  };
+}
+
+const matchSelect = (deps: WebDeps) => deps.sql`
+  select m.id, m.environment_id, m.environment_version, m.status, m.player0_agent_id, m.player1_agent_id,
+         a0.name as player0_name, a1.name as player1_name, m.player0_submission_id, m.player1_submission_id,
+         m.winner_seat, m.player0_score, m.player1_score, m.player0_rating_change, m.player1_rating_change,
+         m.player0_rating_after, m.player1_rating_after, m.end_reason, m.total_steps, m.error,
+         m.created_at, m.started_at, m.ended_at,
+         exists (select 1 from replays r where r.match_id = m.id) as has_replay
+  from matches m join agents a0 on a0.id = m.player0_agent_id join agents a1 on a1.id = m.player1_agent_id`;
+
+export const MatchListQuery = PageQuery.extend({
+  environmentId: z.string().min(1).max(50).optional(),
+  status: z.enum(["pending", "running", "completed", "failed"]).optional(),
+});
+export const ReplayQuery = z.object({ format: z.enum(["json", "html"], { message: "format must be json or html" }).default("json") });
+
+async function gunzip(bytes: Uint8Array): Promise<string> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(stream).text();
+}
+
+/** `/matches`: lists, one match, replay downloads (JSON or HTML), the caller's own agents' logs. */
+export function matchesApi(deps: WebDeps): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  const list = async (q: z.infer<typeof MatchListQuery>, agentId: string | null) => {
+    const rows = await deps.sql`
+      select *, count(*) over () as total_count from (${matchSelect(deps)}) m
+      where ${q.environmentId ? deps.sql`environment_id = ${q.environmentId}` : deps.sql`true`}
+        and ${q.status ? deps.sql`status = ${q.status}` : deps.sql`true`}
+        and ${agentId ? deps.sql`(player0_agent_id = ${agentId} or player1_agent_id = ${agentId})` : deps.sql`true`}
+      order by created_at desc, id limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
+    return { matches: rows.map(matchJson), ...pageOf(q, num(rows[0]?.total_count)) };
+  };
+  app.get("/", async (c) => c.json(await list(parse(MatchListQuery, c.req.query()), null)));
+  app.get("/agent/:agentId", async (c) => {
+    const agentId = pathId("agent", c.req.param("agentId"));
+    const [agent] = await deps.sql`select 1 from agents where id = ${agentId}`;
+    if (!agent) throw new HttpError(404, "not_found", `agent ${agentId} does not exist`);
+    return c.json(await list(parse(MatchListQuery, c.req.query()), agentId));
+  });
+  app.get("/:id", async (c) => {
+    const id = pathId("match", c.req.param("id"));
+    const [row] = await deps.sql`${matchSelect(deps)} where m.id = ${id}`;
+    if (!row) throw new HttpError(404, "not_found", `match ${id} does not exist`);
+    return c.json({ match: matchJson(row) });
+  });
+  app.get("/:id/replay", rateLimit(deps, "replay"), async (c) => {
+    const id = pathId("match", c.req.param("id"));
+    const { format } = parse(ReplayQuery, c.req.query());
+    const [row] = await deps.sql<{ status: string; data: Uint8Array | null }[]>`
+      select m.status, r.data from matches m left join replays r on r.match_id = m.id where m.id = ${id}`;
+    if (!row) throw new HttpError(404, "not_found", `match ${id} does not exist`);
+    if (!row.data) throw new HttpError(404, "not_found", `match ${id} has no replay (status ${row.status})`);
+    if (format === "html") {
+      const html = renderReplayHtml(JSON.parse(await gunzip(row.data)));
+      c.header("Content-Disposition", `attachment; filename="replay_${id}.html"`);
+      return c.body(html, 200, { "Content-Type": "text/html; charset=utf-8" });
+    }
+    c.header("Vary", "Accept-Encoding");
+    c.header("Content-Disposition", `attachment; filename="replay_${id}.json"`);
+    if (/\bgzip\b/i.test(c.req.header("accept-encoding") ?? "")) {
+      // The stored bytes are already gzip: send them as they are, the client inflates them.
+      return c.body(row.data as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/json", "Content-Encoding": "gzip" });
+    }
+    return c.body(await gunzip(row.data), 200, { "Content-Type": "application/json" });
+  });
+  app.get("/:id/logs", requireUser, async (c) => {
+    const id = pathId("match", c.req.param("id"));
+    const me = currentUser(c);
+    const [match] = await deps.sql`
+      select m.status, a0.owner_id as owner0, a1.owner_id as owner1, a0.name as name0, a1.name as name1,
+             m.player0_agent_id, m.player1_agent_id
+      from matches m join agents a0 on a0.id = m.player0_agent_id join agents a1 on a1.id = m.player1_agent_id where m.id = ${id}`;
+    if (!match) throw new HttpError(404, "not_found", `match ${id} does not exist`);
+    const seats = [0, 1].filter((s) => match[`owner${s}`] === me.id);
+    if (seats.length === 0) throw new HttpError(403, "forbidden", `none of your agents played match ${id}; only an agent's owner may read its log`);
+    const logs = await deps.sql`select seat, agent_id, log, truncated from match_logs where match_id = ${id} and seat in ${deps.sql(seats)} order by seat`;
+    return c.json({
+      matchId: id,
+      status: match.status,
+      logs: seats.map((s) => {
+        const log = logs.find((l) => Number(l.seat) === s);
+        return { seat: s, agentId: match[`player${s}_agent_id`], agentName: match[`name${s}`], log: log?.log ?? "", truncated: log?.truncated === true };
+      }),
+    });
+  });
+  return app;
+}
+
+/** rl-arena-env's HTML replay renderer (a self-contained file). */
+function renderReplayHtml(replay: unknown): string {
+  const render = (envPackage as unknown as { renderReplayHtml?: (r: unknown) => string }).renderReplayHtml;
+  if (!render) throw new HttpError(503, "unavailable", "the HTML replay renderer is not available in this build");
+  return render(replay);
+}

@@ -1,0 +1,69 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { loadUser, rejectInvalidToken } from "../auth.ts";
+import type { WebDeps, WebEnv } from "../deps.ts";
+import { HttpError, jsonError } from "../http_errors.ts";
+import { apiDocsPage, openApiDocument } from "../openapi.ts";
+import { agentsApi } from "./agents.ts";
+import { authApi } from "./auth.ts";
+import { environmentsApi } from "./environments.ts";
+import { leaderboardApi } from "./leaderboard.ts";
+import { matchesApi } from "./matches.ts";
+import { MAX_UPLOAD_BYTES, submissionsApi } from "./submissions.ts";
+import { usersApi } from "./users.ts";
+
+/** Bodies other than uploads are small JSON documents. */
+export const MAX_JSON_BYTES = 64 * 1024;
+/** Multipart overhead allowed on top of the 10 MB file. */
+const MULTIPART_SLACK = 64 * 1024;
+
+const tooLarge = (limit: number): MiddlewareHandler<WebEnv> =>
+  bodyLimit({ maxSize: limit, onError: () => { throw new HttpError(413, "payload_too_large", `the request body is over ${limit} bytes, the limit of this route`); } });
+
+/**
+ * A browser's session cookie must not let another site change anything: an unsafe request
+ * authenticated by the cookie (not a Bearer token) must come from our own origin.
+ */
+const sameOriginForCookies: MiddlewareHandler<WebEnv> = async (c, next) => {
+  if (c.var.auth.via === "cookie" && !["GET", "HEAD", "OPTIONS"].includes(c.req.method)) {
+    const site = c.req.header("sec-fetch-site");
+    const origin = c.req.header("origin");
+    const sameOrigin = site === "same-origin" || (origin !== undefined && origin === new URL(c.req.url).origin);
+    if (!sameOrigin) throw new HttpError(403, "forbidden", "a cookie-authenticated change must come from this site; scripts should send `Authorization: Bearer <token>`");
+  }
+  await next();
+};
+
+/** The JSON API under /api/v1 (one small Hono per area). */
+export function apiV1(deps: WebDeps): Hono<WebEnv> {
+  const api = new Hono<WebEnv>();
+  api.onError((e, c) => jsonError(c, e));
+  api.use("*", async (c, next) => {
+    const upload = c.req.method === "POST" && c.req.path.replace(/\/+$/, "").endsWith("/api/v1/submissions");
+    return tooLarge(upload ? MAX_UPLOAD_BYTES + MULTIPART_SLACK : MAX_JSON_BYTES)(c, next);
+  });
+  api.use("*", loadUser(deps));
+  api.use("*", rejectInvalidToken);
+  api.use("*", sameOriginForCookies);
+  api.route("/auth", authApi(deps));
+  api.route("/agents", agentsApi(deps));
+  api.route("/submissions", submissionsApi(deps));
+  api.route("/matches", matchesApi(deps));
+  api.route("/leaderboard", leaderboardApi(deps));
+  api.route("/users", usersApi(deps));
+  api.route("/environments", environmentsApi(deps));
+  api.all("*", (c) => {
+    throw new HttpError(404, "not_found", `no API route ${c.req.method} ${c.req.path}; see /api/openapi.json`);
+  });
+  return api;
+}
+
+/** Everything under /api: the versioned API, its OpenAPI document and the docs page. */
+export function apiRoutes(deps: WebDeps): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  const v1 = apiV1(deps);
+  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  app.get("/docs", (c) => c.html(apiDocsPage(openApiDocument())));
+  app.route("/v1", v1);
+  return app;
+}

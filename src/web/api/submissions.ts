@@ -1,0 +1,124 @@
+import { Hono } from "hono";
+import { inspectArchive } from "../../submissions/intake.ts";
+import { IntakeError, formatBytes } from "../../submissions/intake_errors.ts";
+import { currentUser, requireUser } from "../auth.ts";
+import type { WebDeps, WebEnv } from "../deps.ts";
+import { HttpError } from "../http_errors.ts";
+import { rateLimit } from "../rate_limit.ts";
+import { camel, num, pageOf, PageQuery, parse, pathId, Uuid } from "./common.ts";
+
+/** Largest accepted upload (SPEC §2: 10 MB packed). */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+/** The public shape of a submission (no archive, no build log). */
+export function submissionJson(row: Record<string, unknown>) {
+  const d = camel({ c: row.created_at, u: row.updated_at, s: row.started_at, f: row.finished_at });
+  return {
+    id: row.id,
+    agentId: row.agent_id,
+    agentName: row.agent_name,
+    environmentId: row.environment_id,
+    version: num(row.version),
+    status: row.status,
+    language: row.language ?? null,
+    entry: row.entry ?? null,
+    archiveName: row.archive_name ?? null,
+    archiveSize: row.archive_size === null || row.archive_size === undefined ? null : num(row.archive_size),
+    archiveSha256: row.archive_sha256 ?? null,
+    isActive: row.is_active === true,
+    errorMessage: row.error ?? null,
+    createdAt: d.c,
+    startedAt: d.s ?? null,
+    finishedAt: d.f ?? null,
+    updatedAt: d.u,
+  };
+}
+
+const submissionSelect = (deps: WebDeps) => deps.sql`
+  select s.id, s.agent_id, a.name as agent_name, a.owner_id, a.environment_id, s.version, s.status, s.language, s.entry,
+         s.archive_name, s.archive_size, s.archive_sha256, s.error, s.created_at, s.started_at, s.finished_at, s.updated_at,
+         (a.active_submission_id = s.id) as is_active
+  from submissions s join agents a on a.id = s.agent_id`;
+
+async function findSubmission(deps: WebDeps, id: string) {
+  const [row] = await deps.sql`${submissionSelect(deps)} where s.id = ${id}`;
+  if (!row) throw new HttpError(404, "not_found", `submission ${id} does not exist`);
+  return row;
+}
+
+/** Reads the multipart upload: `agentId` and `file` (a zip, tar.gz, .py or .js file). */
+async function readUpload(req: { parseBody(): Promise<Record<string, string | File | (string | File)[]>>; header(n: string): string | undefined }) {
+  if (!/^multipart\/form-data\b/i.test(req.header("content-type") ?? "")) {
+    throw new HttpError(400, "bad_request", "send multipart/form-data with the fields agentId and file");
+  }
+  let form: Record<string, unknown>;
+  try {
+    form = await req.parseBody();
+  } catch {
+    throw new HttpError(400, "bad_request", "the multipart body could not be read");
+  }
+  const agentId = form.agentId;
+  if (typeof agentId !== "string" || !agentId) throw new HttpError(400, "bad_request", "agentId is required");
+  if (!Uuid.safeParse(agentId).success) throw new HttpError(400, "bad_request", `agentId ${JSON.stringify(agentId)} must be a UUID`);
+  const file = form.file;
+  if (!(file instanceof File)) throw new HttpError(400, "bad_request", "file is required (a zip or tar.gz archive, or one .py/.js file)");
+  if (file.size > MAX_UPLOAD_BYTES) {
+    throw new HttpError(413, "payload_too_large", `${file.name} is ${formatBytes(file.size)}; uploads may be at most ${formatBytes(MAX_UPLOAD_BYTES)}`);
+  }
+  if (file.size === 0) throw new HttpError(422, "invalid_archive", `${file.name || "the file"} is empty`);
+  return { agentId, file };
+}
+
+/** `/submissions`: upload, read, list per agent, build logs (owner), activate, rebuild. */
+export function submissionsApi(deps: WebDeps): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  app.post("/", requireUser, rateLimit(deps, "upload"), async (c) => {
+    const { agentId, file } = await readUpload(c.req);
+    const bytes = Buffer.from(await file.arrayBuffer());
+    let found;
+    try {
+      found = await inspectArchive(bytes, file.name);
+    } catch (e) {
+      if (!(e instanceof IntakeError)) throw e;
+      const error = e.status === 413 ? "payload_too_large" : "invalid_archive";
+      throw new HttpError(e.status, error, e.message, { code: e.code, ...(e.entry ? { entry: e.entry } : {}) });
+    }
+    const [created] = await deps.sql`
+      select * from create_submission(${currentUser(c).id}, ${agentId}, ${found.language}, ${found.entry}, ${bytes}, ${file.name})`;
+    return c.json({ message: "submission created; the build starts shortly", submission: submissionJson(await findSubmission(deps, created.id)) }, 201);
+  });
+  app.get("/agent/:agentId", async (c) => {
+    const agentId = pathId("agent", c.req.param("agentId"));
+    const q = parse(PageQuery, c.req.query());
+    const [agent] = await deps.sql`select 1 from agents where id = ${agentId} and deleted_at is null`;
+    if (!agent) throw new HttpError(404, "not_found", `agent ${agentId} does not exist`);
+    const rows = await deps.sql`
+      select *, count(*) over () as total_count from (${submissionSelect(deps)} where s.agent_id = ${agentId}) s
+      order by version desc limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
+    return c.json({ submissions: rows.map(submissionJson), ...pageOf(q, num(rows[0]?.total_count)) });
+  });
+  app.get("/:id", async (c) => {
+    return c.json({ submission: submissionJson(await findSubmission(deps, pathId("submission", c.req.param("id")))) });
+  });
+  app.get("/:id/build-logs", requireUser, async (c) => {
+    const id = pathId("submission", c.req.param("id"));
+    const sub = await findSubmission(deps, id);
+    const me = currentUser(c);
+    if (sub.owner_id !== me.id && me.role !== "admin") {
+      throw new HttpError(403, "forbidden", `only the owner of agent ${sub.agent_name} may read the build logs of submission ${id}`);
+    }
+    const [{ build_log }] = await deps.sql`select build_log from submissions where id = ${id}`;
+    return c.json({ submissionId: id, status: sub.status, buildLog: build_log ?? "", errorMessage: sub.error ?? null, updatedAt: submissionJson(sub).updatedAt });
+  });
+  app.put("/:id/activate", requireUser, async (c) => {
+    const id = pathId("submission", c.req.param("id"));
+    await deps.sql`select activate_submission(${currentUser(c).id}, ${id})`;
+    return c.json({ message: "submission activated", submission: submissionJson(await findSubmission(deps, id)) });
+  });
+  app.post("/:id/rebuild", requireUser, rateLimit(deps, "upload"), async (c) => {
+    const id = pathId("submission", c.req.param("id"));
+    await deps.sql`select rebuild_submission(${currentUser(c).id}, ${id})`;
+    return c.json({ message: "rebuild queued", submission: submissionJson(await findSubmission(deps, id)) });
+  });
+  return app;
+}

@@ -1,0 +1,189 @@
+import { html, raw } from "hono/html";
+import { z } from "zod";
+import { CreateAgentBody, UpdateAgentBody, AgentListQuery } from "./api/agents.ts";
+import { LoginBody, RegisterBody } from "./api/auth.ts";
+import { PageQuery } from "./api/common.ts";
+import { MatchListQuery, ReplayQuery } from "./api/matches.ts";
+import { UpdateMeBody } from "./api/users.ts";
+
+type Json = Record<string, unknown>;
+
+/** One API operation as documented; `path` uses OpenAPI `{param}` syntax. */
+interface Operation {
+  method: "get" | "post" | "put" | "delete";
+  path: string;
+  tag: string;
+  summary: string;
+  auth?: "user" | "owner";
+  rateLimit?: string;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  multipart?: boolean;
+  ok: { status: number; description: string; schema?: Json; content?: Record<string, Json> };
+  errors: number[];
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const page = (key: string, item: string): Json => ({
+  type: "object", required: [key, "page", "pageSize", "total"],
+  properties: { [key]: { type: "array", items: ref(item) }, page: { type: "integer" }, pageSize: { type: "integer" }, total: { type: "integer" } },
+});
+const obj = (props: Record<string, Json>, required = Object.keys(props)): Json => ({ type: "object", required, properties: props });
+const str = { type: "string" };
+const message = { message: str };
+
+const OPERATIONS: Operation[] = [
+  { method: "post", path: "/auth/register", tag: "auth", summary: "Create an account and get a session token", rateLimit: "auth", body: RegisterBody,
+    ok: { status: 201, description: "Registered", schema: obj({ token: str, user: ref("User") }) }, errors: [400, 409, 413, 429] },
+  { method: "post", path: "/auth/login", tag: "auth", summary: "Log in with email or username", rateLimit: "auth", body: LoginBody,
+    ok: { status: 200, description: "Logged in", schema: obj({ token: str, user: ref("User") }) }, errors: [400, 401, 403, 429] },
+
+  { method: "get", path: "/agents", tag: "agents", summary: "All agents, highest rating first", query: AgentListQuery,
+    ok: { status: 200, description: "A page of agents", schema: page("agents", "Agent") }, errors: [400] },
+  { method: "post", path: "/agents", tag: "agents", summary: "Create an agent in an environment", auth: "user", body: CreateAgentBody,
+    ok: { status: 201, description: "Created", schema: obj({ ...message, agent: ref("Agent") }) }, errors: [400, 401, 404, 409] },
+  { method: "get", path: "/agents/my", tag: "agents", summary: "The caller's agents, newest first", auth: "user", query: AgentListQuery,
+    ok: { status: 200, description: "A page of agents", schema: page("agents", "Agent") }, errors: [400, 401] },
+  { method: "get", path: "/agents/{id}", tag: "agents", summary: "One agent",
+    ok: { status: 200, description: "The agent", schema: obj({ agent: ref("Agent") }) }, errors: [404] },
+  { method: "put", path: "/agents/{id}", tag: "agents", summary: "Rename or describe an agent", auth: "owner", body: UpdateAgentBody,
+    ok: { status: 200, description: "Updated", schema: obj({ ...message, agent: ref("Agent") }) }, errors: [400, 401, 403, 404, 409] },
+  { method: "delete", path: "/agents/{id}", tag: "agents", summary: "Delete an agent (its matches stay readable)", auth: "owner",
+    ok: { status: 200, description: "Deleted", schema: obj(message) }, errors: [401, 403, 404] },
+  { method: "get", path: "/agents/{id}/stats", tag: "agents", summary: "Head-to-head record against each opponent",
+    ok: { status: 200, description: "Statistics", schema: obj({ agentId: str, agent: ref("Agent"), stats: { type: "array", items: ref("OpponentStats") }, total: { type: "integer" }, summary: { type: ["object", "null"] } }) }, errors: [404] },
+
+  { method: "post", path: "/submissions", tag: "submissions", summary: "Upload a new version (zip, tar.gz, or one .py/.js file; at most 10 MB)", auth: "owner", rateLimit: "upload", multipart: true,
+    ok: { status: 201, description: "Created; the build is queued", schema: obj({ ...message, submission: ref("Submission") }) }, errors: [400, 401, 403, 404, 409, 413, 422, 429] },
+  { method: "get", path: "/submissions/{id}", tag: "submissions", summary: "One submission and its build status (poll this)",
+    ok: { status: 200, description: "The submission", schema: obj({ submission: ref("Submission") }) }, errors: [404] },
+  { method: "get", path: "/submissions/agent/{agentId}", tag: "submissions", summary: "An agent's submissions, newest version first", query: PageQuery,
+    ok: { status: 200, description: "A page of submissions", schema: page("submissions", "Submission") }, errors: [400, 404] },
+  { method: "get", path: "/submissions/{id}/build-logs", tag: "submissions", summary: "Build and validation log (owner only)", auth: "owner",
+    ok: { status: 200, description: "The log", schema: obj({ submissionId: str, status: str, buildLog: str, errorMessage: { type: ["string", "null"] }, updatedAt: str }) }, errors: [401, 403, 404] },
+  { method: "put", path: "/submissions/{id}/activate", tag: "submissions", summary: "Make a built version the agent's active one", auth: "owner",
+    ok: { status: 200, description: "Activated", schema: obj({ ...message, submission: ref("Submission") }) }, errors: [401, 403, 404, 409] },
+  { method: "post", path: "/submissions/{id}/rebuild", tag: "submissions", summary: "Build a submission again", auth: "owner", rateLimit: "upload",
+    ok: { status: 200, description: "Queued", schema: obj({ ...message, submission: ref("Submission") }) }, errors: [401, 403, 404, 409, 429] },
+
+  { method: "get", path: "/matches", tag: "matches", summary: "Matches, newest first", query: MatchListQuery,
+    ok: { status: 200, description: "A page of matches", schema: page("matches", "Match") }, errors: [400] },
+  { method: "get", path: "/matches/{id}", tag: "matches", summary: "One match",
+    ok: { status: 200, description: "The match", schema: obj({ match: ref("Match") }) }, errors: [404] },
+  { method: "get", path: "/matches/agent/{agentId}", tag: "matches", summary: "An agent's matches, newest first", query: MatchListQuery,
+    ok: { status: 200, description: "A page of matches", schema: page("matches", "Match") }, errors: [400, 404] },
+  { method: "get", path: "/matches/{id}/replay", tag: "matches", summary: "Download the replay as JSON (gzip when accepted) or as a self-contained HTML player", rateLimit: "replay", query: ReplayQuery,
+    ok: { status: 200, description: "The replay file", content: { "application/json": { schema: { type: "object" } }, "text/html": { schema: str } } }, errors: [400, 404, 429] },
+  { method: "get", path: "/matches/{id}/logs", tag: "matches", summary: "The caller's own agents' stderr for this match", auth: "user",
+    ok: { status: 200, description: "Logs of the caller's seats", schema: obj({ matchId: str, status: str, logs: { type: "array", items: obj({ seat: { type: "integer" }, agentId: str, agentName: str, log: str, truncated: { type: "boolean" } }) } }) }, errors: [401, 403, 404] },
+
+  { method: "get", path: "/leaderboard", tag: "leaderboard", summary: "Ranked agents of every environment (rank within its environment)", query: PageQuery,
+    ok: { status: 200, description: "A page of ranked agents", schema: page("leaderboard", "Agent") }, errors: [400] },
+  { method: "get", path: "/leaderboard/environment/{envId}", tag: "leaderboard", summary: "One environment's leaderboard", query: PageQuery,
+    ok: { status: 200, description: "A page of ranked agents", schema: { allOf: [page("leaderboard", "Agent"), obj({ environmentId: str })] } }, errors: [400, 404] },
+
+  { method: "get", path: "/users/me", tag: "users", summary: "The caller's profile and statistics", auth: "user",
+    ok: { status: 200, description: "Profile", schema: obj({ user: ref("User"), stats: obj({ totalSubmissions: { type: "integer" }, activeAgents: { type: "integer" }, totalMatches: { type: "integer" }, totalWins: { type: "integer" }, bestRank: { type: "integer" } }) }) }, errors: [401, 404] },
+  { method: "put", path: "/users/me", tag: "users", summary: "Change the caller's full name or email", auth: "user", body: UpdateMeBody,
+    ok: { status: 200, description: "Updated", schema: obj({ ...message, user: ref("User") }) }, errors: [400, 401, 409] },
+
+  { method: "get", path: "/environments", tag: "environments", summary: "Environments on this server with their rules and spaces", query: PageQuery,
+    ok: { status: 200, description: "A page of environments", schema: page("environments", "Environment") }, errors: [400] },
+];
+
+const ERROR_TEXT: Record<number, string> = {
+  400: "Bad input (the message names the field and the rule)", 401: "Not signed in, or the token is invalid or expired",
+  403: "Not allowed (not the owner, or the account is disabled)", 404: "No such resource", 409: "Conflicts with the current state (duplicate name, limit reached…)",
+  413: "Body too large (uploads: 10 MB; other bodies: 64 KB)", 422: "Invalid archive (the message names the offending entry)", 429: "Rate limited; see Retry-After",
+};
+
+const nullable = (type: string) => ({ type: [type, "null"] });
+const SCHEMAS: Record<string, Json> = {
+  Error: obj({ error: str, message: str, details: {} }, ["error"]),
+  User: obj({ id: str, username: str, email: str, fullName: str, role: { enum: ["user", "admin"] }, createdAt: str, updatedAt: str }),
+  Agent: obj({ id: str, userId: str, username: str, name: str, description: str, environmentId: str, elo: { type: "integer" }, score: { type: "integer" },
+    wins: { type: "integer" }, losses: { type: "integer" }, draws: { type: "integer" }, totalMatches: { type: "integer" }, disabled: { type: "boolean" },
+    activeSubmissionId: nullable("string"), rank: { type: "integer", description: "0 outside leaderboards" }, createdAt: str, updatedAt: str }),
+  OpponentStats: obj({ opponentId: str, opponentName: str, wins: { type: "integer" }, losses: { type: "integer" }, draws: { type: "integer" }, totalMatches: { type: "integer" } }),
+  Submission: obj({ id: str, agentId: str, agentName: str, environmentId: str, version: { type: "integer" },
+    status: { enum: ["pending", "building", "active", "failed", "inactive"] }, language: nullable("string"), entry: nullable("string"),
+    archiveName: nullable("string"), archiveSize: nullable("integer"), archiveSha256: nullable("string"), isActive: { type: "boolean" },
+    errorMessage: nullable("string"), createdAt: str, startedAt: nullable("string"), finishedAt: nullable("string"), updatedAt: str }),
+  Match: obj({ id: str, environmentId: str, environmentVersion: str, status: { enum: ["pending", "running", "completed", "failed"] },
+    agent1Id: str, agent2Id: str, agent1Name: str, agent2Name: str, agent1SubmissionId: str, agent2SubmissionId: str,
+    winnerId: nullable("string"), winnerSeat: nullable("integer"), agent1Score: nullable("number"), agent2Score: nullable("number"),
+    agent1EloChange: nullable("integer"), agent2EloChange: nullable("integer"), agent1RatingAfter: nullable("integer"), agent2RatingAfter: nullable("integer"),
+    endReason: nullable("string"), totalSteps: nullable("integer"), errorMessage: nullable("string"), isPublic: { type: "boolean" },
+    replayUrl: nullable("string"), replayHtmlUrl: nullable("string"), createdAt: str, startedAt: nullable("string"), completedAt: nullable("string") }),
+  Environment: obj({ id: str, version: str, name: str, config: { type: "object" }, activeAgents: { type: "integer" }, description: { type: ["object", "null"] }, createdAt: str, updatedAt: str }),
+};
+
+const schemaOf = (s: z.ZodType): Json => {
+  const { $schema: _, ...rest } = z.toJSONSchema(s, { io: "input", unrepresentable: "any" }) as Json;
+  return rest;
+};
+
+function operationJson(op: Operation): Json {
+  const params: Json[] = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: str }));
+  if (op.query) {
+    const q = schemaOf(op.query) as { properties?: Record<string, Json>; required?: string[] };
+    for (const [name, schema] of Object.entries(q.properties ?? {})) params.push({ name, in: "query", required: q.required?.includes(name) ?? false, schema });
+  }
+  const responses: Json = {
+    [op.ok.status]: { description: op.ok.description, content: op.ok.content ?? { "application/json": { schema: op.ok.schema } } },
+  };
+  for (const status of op.errors) responses[status] = { description: ERROR_TEXT[status], content: { "application/json": { schema: ref("Error") } } };
+  const out: Json = { tags: [op.tag], summary: op.summary, operationId: `${op.method}${op.path.replace(/[{}]/g, "").replace(/\/(\w)/g, (_, ch: string) => ch.toUpperCase()).replace(/[^A-Za-z0-9]/g, "")}`, parameters: params, responses };
+  if (op.auth) out.security = [{ bearer: [] }, { cookie: [] }];
+  if (op.rateLimit) out.description = `Rate limited (class \`${op.rateLimit}\`): X-RateLimit-Limit/Remaining/Reset on every answer, 429 with Retry-After when exhausted.`;
+  if (op.auth === "owner") out.description = `${out.description ?? ""} Only the agent's owner may do this.`.trim();
+  if (op.body) out.requestBody = { required: true, content: { "application/json": { schema: schemaOf(op.body) } } };
+  if (op.multipart) {
+    out.requestBody = { required: true, content: { "multipart/form-data": { schema: obj({ agentId: { type: "string", format: "uuid" }, file: { type: "string", format: "binary" } }) } } };
+  }
+  return out;
+}
+
+let cached: Json | null = null;
+
+/** The OpenAPI 3.1 document of /api/v1, built once from the same zod schemas the handlers use. */
+export function openApiDocument(): Json {
+  if (cached) return cached;
+  const paths: Record<string, Json> = {};
+  for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operationJson(op);
+  cached = {
+    openapi: "3.1.0",
+    info: { title: "RL-Arena API", version: "1.0.0", description: "Upload agents, follow their builds and matches, read leaderboards and download replays. Lists take ?page=&pageSize= (1–100) and answer {<items>, page, pageSize, total}. Errors are {error, message?, details?}." },
+    servers: [{ url: "/api/v1" }],
+    tags: ["auth", "agents", "submissions", "matches", "leaderboard", "users", "environments"].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: SCHEMAS,
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The token from POST /auth/login or /auth/register (24 h)." },
+        cookie: { type: "apiKey", in: "cookie", name: "session", description: "The browser session; changes need a same-origin request." },
+      },
+    },
+  };
+  return cached;
+}
+
+/** A readable HTML page of the document: no scripts, no external resources. */
+export function apiDocsPage(doc: Json): string {
+  const paths = doc.paths as Record<string, Record<string, Json>>;
+  const rows = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => {
+    const params = (op.parameters as Json[]).map((p) => html`<li><code>${p.name}</code> (${p.in}${p.required ? ", required" : ""}) <code>${JSON.stringify(p.schema)}</code></li>`);
+    const body = op.requestBody ? html`<p>Body:</p><pre>${JSON.stringify((op.requestBody as Json).content, null, 2)}</pre>` : "";
+    const responses = Object.entries(op.responses as Record<string, Json>).map(([s, r]) => html`<li><b>${s}</b> ${r.description}</li>`);
+    return html`<section id="${String(op.operationId)}"><h3><span class="m">${method.toUpperCase()}</span> <code>/api/v1${path}</code></h3>
+      <p>${op.summary}${op.security ? " — needs a signed-in user." : ""} ${op.description ?? ""}</p>
+      ${params.length ? html`<ul>${params}</ul>` : ""}${body}<ul>${responses}</ul></section>`;
+  }));
+  const info = doc.info as Json;
+  return String(html`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${info.title} ${info.version}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>${raw("body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}section{border-top:1px solid #ddd;padding:.5rem 0}.m{display:inline-block;min-width:4.5rem;font-family:monospace;color:#fff;background:#345;padding:0 .4rem;border-radius:3px}pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:13px}")}</style></head>
+<body><h1>${info.title} <small>${info.version}</small></h1><p>${info.description}</p>
+<p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer &lt;token&gt;</code>.</p>
+${rows}</body></html>`);
+}
