@@ -3,6 +3,7 @@
  * at a time, its stderr kept up to a cap, and the whole group SIGKILLed when we are done.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface LaunchCommand {
   command: string;
@@ -111,6 +112,22 @@ export class AgentProcess {
     this.child.stdin?.destroy();
   }
 
+  /**
+   * SIGKILLs the group and waits until none of its processes is still running (on Linux, by
+   * reading /proc; zombies count as gone). Returns false if some survived `timeoutMs`.
+   */
+  async killGroupAndWait(timeoutMs = 2000): Promise<boolean> {
+    this.killGroup();
+    if (this.pgid === undefined || process.platform !== "linux") return true;
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (groupMembers(this.pgid).length === 0) return true;
+      if (performance.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 5));
+      this.killGroup();
+    }
+  }
+
   /** The agent's stderr as kept so far (at most the cap, plus the truncation marker). */
   stderr(): string {
     const text = Buffer.concat(this.stderrChunks).toString("utf8");
@@ -199,4 +216,23 @@ export class AgentProcess {
     this.stderrBytes += kept.length;
     this.stderrDropped += chunk.length - kept.length;
   }
+}
+
+/** Pids of the running (non-zombie) processes whose process group is `pgid`, from /proc. */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // Fields after the command (which may contain spaces): state ppid pgrp ...
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z") members.push(Number(name));
+  }
+  return members;
 }

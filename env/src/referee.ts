@@ -58,6 +58,7 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
   let loopStarted = 0;
   let outcome: MatchOutcome | null = null;
   let finalFaults: Fault[] = [];
+  const survivors: number[] = [];
   const abort = abortPromise(options.signal);
 
   try {
@@ -155,7 +156,7 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
         proc.child.stdin?.end();
         await proc.waitExit(limits.endGraceMs);
       }
-      proc.killGroup();
+      if (!(await proc.killGroupAndWait())) survivors.push(p);
     });
     await Promise.all(endings);
   }
@@ -167,6 +168,7 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
   }
   const logs = procs.map((proc, p) => {
     let log = proc.stderr();
+    if (survivors.includes(p)) log += "[rl-arena referee] warning: some processes of this agent survived SIGKILL for 2 s\n";
     for (const fault of finalFaults.filter((f) => f.player === p)) {
       log += `${log && !log.endsWith("\n") ? "\n" : ""}[rl-arena referee] ${fault.reason}: ${fault.detail}\n`;
     }

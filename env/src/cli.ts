@@ -1,0 +1,223 @@
+/**
+ * The `rl-arena-env` command line: list, describe, match, replay, new-agent.
+ * `main(argv)` returns the exit code; errors print one line (no stack) and exit 1 (2 for usage).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, extname } from "node:path";
+import { parseArgs } from "node:util";
+import * as pkg from "./index.ts";
+import { describe, listEnvironments } from "./registry.ts";
+import { loadReplay, type Replay } from "./replay.ts";
+import { ProgressBar, summary, table, tallyGame, type AgentTally } from "./cli_output.ts";
+import { writeStarterAgent } from "./cli_new_agent.ts";
+import { runMatch } from "./referee.ts";
+import { resolveAgentSpec } from "./referee_agents.ts";
+import type { MatchLimits } from "./referee_types.ts";
+
+export const USAGE = `usage: rl-arena-env <command> [options]
+
+commands:
+  list                                  the registered environments
+  describe <env> [--json]               rules, spaces and default config of an environment
+  match <env> <agentA> <agentB>         play agents against each other as separate processes
+        [--seed N] [--games N] [--out replay.json|replay.html] [--config JSON]
+        [--step-timeout S] [--time-bank S] [--init-timeout S] [--python CMD]
+        [--progress] [--no-swap] [--json]
+      an agent is a .js/.mjs/.py file, an agent folder (agent.json, or main.py/agent.py/
+      main.js/main.mjs/agent.js), or builtin:<name> (see \`rl-arena-env list\`)
+  replay <file.json> --out <file.html>  turn a replay into a self-contained HTML player
+  new-agent <dir> --lang python|node --env <env>
+                                        write a ready-to-upload starter agent
+`;
+
+class UsageError extends Error {}
+
+/** Runs the CLI; resolves with the process exit code. */
+export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "list":
+        return list(io.out);
+      case "describe":
+        return describeCommand(rest, io.out);
+      case "match":
+        return await matchCommand(rest, io);
+      case "replay":
+        return replayCommand(rest, io.out);
+      case "new-agent":
+        return newAgentCommand(rest, io.out);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        io.out.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      io.err.write(`rl-arena-env: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    io.err.write(`rl-arena-env: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+function list(out: NodeJS.WriteStream): number {
+  const rows = [["id", "version", "players", "turns", "max steps", "name"]];
+  for (const d of listEnvironments()) rows.push([d.id, d.version, String(d.numPlayers), d.turnBased ? "turn-based" : "simultaneous", String(d.maxSteps), d.name]);
+  out.write(table(rows));
+  const names = builtinNames();
+  if (names.length) out.write(`\nbuilt-in agents (use as builtin:<name>): ${names.join(", ")}\n`);
+  return 0;
+}
+
+function builtinNames(): string[] {
+  const table = (pkg as Record<string, unknown>).builtinAgents;
+  return table && typeof table === "object" ? Object.keys(table).sort() : [];
+}
+
+function describeCommand(args: string[], out: NodeJS.WriteStream): number {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
+  if (positionals.length !== 1) throw new UsageError("describe needs exactly one environment id");
+  const d = describe(positionals[0]!);
+  if (values.json) {
+    out.write(JSON.stringify(d, null, 2) + "\n");
+    return 0;
+  }
+  out.write(`${d.name} (${d.id} ${d.version}), ${d.numPlayers} players, ${d.turnBased ? "turn-based" : "simultaneous moves"}, at most ${d.maxSteps} steps\n\n`);
+  out.write(`${d.rules.trim()}\n\n`);
+  out.write(`action space: ${JSON.stringify(d.actionSpace)}\n`);
+  d.actionMeaning.forEach((m) => out.write(`  ${m}\n`));
+  out.write(`observation space: ${JSON.stringify(d.observationSpace)}\n`);
+  d.observationMeaning.forEach((m) => out.write(`  ${m}\n`));
+  out.write(`default config: ${JSON.stringify(d.defaultConfig)}\n`);
+  return 0;
+}
+
+async function matchCommand(args: string[], io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream }): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      seed: { type: "string" },
+      games: { type: "string", default: "1" },
+      out: { type: "string" },
+      config: { type: "string" },
+      "step-timeout": { type: "string" },
+      "time-bank": { type: "string" },
+      "init-timeout": { type: "string" },
+      python: { type: "string" },
+      progress: { type: "boolean" },
+      "no-swap": { type: "boolean" },
+      json: { type: "boolean" },
+    },
+  });
+  if (positionals.length !== 3) throw new UsageError("match needs <env> <agentA> <agentB>");
+  const [envId, a, b] = positionals as [string, string, string];
+  const games = integer(values.games!, "--games", 1);
+  const seed = values.seed !== undefined ? integer(values.seed, "--seed", 0) : Math.floor(Math.random() * 2 ** 31);
+  let config: Record<string, unknown> | undefined;
+  if (values.config !== undefined) {
+    try {
+      config = JSON.parse(values.config);
+    } catch {
+      throw new UsageError(`--config must be a JSON object, got ${values.config}`);
+    }
+  }
+  const limits: Partial<MatchLimits> = {};
+  if (values["step-timeout"]) limits.stepTimeoutMs = seconds(values["step-timeout"], "--step-timeout");
+  if (values["time-bank"]) limits.timeBankMs = seconds(values["time-bank"], "--time-bank");
+  if (values["init-timeout"]) limits.initTimeoutMs = seconds(values["init-timeout"], "--init-timeout");
+  if (values.out && ![".json", ".html"].includes(extname(values.out))) throw new UsageError(`--out must end in .json or .html, got ${values.out}`);
+  describe(envId); // unknown environment → a clear error before any process starts
+  const specs = [a, b].map((target) => resolveAgentSpec(target, { python: values.python, env: inheritedEnv() }));
+  if (specs[0]!.name === specs[1]!.name) {
+    specs[0]!.name += " (A)";
+    specs[1]!.name += " (B)";
+  }
+
+  const tallies: AgentTally[] = specs.map((s) => ({ name: s.name, wins: 0, draws: 0, losses: 0, faults: 0, steps: 0, stepMsTotal: 0, maxStepMs: 0 }));
+  const reasons = new Map<string, number>();
+  const showProgress = values.progress || (io.err.isTTY ?? false);
+  const bar = showProgress ? new ProgressBar(io.err) : null;
+  const started = performance.now();
+  const results = [];
+  for (let g = 1; g <= games; g++) {
+    // Alternate seats so neither agent always moves first / plays the left paddle.
+    const seatOf = games > 1 && !values["no-swap"] && g % 2 === 0 ? [1, 0] : [0, 1];
+    const result = await runMatch({
+      env: { id: envId, config },
+      agents: seatOf.map((i) => specs[i]!),
+      seed: seed + g - 1,
+      limits,
+      onStep: bar ? (p) => bar.update(g, games, p.step, p.maxSteps) : undefined,
+    });
+    tallyGame(tallies, result, seatOf);
+    reasons.set(result.outcome.end_reason, (reasons.get(result.outcome.end_reason) ?? 0) + 1);
+    if (values.out) writeReplay(games === 1 ? values.out : numbered(values.out, g), result.replay);
+    if (result.outcome.fault_detail) io.err.write(`${bar ? "\r" : ""}game ${g}: ${result.outcome.fault_detail}\n`);
+    results.push({ game: g, seed: seed + g - 1, players: seatOf.map((i) => specs[i]!.name), outcome: result.outcome, stats: result.stats });
+  }
+  bar?.done();
+  if (values.json) io.out.write(JSON.stringify({ games: results, summary: tallies }, null, 2) + "\n");
+  else io.out.write(summary(tallies, reasons, games, performance.now() - started));
+  return 0;
+}
+
+function writeReplay(path: string, replay: Replay): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, extname(path) === ".html" ? renderHtml(replay) : JSON.stringify(replay));
+}
+
+function renderHtml(replay: Replay): string {
+  const render = (pkg as Record<string, unknown>).renderReplayHtml as ((r: Replay) => string) | undefined;
+  if (typeof render !== "function") throw new Error("this build of rl-arena-env has no renderReplayHtml");
+  return render(replay);
+}
+
+function replayCommand(args: string[], out: NodeJS.WriteStream): number {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { out: { type: "string" } } });
+  if (positionals.length !== 1 || !values.out) throw new UsageError("replay needs <file.json> --out <file.html>");
+  if (extname(values.out) !== ".html") throw new UsageError(`--out must end in .html, got ${values.out}`);
+  const replay = loadReplay(readFileSync(positionals[0]!, "utf8"));
+  mkdirSync(dirname(values.out), { recursive: true });
+  writeFileSync(values.out, renderHtml(replay));
+  out.write(`wrote ${values.out} (${replay.steps.length} frames)\n`);
+  return 0;
+}
+
+function newAgentCommand(args: string[], out: NodeJS.WriteStream): number {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { lang: { type: "string" }, env: { type: "string" } } });
+  if (positionals.length !== 1) throw new UsageError("new-agent needs a target folder");
+  if (values.lang !== "python" && values.lang !== "node") throw new UsageError(`--lang must be python or node, got ${JSON.stringify(values.lang)}`);
+  if (!values.env) throw new UsageError("new-agent needs --env <environment id>");
+  const files = writeStarterAgent(positionals[0]!, values.lang, describe(values.env));
+  out.write(`wrote ${files.join(", ")} in ${positionals[0]}\n`);
+  return 0;
+}
+
+function inheritedEnv(): Record<string, string> {
+  // At home the agent is the user's own code: give it the user's environment (virtualenvs, CUDA…).
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+function integer(text: string, flag: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function seconds(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a number of seconds > 0, got ${JSON.stringify(text)}`);
+  return Math.round(n * 1000);
+}
+
+function numbered(path: string, game: number): string {
+  const ext = extname(path);
+  return `${path.slice(0, path.length - ext.length)}-${game}${ext}`;
+}
