@@ -29,3 +29,33 @@ begin
   end loop;
 end $$;
 comment on function apply_setting_overrides(jsonb) is 'Boot-time overrides from environment variables (MATCH_COOLDOWN_S…).';
+
+-- The rules' default values. A new key appears on the next boot; a value an operator changed
+-- is kept (only the description is refreshed). Per-environment overrides live in
+-- environments.settings and are read with setting_for (sql/environments.sql).
+insert into settings (key, value, description) values
+  ('initial_rating', '1500', 'Rating of a new agent.'),
+  ('k_factor_new', '40', 'ELO K while the agent has played fewer than k_factor_new_games games.'),
+  ('k_factor_new_games', '10', 'Games below which k_factor_new applies.'),
+  ('k_factor_mid', '32', 'ELO K while the agent has played fewer than k_factor_mid_games games.'),
+  ('k_factor_mid_games', '20', 'Games below which k_factor_mid applies.'),
+  ('k_factor', '24', 'ELO K of an established agent.'),
+  ('match_cooldown_s', '300', 'Seconds an agent waits after the end of its last match before it can be paired again.'),
+  ('daily_match_limit', '100', 'Matches an agent may finish per UTC day.'),
+  ('submission_daily_quota', '5', 'Submissions per agent per UTC day (rebuilds do not count).'),
+  ('archive_max_bytes', '10485760', 'Largest accepted upload, packed (bytes).'),
+  ('matchmaking_interval_s', '30', 'Seconds between matchmaking ticks.'),
+  ('matchmaking_window', '100', 'Rating difference an agent accepts when it starts waiting.'),
+  ('matchmaking_window_step', '100', 'Added to the window for every full minute of waiting.'),
+  ('matchmaking_window_max', '500', 'Largest rating window.'),
+  ('init_timeout_s', '10', 'Seconds an agent has to start and answer its first step.'),
+  ('step_timeout_s', '1', 'Seconds per step before the time bank is drawn on.'),
+  ('time_bank_s', '60', 'Extra seconds an agent may spend over a whole match.'),
+  ('memory_mb', '512', 'Memory limit per agent process (MB).'),
+  ('cpus', '1', 'CPU limit per agent process.'),
+  ('max_processes', '64', 'Process limit per agent.'),
+  ('log_cap_bytes', '1048576', 'Bytes of stderr kept per agent per match, and of build log per submission.'),
+  ('match_deadline_s', '3600', 'A pending match must start, and a running match must finish, within this many seconds; after that housekeeping fails it.'),
+  ('log_retention_days', '30', 'Days match logs are kept (0 = forever).'),
+  ('rate_limit_idle_s', '3600', 'Rate-limit buckets idle this long are deleted by housekeeping.')
+on conflict (key) do update set description = excluded.description;

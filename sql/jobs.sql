@@ -1,0 +1,53 @@
+-- Enqueueing pg-boss jobs from SQL, in the caller's transaction. pg-boss 12 documents a plain
+-- insert into its job table as a way to create jobs; this does what its send() does
+-- (plans.insertJobs): the row goes into the queue's own table (pgboss.queue.table_name) and
+-- takes the queue's retry, expiry, retention, heartbeat and dead-letter settings; queues with
+-- `notify` get the same wake-up pg_notify. The schema is pg-boss's default, `pgboss`.
+-- plpgsql on purpose: its body is only checked when it runs, because on a fresh database our
+-- concept files are applied before pg-boss creates its schema.
+
+create or replace function enqueue_jobs(p_queue text, p_payloads jsonb[]) returns integer
+language plpgsql volatile as $$
+declare
+  v_queue record;
+  v_count integer;
+begin
+  if coalesce(cardinality(p_payloads), 0) = 0 then
+    return 0;
+  end if;
+  if to_regclass('pgboss.queue') is null then
+    raise exception 'cannot enqueue % job(s) on "%": pg-boss has not created its schema in this database yet', cardinality(p_payloads), p_queue
+      using errcode = 'RLA03', hint = 'start the application once (prepareDatabase) so pg-boss installs itself';
+  end if;
+  select * into v_queue from pgboss.queue where name = p_queue;
+  if not found then
+    raise exception 'cannot enqueue on "%": no such pg-boss queue', p_queue
+      using errcode = 'RLA03', hint = 'queues are created by ensureQueues() in src/jobs/queues.ts';
+  end if;
+  execute format($sql$
+    insert into pgboss.%I (
+      id, name, data, priority, start_after, created_on, expire_seconds, deletion_seconds, keep_until,
+      retry_limit, retry_delay, retry_backoff, retry_delay_max, policy, dead_letter, heartbeat_seconds,
+      blocked, blocking, pending_dependencies)
+    select gen_random_uuid(), $1, d.payload, 0, t.now, t.now, $2, $3, t.now + $4 * interval '1 second',
+      $5, $6, $7, $8, $9, $10, $11, false, false, 0
+    from unnest($12::jsonb[]) as d(payload), (select pgboss.job_now() as now) as t
+    on conflict do nothing
+  $sql$, v_queue.table_name)
+  using p_queue, v_queue.expire_seconds, v_queue.deletion_seconds, v_queue.retention_seconds,
+    v_queue.retry_limit, v_queue.retry_delay, v_queue.retry_backoff, v_queue.retry_delay_max,
+    v_queue.policy, v_queue.dead_letter, v_queue.heartbeat_seconds, p_payloads;
+  get diagnostics v_count = row_count;
+  if v_queue.notify and v_count > 0 then
+    perform pg_notify('pgboss_' || left(encode(sha224('pgboss'::bytea), 'hex'), 24), p_queue);
+  end if;
+  return v_count;
+end $$;
+comment on function enqueue_jobs(text, jsonb[]) is 'Creates one pg-boss job per payload on queue p_queue, in the current transaction; returns how many were created.';
+
+create or replace function enqueue_job(p_queue text, p_payload jsonb) returns void
+language plpgsql volatile as $$
+begin
+  perform enqueue_jobs(p_queue, array[p_payload]);
+end $$;
+comment on function enqueue_job(text, jsonb) is 'Creates one pg-boss job on queue p_queue in the current transaction.';

@@ -1,0 +1,129 @@
+-- Leaderboards and statistics for the pages. Read-only.
+-- Ranked agents: not deleted, not disabled, owner not disabled, and either with an active
+-- version or at least one game. Competition ranking: equal ratings share a rank (1, 1, 3).
+
+create or replace view ranked_agents as
+  select a.id as agent_id, a.environment_id, a.name as agent_name, a.owner_id, u.username as owner_username,
+         a.rating, a.wins, a.losses, a.draws, a.games, a.active_submission_id, a.created_at,
+         rank() over (partition by a.environment_id order by a.rating desc) as rank
+  from agents a join users u on u.id = a.owner_id
+  where a.deleted_at is null and not a.disabled and not u.disabled
+    and (a.active_submission_id is not null or a.games > 0);
+comment on view ranked_agents is 'Every agent that appears on a leaderboard, with its competition rank in its environment.';
+
+create or replace function leaderboard(p_environment text, p_limit integer default 50, p_offset integer default 0)
+returns table (rank bigint, agent_id uuid, agent_name text, owner_id uuid, owner_username text,
+               rating integer, wins integer, losses integer, draws integer, games integer)
+language sql stable as $$
+  select r.rank, r.agent_id, r.agent_name, r.owner_id, r.owner_username, r.rating, r.wins, r.losses, r.draws, r.games
+  from ranked_agents r
+  where r.environment_id = p_environment
+  order by r.rating desc, r.games desc, lower(r.agent_name), r.agent_id
+  limit least(greatest(coalesce(p_limit, 50), 1), 1000) offset greatest(coalesce(p_offset, 0), 0)
+$$;
+comment on function leaderboard(text, integer, integer) is 'One page of an environment''s leaderboard, best first, with competition ranks (1, 1, 3).';
+
+create or replace function leaderboard_size(p_environment text) returns bigint
+language sql stable as $$
+  select count(*) from ranked_agents where environment_id = p_environment
+$$;
+comment on function leaderboard_size(text) is 'How many agents an environment''s leaderboard has (for paging).';
+
+create or replace view environment_overview as
+  select e.id, e.name, e.version, e.description, e.enabled,
+         (select count(*) from ranked_agents r where r.environment_id = e.id) as ranked_agents,
+         (select count(*) from matches m where m.environment_id = e.id and m.status = 'completed') as completed_matches,
+         l.agent_id as leader_agent_id, l.agent_name as leader_name, l.owner_username as leader_owner_username, l.rating as leader_rating
+  from environments e
+  left join lateral (
+    select r.agent_id, r.agent_name, r.owner_username, r.rating from ranked_agents r
+    where r.environment_id = e.id order by r.rating desc, r.games desc, lower(r.agent_name) limit 1) l on true;
+comment on view environment_overview is 'Environments with their leader and counts, for the home page.';
+
+create or replace function head_to_head(p_agent uuid) returns table (
+  opponent_id uuid, opponent_name text, opponent_owner_username text, opponent_rating integer, opponent_deleted boolean,
+  games bigint, wins bigint, losses bigint, draws bigint, rating_change bigint, last_played_at timestamptz)
+language sql stable as $$
+  with mine as (
+    select case when m.player0_agent_id = p_agent then m.player1_agent_id else m.player0_agent_id end as opponent,
+           case when m.winner_seat is null then 'draw'
+                when (m.winner_seat = 0) = (m.player0_agent_id = p_agent) then 'win' else 'loss' end as result,
+           case when m.player0_agent_id = p_agent then m.player0_rating_change else m.player1_rating_change end as change,
+           m.ended_at
+    from matches m
+    where (m.player0_agent_id = p_agent or m.player1_agent_id = p_agent) and m.status = 'completed'
+  )
+  select o.id, o.name, u.username, o.rating, o.deleted_at is not null,
+         count(*), count(*) filter (where result = 'win'), count(*) filter (where result = 'loss'),
+         count(*) filter (where result = 'draw'), coalesce(sum(change), 0), max(ended_at)
+  from mine join agents o on o.id = mine.opponent join users u on u.id = o.owner_id
+  group by o.id, o.name, u.username, o.rating, o.deleted_at
+  order by count(*) desc, max(ended_at) desc
+$$;
+comment on function head_to_head(uuid) is 'An agent''s record against each opponent it has played (completed matches): games, W/L/D from its side, its net rating change.';
+
+create or replace function agent_stats(p_agent uuid) returns table (
+  agent_id uuid, agent_name text, description text, environment_id text, owner_id uuid, owner_username text,
+  rating integer, rank bigint, wins integer, losses integer, draws integer, games integer, win_rate numeric,
+  peak_rating integer, active_submission_id uuid, active_version integer, disabled boolean, deleted boolean,
+  current_match_id uuid, last_match_ended_at timestamptz, matches_today integer, cooldown_until timestamptz,
+  matchmaking_status text, created_at timestamptz)
+language sql stable as $$
+  select a.id, a.name, a.description, a.environment_id, a.owner_id, u.username, a.rating,
+         (select r.rank from ranked_agents r where r.agent_id = a.id),
+         a.wins, a.losses, a.draws, a.games,
+         case when a.games > 0 then round(a.wins::numeric / a.games, 4) end,
+         greatest(a.rating, (select max(h.rating_after) from rating_history h where h.agent_id = a.id)),
+         a.active_submission_id, sub.version, a.disabled, a.deleted_at is not null,
+         b.match_id, s.last_match_ended_at,
+         case when s.day = utc_day(arena_now()) then s.matches_today else 0 end,
+         s.last_match_ended_at + setting_number_for(a.environment_id, 'match_cooldown_s') * interval '1 second',
+         case
+           when a.deleted_at is not null then 'deleted'
+           when a.disabled then 'disabled'
+           when u.disabled then 'owner_disabled'
+           when a.active_submission_id is null then 'no_active_version'
+           when b.match_id is not null then 'in_match'
+           when s.last_match_ended_at + setting_number_for(a.environment_id, 'match_cooldown_s') * interval '1 second' > arena_now() then 'cooling_down'
+           when s.day = utc_day(arena_now()) and s.matches_today >= setting_number_for(a.environment_id, 'daily_match_limit') then 'daily_limit'
+           else 'waiting'
+         end,
+         a.created_at
+  from agents a
+  join users u on u.id = a.owner_id
+  left join agent_match_stats s on s.agent_id = a.id
+  left join busy_agents b on b.agent_id = a.id
+  left join submissions sub on sub.id = a.active_submission_id
+  where a.id = p_agent
+$$;
+comment on function agent_stats(uuid) is 'One agent''s numbers for its page and GET /agents/:id/stats, including where it stands in matchmaking (waiting, in_match, cooling_down, daily_limit, …). No row when the agent does not exist.';
+
+create or replace function agent_rating_history(p_agent uuid, p_limit integer default 500) returns table (
+  match_id uuid, rating_before integer, rating_after integer, change integer, created_at timestamptz)
+language sql stable as $$
+  select h.match_id, h.rating_before, h.rating_after, h.change, h.created_at from (
+    select * from rating_history where agent_id = p_agent order by id desc limit least(greatest(coalesce(p_limit, 500), 1), 5000)
+  ) h order by h.id
+$$;
+comment on function agent_rating_history(uuid, integer) is 'The agent''s last p_limit rating changes, oldest first (for the rating chart).';
+
+create or replace function user_stats(p_user uuid) returns table (
+  user_id uuid, username text, full_name text, created_at timestamptz, agents bigint, games bigint,
+  wins bigint, losses bigint, draws bigint, best_rating integer, best_agent_id uuid, best_agent_name text,
+  best_agent_environment_id text, submissions bigint)
+language sql stable as $$
+  select u.id, u.username, u.full_name, u.created_at,
+         (select count(*) from agents a where a.owner_id = u.id and a.deleted_at is null),
+         (select coalesce(sum(a.games), 0) from agents a where a.owner_id = u.id),
+         (select coalesce(sum(a.wins), 0) from agents a where a.owner_id = u.id),
+         (select coalesce(sum(a.losses), 0) from agents a where a.owner_id = u.id),
+         (select coalesce(sum(a.draws), 0) from agents a where a.owner_id = u.id),
+         best.rating, best.id, best.name, best.environment_id,
+         (select count(*) from submissions s join agents a on a.id = s.agent_id where a.owner_id = u.id)
+  from users u
+  left join lateral (select a.id, a.name, a.rating, a.environment_id from agents a
+                     where a.owner_id = u.id and a.deleted_at is null and (a.games > 0 or a.active_submission_id is not null)
+                     order by a.rating desc, a.games desc limit 1) best on true
+  where u.id = p_user
+$$;
+comment on function user_stats(uuid) is 'A user''s totals over all their agents (deleted ones included in games and W/L/D) and their best current agent. No row when the user does not exist.';

@@ -1,0 +1,353 @@
+-- Matches: running them and recording their results.
+--
+--   pending ──start_match──▶ running ──finish_match──▶ completed   (ratings, counters, history)
+--      │                       │  ▲
+--      │                       │  └─ start_match again (a retried job after a worker died)
+--      └──────fail_match / cancel_match / expire_matches────▶ failed (no rating change)
+--
+-- finish_match happens exactly once: a second call returns the stored result and changes
+-- nothing. Locks are always taken match first, then both agents in id order, so concurrent
+-- results for overlapping agents serialise instead of deadlocking or losing an update.
+-- Ending a match (either way) deletes its busy_agents rows, which frees both agents for
+-- matchmaking. A failed match applies no cooldown and counts toward no daily cap.
+
+create or replace function match_for_update(p_match uuid) returns matches
+language plpgsql volatile as $$
+declare
+  v_row matches;
+begin
+  select * into v_row from matches where id = p_match for update;
+  if not found then
+    raise exception 'match % does not exist', p_match using errcode = 'RLA50';
+  end if;
+  return v_row;
+end $$;
+
+create or replace function match_event(p_type text, p_row matches) returns void
+language sql volatile as $$
+  select emit_event(p_type, jsonb_build_object('matchId', p_row.id, 'environment', p_row.environment_id,
+    'agentIds', jsonb_build_array(p_row.player0_agent_id, p_row.player1_agent_id), 'status', p_row.status))
+$$;
+
+create or replace function start_match(p_match uuid) returns table (
+  match_id uuid, environment_id text, environment_version text, config jsonb, limits jsonb, seed bigint,
+  attempt integer, deadline timestamptz,
+  player0_agent_id uuid, player0_name text, player0_owner_id uuid, player0_submission_id uuid,
+  player0_version integer, player0_language text, player0_entry text,
+  player1_agent_id uuid, player1_name text, player1_owner_id uuid, player1_submission_id uuid,
+  player1_version integer, player1_language text, player1_entry text)
+language plpgsql volatile as $$
+declare
+  v_now timestamptz := arena_now();
+  v_row matches;
+  v_env text;
+begin
+  v_row := match_for_update(p_match);
+  v_env := v_row.environment_id;
+  if v_row.status in ('completed', 'failed') then
+    raise exception 'match % is already %: nothing to run', p_match, v_row.status using errcode = 'RLA51';
+  end if;
+  update matches m
+  set status = 'running', started_at = v_now, attempts = m.attempts + 1,
+      deadline = v_now + setting_number_for(v_env, 'match_deadline_s') * interval '1 second'
+  where m.id = p_match returning * into v_row;
+  perform match_event('match.started', v_row);
+  return query
+  select v_row.id, v_env, e.version, e.config,
+         jsonb_build_object(
+           'init_timeout_s', setting_number_for(v_env, 'init_timeout_s'),
+           'step_timeout_s', setting_number_for(v_env, 'step_timeout_s'),
+           'time_bank_s', setting_number_for(v_env, 'time_bank_s'),
+           'memory_mb', setting_number_for(v_env, 'memory_mb'),
+           'cpus', setting_number_for(v_env, 'cpus'),
+           'max_processes', setting_number_for(v_env, 'max_processes'),
+           'log_cap_bytes', setting_number_for(v_env, 'log_cap_bytes'),
+           'match_deadline_s', setting_number_for(v_env, 'match_deadline_s')),
+         v_row.seed, v_row.attempts, v_row.deadline,
+         a0.id, a0.name, a0.owner_id, s0.id, s0.version, s0.language, s0.entry,
+         a1.id, a1.name, a1.owner_id, s1.id, s1.version, s1.language, s1.entry
+  from environments e, agents a0, agents a1, submissions s0, submissions s1
+  where e.id = v_env and a0.id = v_row.player0_agent_id and a1.id = v_row.player1_agent_id
+    and s0.id = v_row.player0_submission_id and s1.id = v_row.player1_submission_id;
+end $$;
+comment on function start_match(uuid) is 'pending → running (attempt + 1); running again when a job is retried. Returns what the executor needs. completed/failed: RLA51, which the worker reads as "nothing to do".';
+
+create or replace function check_outcome(p_outcome jsonb) returns void
+language plpgsql immutable as $$
+begin
+  if p_outcome is null or jsonb_typeof(p_outcome) <> 'object' then
+    raise exception 'a match outcome must be a JSON object {winner, scores, end_reason, total_steps}' using errcode = 'RLA54';
+  end if;
+  if coalesce(jsonb_typeof(p_outcome -> 'winner'), 'null') <> 'null'
+     and (p_outcome ->> 'winner') not in ('0', '1') then
+    raise exception 'outcome winner must be 0, 1 or null (a draw), got %', p_outcome -> 'winner' using errcode = 'RLA54';
+  end if;
+  if jsonb_typeof(p_outcome -> 'scores') is distinct from 'array' or jsonb_array_length(p_outcome -> 'scores') <> 2
+     or jsonb_typeof(p_outcome -> 'scores' -> 0) <> 'number' or jsonb_typeof(p_outcome -> 'scores' -> 1) <> 'number' then
+    raise exception 'outcome scores must be an array of two numbers, got %', coalesce(p_outcome -> 'scores', 'null') using errcode = 'RLA54';
+  end if;
+  if coalesce(p_outcome ->> 'end_reason', '') !~ '^[a-z][a-z_]{0,39}$' then
+    raise exception 'outcome end_reason must be a lowercase word (completed, truncated, timeout, crash, invalid_action, protocol_error…), got %',
+      coalesce(p_outcome -> 'end_reason', 'null') using errcode = 'RLA54';
+  end if;
+  if p_outcome ? 'total_steps' and (jsonb_typeof(p_outcome -> 'total_steps') <> 'number'
+     or (p_outcome ->> 'total_steps')::numeric < 0 or (p_outcome ->> 'total_steps')::numeric <> floor((p_outcome ->> 'total_steps')::numeric)) then
+    raise exception 'outcome total_steps must be a whole number ≥ 0, got %', p_outcome -> 'total_steps' using errcode = 'RLA54';
+  end if;
+end $$;
+
+create or replace function finish_match(p_match uuid, p_outcome jsonb, p_replay bytea default null, p_logs text[] default null)
+returns matches
+language plpgsql volatile as $$
+declare
+  v_now timestamptz := arena_now();
+  v_today date := utc_day(arena_now());
+  v_row matches;
+  v_a0 agents;
+  v_a1 agents;
+  v_winner smallint;
+  v_score0 numeric;
+  v_new0 integer;
+  v_new1 integer;
+  v_cap integer;
+begin
+  v_row := match_for_update(p_match);
+  if v_row.status = 'completed' then
+    return v_row; -- exactly once: the repeat is a no-op
+  end if;
+  if v_row.status = 'failed' then
+    raise exception 'match % already failed (%): its result is not recorded', p_match, v_row.error using errcode = 'RLA51';
+  end if;
+  if v_row.status <> 'running' then
+    raise exception 'match % is %: start_match must run before finish_match', p_match, v_row.status using errcode = 'RLA52';
+  end if;
+  perform check_outcome(p_outcome);
+  if p_replay is not null and substring(p_replay from 1 for 2) <> '\x1f8b'::bytea then
+    raise exception 'the replay of match % must be gzip-compressed JSON', p_match using errcode = 'RLA55';
+  end if;
+  if p_logs is not null and (array_ndims(p_logs) <> 1 or cardinality(p_logs) <> 2) then
+    raise exception 'match logs must be an array of two texts (seat 0, seat 1)' using errcode = 'RLA54';
+  end if;
+
+  perform 1 from agents where id in (v_row.player0_agent_id, v_row.player1_agent_id) order by id for update;
+  select * into v_a0 from agents where id = v_row.player0_agent_id;
+  select * into v_a1 from agents where id = v_row.player1_agent_id;
+
+  v_winner := (p_outcome ->> 'winner')::smallint;
+  v_score0 := case v_winner when 0 then 1 when 1 then 0 else 0.5 end;
+  v_new0 := elo_rating_after(v_a0.rating, v_a1.rating, v_score0, elo_k(v_row.environment_id, v_a0.games));
+  v_new1 := elo_rating_after(v_a1.rating, v_a0.rating, 1 - v_score0, elo_k(v_row.environment_id, v_a1.games));
+
+  update agents set rating = v_new0, games = games + 1,
+    wins = wins + (v_winner = 0)::integer, losses = losses + (v_winner = 1)::integer, draws = draws + (v_winner is null)::integer
+  where id = v_a0.id;
+  update agents set rating = v_new1, games = games + 1,
+    wins = wins + (v_winner = 1)::integer, losses = losses + (v_winner = 0)::integer, draws = draws + (v_winner is null)::integer
+  where id = v_a1.id;
+
+  insert into rating_history (agent_id, match_id, environment_id, rating_before, rating_after, change, created_at)
+  values (v_a0.id, p_match, v_row.environment_id, v_a0.rating, v_new0, v_new0 - v_a0.rating, v_now),
+         (v_a1.id, p_match, v_row.environment_id, v_a1.rating, v_new1, v_new1 - v_a1.rating, v_now);
+
+  insert into agent_match_stats as s (agent_id, last_match_ended_at, day, matches_today, updated_at)
+  values (v_a0.id, v_now, v_today, 1, v_now), (v_a1.id, v_now, v_today, 1, v_now)
+  on conflict (agent_id) do update
+  set last_match_ended_at = greatest(s.last_match_ended_at, v_now),
+      matches_today = case when s.day = v_today then s.matches_today + 1 else 1 end,
+      day = v_today, updated_at = v_now;
+
+  update matches
+  set status = 'completed', winner_seat = v_winner,
+      player0_score = (p_outcome -> 'scores' ->> 0)::double precision,
+      player1_score = (p_outcome -> 'scores' ->> 1)::double precision,
+      end_reason = p_outcome ->> 'end_reason', total_steps = (p_outcome ->> 'total_steps')::integer,
+      details = nullif(p_outcome - array['winner', 'scores', 'end_reason', 'total_steps'], '{}'::jsonb),
+      player0_rating_before = v_a0.rating, player1_rating_before = v_a1.rating,
+      player0_rating_after = v_new0, player1_rating_after = v_new1,
+      player0_rating_change = v_new0 - v_a0.rating, player1_rating_change = v_new1 - v_a1.rating,
+      ended_at = v_now, error = null
+  where id = p_match returning * into v_row;
+
+  if p_replay is not null then
+    insert into replays (match_id, data, size_bytes, created_at) values (p_match, p_replay, octet_length(p_replay), v_now);
+  end if;
+  if p_logs is not null then
+    v_cap := setting_number_for(v_row.environment_id, 'log_cap_bytes');
+    insert into match_logs (match_id, seat, agent_id, log, truncated, created_at)
+    select p_match, l.seat - 1, case l.seat when 1 then v_a0.id else v_a1.id end,
+           cap_text(l.log, v_cap), octet_length(l.log) > v_cap, v_now
+    from unnest(p_logs) with ordinality as l(log, seat)
+    where l.log is not null;
+  end if;
+
+  delete from busy_agents where match_id = p_match;
+  perform match_event('match.finished', v_row);
+  perform emit_event('leaderboard.changed', jsonb_build_object('environment', v_row.environment_id));
+  return v_row;
+end $$;
+comment on function finish_match(uuid, jsonb, bytea, text[]) is 'Records a running match''s result exactly once: ELO for both sides, W/L/D counters, rating history, cooldown and UTC-day counters, replay (gzip) and per-seat logs; frees both agents. A repeat returns the stored row unchanged.';
+
+-- Ends a pending or running match as failed without touching ratings, and frees its agents.
+create or replace function end_match_failed(p_row matches, p_error text) returns matches
+language plpgsql volatile as $$
+declare
+  v_row matches;
+begin
+  update matches set status = 'failed', error = coalesce(nullif(btrim(p_error), ''), 'the match failed'), ended_at = arena_now()
+  where id = p_row.id returning * into v_row;
+  delete from busy_agents where match_id = p_row.id;
+  perform match_event('match.finished', v_row);
+  return v_row;
+end $$;
+
+create or replace function fail_match(p_match uuid, p_error text) returns matches
+language plpgsql volatile as $$
+declare
+  v_row matches;
+begin
+  v_row := match_for_update(p_match);
+  if v_row.status in ('completed', 'failed') then
+    return v_row; -- already ended: nothing to do
+  end if;
+  return end_match_failed(v_row, p_error);
+end $$;
+comment on function fail_match(uuid, text) is 'A platform failure: the match becomes failed with p_error, no rating changes, both agents are free at once (no cooldown). A match that already ended is returned unchanged.';
+
+create or replace function cancel_match(p_admin uuid, p_match uuid) returns matches
+language plpgsql volatile as $$
+declare
+  v_admin users;
+  v_row matches;
+begin
+  v_admin := require_admin(p_admin);
+  v_row := match_for_update(p_match);
+  if v_row.status in ('completed', 'failed') then
+    raise exception 'match % is already %; only pending or running matches can be cancelled', p_match, v_row.status using errcode = 'RLA51';
+  end if;
+  return end_match_failed(v_row, 'cancelled by administrator ' || v_admin.username);
+end $$;
+comment on function cancel_match(uuid, uuid) is 'Admin: ends a pending or running match as failed (no rating change). A worker still running it gets RLA51 from finish_match.';
+
+create or replace function rerun_match(p_admin uuid, p_match uuid) returns matches
+language plpgsql volatile as $$
+declare
+  v_now timestamptz := arena_now();
+  v_old matches;
+  v_row matches;
+  v_busy text;
+begin
+  perform require_admin(p_admin);
+  select * into v_old from matches where id = p_match;
+  if not found then
+    raise exception 'match % does not exist', p_match using errcode = 'RLA50';
+  end if;
+  if v_old.status <> 'failed' then
+    raise exception 'match % is %; only a failed match can be re-run', p_match, v_old.status using errcode = 'RLA52';
+  end if;
+  perform matchmaking_lock(v_old.environment_id);
+  select string_agg(a.name, ' and ') into v_busy
+  from busy_agents b join agents a on a.id = b.agent_id
+  where b.agent_id in (v_old.player0_agent_id, v_old.player1_agent_id);
+  if v_busy is not null then
+    raise exception 'cannot re-run match %: % already in a pending or running match', p_match, v_busy using errcode = 'RLA53';
+  end if;
+  insert into matches (environment_id, environment_version, status, player0_agent_id, player1_agent_id,
+                       player0_submission_id, player1_submission_id, seed, created_at, deadline, rerun_of)
+  select v_old.environment_id, e.version, 'pending', v_old.player0_agent_id, v_old.player1_agent_id,
+         v_old.player0_submission_id, v_old.player1_submission_id, v_old.seed, v_now,
+         v_now + setting_number_for(v_old.environment_id, 'match_deadline_s') * interval '1 second', v_old.id
+  from environments e where e.id = v_old.environment_id
+  returning * into v_row;
+  insert into busy_agents (agent_id, match_id, since)
+  values (v_row.player0_agent_id, v_row.id, v_now), (v_row.player1_agent_id, v_row.id, v_now);
+  perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id));
+  perform match_event('match.created', v_row);
+  return v_row;
+end $$;
+comment on function rerun_match(uuid, uuid) is 'Admin: a new pending match with the same agents, versions, seats and seed as a failed one (rerun_of points back), plus its match.run job. RLA53 when either agent is busy.';
+
+create or replace function expire_matches() returns setof matches
+language plpgsql volatile as $$
+declare
+  v_now timestamptz := arena_now();
+  v_id uuid;
+  v_row matches;
+begin
+  for v_id in
+    select id from matches where status in ('pending', 'running') and deadline < v_now order by deadline for update skip locked
+  loop
+    select * into v_row from matches where id = v_id;
+    return next end_match_failed(v_row, case v_row.status when 'pending' then 'not started before its deadline'
+                                                           else 'did not finish before its deadline' end);
+  end loop;
+end $$;
+comment on function expire_matches() is 'Housekeeping: fails every pending or running match past its deadline (platform failure: no rating change) and returns them.';
+
+create or replace view match_summaries as
+  select m.id, m.environment_id, m.environment_version, m.status, m.created_at, m.started_at, m.ended_at,
+         m.winner_seat, m.end_reason, m.total_steps, m.error, m.seed, m.attempts, m.rerun_of, m.deadline,
+         m.player0_agent_id, a0.name as player0_name, a0.owner_id as player0_owner_id, u0.username as player0_owner_username,
+         a0.deleted_at is not null as player0_deleted, m.player0_submission_id, s0.version as player0_version,
+         m.player0_score, m.player0_rating_before, m.player0_rating_after, m.player0_rating_change,
+         m.player1_agent_id, a1.name as player1_name, a1.owner_id as player1_owner_id, u1.username as player1_owner_username,
+         a1.deleted_at is not null as player1_deleted, m.player1_submission_id, s1.version as player1_version,
+         m.player1_score, m.player1_rating_before, m.player1_rating_after, m.player1_rating_change,
+         exists (select 1 from replays r where r.match_id = m.id) as has_replay
+  from matches m
+  join agents a0 on a0.id = m.player0_agent_id
+  join agents a1 on a1.id = m.player1_agent_id
+  join users u0 on u0.id = a0.owner_id
+  join users u1 on u1.id = a1.owner_id
+  join submissions s0 on s0.id = m.player0_submission_id
+  join submissions s1 on s1.id = m.player1_submission_id;
+comment on view match_summaries is 'A match with both players'' names, owners and versions, for match pages and lists.';
+
+create or replace function recent_matches(p_environment text default null, p_limit integer default 50, p_before timestamptz default null)
+returns setof match_summaries
+language sql stable as $$
+  select * from match_summaries
+  where (p_environment is null or environment_id = p_environment)
+    and (p_before is null or created_at < p_before)
+  order by created_at desc, id
+  limit least(greatest(coalesce(p_limit, 50), 1), 500)
+$$;
+comment on function recent_matches(text, integer, timestamptz) is 'Newest matches first (of one environment, or all when null); page with p_before = created_at of the last row shown.';
+
+create or replace function agent_matches(p_agent uuid, p_limit integer default 50, p_before timestamptz default null)
+returns setof match_summaries
+language sql stable as $$
+  select * from match_summaries
+  where id in (
+    (select id from matches where player0_agent_id = p_agent and (p_before is null or created_at < p_before)
+     order by created_at desc limit least(greatest(coalesce(p_limit, 50), 1), 500))
+    union all
+    (select id from matches where player1_agent_id = p_agent and (p_before is null or created_at < p_before)
+     order by created_at desc limit least(greatest(coalesce(p_limit, 50), 1), 500)))
+  order by created_at desc, id
+  limit least(greatest(coalesce(p_limit, 50), 1), 500)
+$$;
+comment on function agent_matches(uuid, integer, timestamptz) is 'An agent''s matches, newest first; page with p_before = created_at of the last row shown.';
+
+create or replace function match_logs_for(p_caller uuid, p_match uuid) returns table (
+  seat smallint, agent_id uuid, agent_name text, log text, truncated boolean)
+language plpgsql stable as $$
+declare
+  v_row matches;
+  v_caller users;
+begin
+  select * into v_row from matches where id = p_match;
+  if not found then
+    raise exception 'match % does not exist', p_match using errcode = 'RLA50';
+  end if;
+  select * into v_caller from users where id = p_caller;
+  if v_caller.role is distinct from 'admin' and not exists (
+      select 1 from agents a where a.id in (v_row.player0_agent_id, v_row.player1_agent_id) and a.owner_id = p_caller) then
+    raise exception 'you have no agent in match %; agent logs are shown to their owners only', p_match using errcode = 'RLA14';
+  end if;
+  return query
+  select l.seat, l.agent_id, a.name, l.log, l.truncated
+  from match_logs l join agents a on a.id = l.agent_id
+  where l.match_id = p_match and (a.owner_id = p_caller or v_caller.role = 'admin')
+  order by l.seat;
+end $$;
+comment on function match_logs_for(uuid, uuid) is 'The stderr logs of the caller''s own agents in a match (all seats for an admin); RLA14 when the caller has no agent in it.';

@@ -1,0 +1,167 @@
+-- Users: registration and login support, profile updates, roles and disabling.
+-- Passwords are hashed by the application (scrypt); the database only stores the hash.
+
+create or replace function user_by_id(p_user uuid) returns users
+language plpgsql stable as $$
+declare
+  v_row users;
+begin
+  select * into v_row from users where id = p_user;
+  if not found then
+    raise exception 'user % does not exist', p_user using errcode = 'RLA10';
+  end if;
+  return v_row;
+end $$;
+comment on function user_by_id(uuid) is 'The user row, or error RLA10.';
+
+create or replace function require_admin(p_user uuid) returns users
+language plpgsql stable as $$
+declare
+  v_row users;
+begin
+  select * into v_row from users where id = p_user;
+  if not found or v_row.role <> 'admin' or v_row.disabled then
+    raise exception 'this needs an administrator (user % is not one)', coalesce(v_row.username, p_user::text)
+      using errcode = 'RLA15';
+  end if;
+  return v_row;
+end $$;
+comment on function require_admin(uuid) is 'The admin''s row, or error RLA15 when p_user is not an enabled administrator.';
+
+create or replace function check_user_fields(p_username text, p_email text) returns void
+language plpgsql immutable as $$
+begin
+  if p_username is not null and p_username !~ '^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$' then
+    raise exception 'username "%" is not allowed: use 3–32 letters, digits, "_", "." or "-", starting with a letter or digit', p_username
+      using errcode = 'RLA01';
+  end if;
+  if p_email is not null and (p_email !~ '^[^@\s]+@[^@\s]+$' or length(p_email) > 254) then
+    raise exception 'email "%" is not a valid address', p_email using errcode = 'RLA01';
+  end if;
+end $$;
+
+-- Turns a unique violation on users into the coded error that names the taken value.
+create or replace function raise_user_taken(p_constraint text, p_username text, p_email text) returns void
+language plpgsql immutable as $$
+begin
+  if p_constraint = 'users_username_key' then
+    raise exception 'username "%" is already taken', p_username using errcode = 'RLA11';
+  elsif p_constraint = 'users_email_key' then
+    raise exception 'email "%" is already registered', p_email using errcode = 'RLA12';
+  end if;
+end $$;
+
+create or replace function register_user(p_username text, p_email text, p_password_hash text, p_full_name text default '')
+returns users
+language plpgsql volatile as $$
+declare
+  v_row users;
+  v_constraint text;
+  v_username text := btrim(p_username);
+  v_email text := btrim(p_email);
+begin
+  perform check_user_fields(coalesce(v_username, ''), coalesce(v_email, ''));
+  if coalesce(p_password_hash, '') = '' then
+    raise exception 'a password hash is required' using errcode = 'RLA01';
+  end if;
+  if length(coalesce(p_full_name, '')) > 100 then
+    raise exception 'full name is % characters long; at most 100 are allowed', length(p_full_name) using errcode = 'RLA01';
+  end if;
+  begin
+    insert into users (username, email, password_hash, full_name)
+    values (v_username, v_email, p_password_hash, coalesce(btrim(p_full_name), ''))
+    returning * into v_row;
+  exception when unique_violation then
+    get stacked diagnostics v_constraint = constraint_name;
+    perform raise_user_taken(v_constraint, v_username, v_email);
+    raise;
+  end;
+  return v_row;
+end $$;
+comment on function register_user(text, text, text, text) is 'Creates a user; username and email are unique case-insensitively (RLA11, RLA12).';
+
+create or replace function user_by_login(p_identifier text) returns setof users
+language sql stable as $$
+  select * from users
+  where case when position('@' in btrim(p_identifier)) > 0
+             then lower(email) = lower(btrim(p_identifier))
+             else lower(username) = lower(btrim(p_identifier)) end
+$$;
+comment on function user_by_login(text) is 'The user (with password_hash) whose email or username is p_identifier, case-insensitively; no row when none. Disabled users are returned: the caller refuses them.';
+
+create or replace function update_user(p_user uuid, p_full_name text, p_email text default null) returns users
+language plpgsql volatile as $$
+declare
+  v_row users;
+  v_constraint text;
+  v_email text := btrim(p_email);
+begin
+  perform user_by_id(p_user);
+  perform check_user_fields(null, v_email);
+  if length(coalesce(p_full_name, '')) > 100 then
+    raise exception 'full name is % characters long; at most 100 are allowed', length(p_full_name) using errcode = 'RLA01';
+  end if;
+  begin
+    update users
+    set full_name = coalesce(btrim(p_full_name), full_name),
+        email = coalesce(v_email, email)
+    where id = p_user
+    returning * into v_row;
+  exception when unique_violation then
+    get stacked diagnostics v_constraint = constraint_name;
+    perform raise_user_taken(v_constraint, null, v_email);
+    raise;
+  end;
+  return v_row;
+end $$;
+comment on function update_user(uuid, text, text) is 'Changes a user''s full name and, when given, email (null keeps the current value).';
+
+create or replace function set_user_disabled(p_admin uuid, p_user uuid, p_disabled boolean) returns users
+language plpgsql volatile as $$
+declare
+  v_row users;
+begin
+  perform require_admin(p_admin);
+  perform user_by_id(p_user);
+  if p_admin = p_user and p_disabled then
+    raise exception 'an administrator cannot disable their own account' using errcode = 'RLA14';
+  end if;
+  update users set disabled = p_disabled where id = p_user returning * into v_row;
+  -- a disabled owner's agents leave the leaderboards
+  perform emit_event('leaderboard.changed', jsonb_build_object('environment', e))
+  from (select distinct environment_id as e from agents where owner_id = p_user and deleted_at is null) x;
+  return v_row;
+end $$;
+comment on function set_user_disabled(uuid, uuid, boolean) is 'Admin: disables or re-enables a user (a disabled user''s agents are not paired and leave the leaderboards).';
+
+create or replace function set_user_role(p_admin uuid, p_user uuid, p_role text) returns users
+language plpgsql volatile as $$
+declare
+  v_row users;
+begin
+  perform require_admin(p_admin);
+  perform user_by_id(p_user);
+  if p_role is null or p_role not in ('user', 'admin') then
+    raise exception 'role "%" does not exist (user or admin)', p_role using errcode = 'RLA01';
+  end if;
+  if p_admin = p_user and p_role <> 'admin' then
+    raise exception 'an administrator cannot remove their own admin role' using errcode = 'RLA14';
+  end if;
+  update users set role = p_role where id = p_user returning * into v_row;
+  return v_row;
+end $$;
+comment on function set_user_role(uuid, uuid, text) is 'Admin: makes a user an administrator or a plain user.';
+
+create or replace function grant_admin(p_identifier text) returns users
+language plpgsql volatile as $$
+declare
+  v_row users;
+begin
+  select * into v_row from user_by_login(p_identifier);
+  if v_row.id is null then
+    raise exception 'no user has the username or email "%"', p_identifier using errcode = 'RLA10';
+  end if;
+  update users set role = 'admin' where id = v_row.id returning * into v_row;
+  return v_row;
+end $$;
+comment on function grant_admin(text) is 'Operator bootstrap (CLI / psql, no caller check): makes the user with this username or email an administrator.';
