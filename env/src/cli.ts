@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, extname } from "node:path";
 import { parseArgs } from "node:util";
+import { builtinAgents } from "./agents/builtin.ts";
 import * as pkg from "./index.ts";
 import { describe, listEnvironments } from "./registry.ts";
 import { loadReplay, type Replay } from "./replay.ts";
@@ -70,14 +71,13 @@ function list(out: NodeJS.WriteStream): number {
   const rows = [["id", "version", "players", "turns", "max steps", "name"]];
   for (const d of listEnvironments()) rows.push([d.id, d.version, String(d.numPlayers), d.turnBased ? "turn-based" : "simultaneous", String(d.maxSteps), d.name]);
   out.write(table(rows));
-  const names = builtinNames();
-  if (names.length) out.write(`\nbuilt-in agents (use as builtin:<name>): ${names.join(", ")}\n`);
+  out.write("\nbuilt-in agents (use as builtin:<name>):\n");
+  out.write(table([["name", "plays", "description"], ...builtinNames().map((n) => [n, builtinAgents[n]!.envId, builtinAgents[n]!.description])]));
   return 0;
 }
 
 function builtinNames(): string[] {
-  const table = (pkg as Record<string, unknown>).builtinAgents;
-  return table && typeof table === "object" ? Object.keys(table).sort() : [];
+  return Object.keys(builtinAgents).sort();
 }
 
 function describeCommand(args: string[], out: NodeJS.WriteStream): number {
@@ -159,7 +159,13 @@ async function matchCommand(args: string[], io: { out: NodeJS.WriteStream; err: 
     tallyGame(tallies, result, seatOf);
     reasons.set(result.outcome.end_reason, (reasons.get(result.outcome.end_reason) ?? 0) + 1);
     if (values.out) writeReplay(games === 1 ? values.out : numbered(values.out, g), result.replay);
-    if (result.outcome.fault_detail) io.err.write(`${bar ? "\r" : ""}game ${g}: ${result.outcome.fault_detail}\n`);
+    if (result.outcome.fault_detail) {
+      io.err.write(`${bar ? "\r" : ""}game ${g}: ${result.outcome.fault_detail}\n`);
+      for (const seat of result.outcome.faulted_players ?? []) {
+        const tail = result.logs[seat]!.trimEnd().split("\n").slice(-6).join("\n  ");
+        if (tail) io.err.write(`  last lines of ${specs[seatOf[seat]!]!.name}'s log:\n  ${tail}\n`);
+      }
+    }
     results.push({ game: g, seed: seed + g - 1, players: seatOf.map((i) => specs[i]!.name), outcome: result.outcome, stats: result.stats });
   }
   bar?.done();
