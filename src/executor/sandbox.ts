@@ -1,0 +1,248 @@
+/**
+ * The local sandbox: every agent process runs inside bubblewrap with no network, a private
+ * /tmp, its code read-only at /agent, only the system runtime folders visible, no environment
+ * variables from the platform, uid 65534 inside and a uid of its own outside (when the
+ * platform runs as root), and rlimits on memory, CPU time, processes, open files and file size.
+ *
+ * The spawned command is a chain: `prlimit … -- [setpriv --reuid U …] -- bwrap … -- <agent>`.
+ * RLIMIT_DATA bounds memory (node needs a large virtual address space, so RLIMIT_AS would
+ * break it; RLIMIT_DATA counts private writable mappings, which is where heaps and buffers
+ * live). RLIMIT_NPROC is per host uid, hence a uid per agent (sandbox_uids.ts).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Logger } from "../log.ts";
+import { leaseUid, type UidLease } from "./sandbox_uids.ts";
+
+export type SandboxRequest = "auto" | "bwrap" | "none";
+export type SandboxMode = "bwrap" | "none" | "unavailable";
+
+export interface SandboxStatus {
+  requested: SandboxRequest;
+  /** bwrap: agents are sandboxed; none: the operator turned the sandbox off; unavailable: no working bwrap (uploaded code is refused). */
+  mode: SandboxMode;
+  /** Uploaded (untrusted) code may run: the sandbox works, or the operator set SANDBOX=none. */
+  uploadedCodeAllowed: boolean;
+  /** A sentence for the boot log and the admin pages; null when all is well. */
+  warning: string | null;
+  bwrap: string | null;
+  bwrapVersion: string | null;
+  /** Each agent runs as a host uid of its own (possible only when the platform runs as root). */
+  separateUids: boolean;
+}
+
+export interface SandboxLimits {
+  /** RLIMIT_DATA: heap, buffers and other private writable memory. */
+  memoryBytes: number;
+  /** RLIMIT_CPU: CPU seconds before SIGKILL (a backstop; the referee's wall-clock limits act first). */
+  cpuSeconds: number;
+  /** RLIMIT_NPROC: processes and threads of the agent's uid. */
+  processes: number;
+  /** RLIMIT_NOFILE. */
+  openFiles: number;
+  /** RLIMIT_FSIZE: largest file the agent can write (in /tmp or a memfd). */
+  fileSizeBytes: number;
+  /** Size of the private /tmp (tmpfs). */
+  tmpBytes: number;
+}
+
+export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = Object.freeze({
+  memoryBytes: 512 * 1024 * 1024,
+  cpuSeconds: 1200,
+  processes: 64,
+  openFiles: 256,
+  fileSizeBytes: 16 * 1024 * 1024,
+  tmpBytes: 64 * 1024 * 1024,
+});
+
+export interface SandboxCommand {
+  /** Program and arguments as seen inside the sandbox. */
+  command: string;
+  args: string[];
+  /** Host folder mounted read-only at /agent, which is also the working directory. */
+  codeDir?: string;
+  /** More read-only mounts, host path → sandbox path. */
+  binds?: Array<{ source: string; target: string }>;
+  /** Environment inside the sandbox, added to PATH/HOME/LANG/TMPDIR; nothing else is passed. */
+  env?: Record<string, string>;
+  limits: SandboxLimits;
+}
+
+/** What the referee spawns (the shape of rl-arena-env's LaunchSpec). */
+export interface Launch {
+  command: string;
+  args: string[];
+  cwd?: string;
+  env: Record<string, string>;
+}
+
+const INSIDE_UID = 65534;
+export const SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
+const SYSTEM_PATHS = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"];
+
+let status: SandboxStatus = {
+  requested: "auto",
+  mode: "unavailable",
+  uploadedCodeAllowed: false,
+  warning: "the sandbox has not been checked yet (initSandbox was not called)",
+  bwrap: null,
+  bwrapVersion: null,
+  separateUids: false,
+};
+let tools: { bwrap: string; prlimit: string; setpriv: string | null } | null = null;
+
+/** The sandbox state decided at boot, for the admin pages, /ready and the executor. */
+export function sandboxStatus(): SandboxStatus {
+  return status;
+}
+
+/**
+ * Finds bubblewrap and proves it works here by running `true` through the full chain (uid
+ * switch, limits, namespaces). SANDBOX=bwrap fails hard without it; auto falls back to
+ * "unavailable" (built-in agents only); none is the operator's explicit choice, with a warning.
+ */
+export async function initSandbox(requested: SandboxRequest, log?: Logger): Promise<SandboxStatus> {
+  const root = process.getuid?.() === 0;
+  const bwrap = findTool("bwrap");
+  const prlimit = findTool("prlimit");
+  const setpriv = root ? findTool("setpriv") : null;
+  const base = { requested, bwrap, bwrapVersion: null as string | null, separateUids: root && setpriv !== null };
+  if (requested === "none") {
+    tools = null;
+    status = { ...base, mode: "none", uploadedCodeAllowed: true, warning: "SANDBOX=none: uploaded agents run WITHOUT a sandbox, with the platform's access to this machine. Use only with code you trust.", separateUids: false };
+    log?.warn(status.warning!);
+    return status;
+  }
+  let problem: string | null = null;
+  if (!bwrap) problem = "bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)";
+  else if (!prlimit) problem = "prlimit (util-linux) is not installed";
+  else if (root && !setpriv) problem = "setpriv (util-linux) is not installed; it is needed to run agents as unprivileged uids";
+  else {
+    tools = { bwrap, prlimit, setpriv };
+    base.bwrapVersion = spawnSync(bwrap, ["--version"], { encoding: "utf8" }).stdout.trim() || null;
+    status = { ...base, mode: "unavailable", uploadedCodeAllowed: false, warning: "checking the sandbox" };
+    problem = await probe();
+    if (problem) tools = null;
+  }
+  if (problem) {
+    if (requested === "bwrap") throw new Error(`SANDBOX=bwrap but the sandbox does not work: ${problem}`);
+    status = { ...base, mode: "unavailable", uploadedCodeAllowed: false, warning: `no working sandbox: ${problem}. Built-in agents still play; uploaded agents are refused until bubblewrap works or the operator sets SANDBOX=none.` };
+    log?.warn(status.warning!);
+    return status;
+  }
+  status = {
+    ...base,
+    mode: "bwrap",
+    uploadedCodeAllowed: true,
+    warning: base.separateUids ? null : "the platform does not run as root, so agents share its uid: the process limit counts the platform's own processes too",
+  };
+  log?.info("sandbox ready", { bwrap: base.bwrapVersion, separateUids: base.separateUids });
+  if (status.warning) log?.warn(status.warning);
+  return status;
+}
+
+/** A sandboxed launch plus the uid lease behind it; call `release` after the process group was killed. */
+export interface SandboxedLaunch {
+  launch: Launch;
+  /** Kills whatever still runs as the agent's uid and frees the uid. Resolves with the number of processes it had to kill. */
+  release(): Promise<number>;
+  uid: number | null;
+}
+
+/** Builds the command that runs `cmd` in the sandbox. Requires initSandbox to have found a working bwrap. */
+export async function sandboxLaunch(cmd: SandboxCommand): Promise<SandboxedLaunch> {
+  if (!tools || status.mode !== "bwrap") throw new Error(`the sandbox is not available (mode ${status.mode})`);
+  const lease: UidLease | null = status.separateUids ? await leaseUid() : null;
+  const l = cmd.limits;
+  const limitArgs = [
+    `--data=${l.memoryBytes}:${l.memoryBytes}`,
+    `--cpu=${l.cpuSeconds}:${l.cpuSeconds + 1}`,
+    `--nproc=${l.processes}:${l.processes}`,
+    `--nofile=${l.openFiles}:${l.openFiles}`,
+    `--fsize=${l.fileSizeBytes}:${l.fileSizeBytes}`,
+    "--core=0:0",
+  ];
+  const user = lease && tools.setpriv ? [tools.setpriv, `--reuid=${lease.uid}`, `--regid=${lease.uid}`, "--clear-groups", "--"] : [];
+  const args = [...limitArgs, "--", ...user, tools.bwrap, ...bwrapArgs(cmd, l), "--", cmd.command, ...cmd.args];
+  return {
+    launch: { command: tools.prlimit, args, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
+    release: lease ? () => lease.release() : async () => 0,
+    uid: lease?.uid ?? null,
+  };
+}
+
+function bwrapArgs(cmd: SandboxCommand, l: SandboxLimits): string[] {
+  const a = [
+    "--unshare-all", "--unshare-user", "--disable-userns",
+    "--die-with-parent", "--new-session",
+    "--uid", String(INSIDE_UID), "--gid", String(INSIDE_UID),
+    "--hostname", "rl-arena-agent",
+    "--cap-drop", "ALL",
+    "--proc", "/proc",
+    "--dev", "/dev",
+    "--size", String(l.tmpBytes), "--tmpfs", "/tmp",
+    ...systemMounts(),
+  ];
+  if (cmd.codeDir) a.push("--ro-bind", cmd.codeDir, "/agent", "--chdir", "/agent");
+  else a.push("--chdir", "/tmp");
+  for (const b of cmd.binds ?? []) a.push("--ro-bind", b.source, b.target);
+  a.push("--clearenv");
+  const env = { PATH: SANDBOX_PATH, HOME: "/tmp", TMPDIR: "/tmp", LANG: "C.UTF-8", ...cmd.env };
+  for (const [k, v] of Object.entries(env)) a.push("--setenv", k, v);
+  return a;
+}
+
+let mounts: string[] | null = null;
+
+/** /usr read-only, the merged-/usr symlinks as symlinks, and the node binary's prefix when it lives elsewhere. */
+function systemMounts(): string[] {
+  if (mounts) return mounts;
+  const m: string[] = [];
+  for (const p of SYSTEM_PATHS) {
+    try {
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) m.push("--symlink", readlinkSync(p), p);
+      else if (st.isDirectory()) m.push("--ro-bind", p, p);
+    } catch {
+      // not on this system
+    }
+  }
+  const node = realpathSync(process.execPath);
+  if (!node.startsWith("/usr/")) {
+    const prefix = dirname(dirname(node));
+    m.push("--ro-bind", prefix, prefix);
+  }
+  mounts = m;
+  return m;
+}
+
+function findTool(name: string): string | null {
+  for (const dir of ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"]) {
+    const p = `${dir}/${name}`;
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+/** Runs /usr/bin/true through the whole chain; returns a reason when it fails. */
+async function probe(): Promise<string | null> {
+  const truePath = existsSync("/usr/bin/true") ? "/usr/bin/true" : "/bin/true";
+  status = { ...status, mode: "bwrap" }; // sandboxLaunch checks the mode
+  let launched: SandboxedLaunch;
+  try {
+    launched = await sandboxLaunch({ command: truePath, args: [], limits: DEFAULT_SANDBOX_LIMITS });
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    status = { ...status, mode: "unavailable" };
+  }
+  try {
+    const r = spawnSync(launched.launch.command, launched.launch.args, { env: launched.launch.env, encoding: "utf8", timeout: 10_000 });
+    if (r.error) return `running bwrap failed: ${r.error.message}`;
+    if (r.status !== 0) return `bwrap exited with ${r.status ?? r.signal}: ${r.stderr.trim().slice(0, 300)} (are unprivileged user namespaces disabled? see /proc/sys/kernel/unprivileged_userns_clone and /proc/sys/user/max_user_namespaces)`;
+    return null;
+  } finally {
+    await launched.release();
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Host uids for sandboxed agents, one per running agent. RLIMIT_NPROC counts processes per
+ * real uid (we measured that two sandboxes under one uid share the count), so a fork bomb can
+ * only be contained per agent if every agent runs as a uid of its own.
+ *
+ * A lease is an abstract unix socket named after the uid: unique per machine (per network
+ * namespace), and released by the kernel when its holder dies, even by kill -9. So several
+ * worker processes on one machine never hand out the same uid, and no lock file can go stale.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+
+export const UID_BASE = 61_000;
+export const UID_COUNT = 512;
+
+export interface UidLease {
+  uid: number;
+  /** Kills every process still running as this uid, waits until none is left, then frees the uid. Resolves with how many had to be killed. */
+  release(): Promise<number>;
+}
+
+/** Takes the first free uid of the range. Processes left over by a dead holder are killed first. */
+export async function leaseUid(base = UID_BASE, count = UID_COUNT): Promise<UidLease> {
+  const start = Math.floor(Math.random() * count);
+  for (let i = 0; i < count; i++) {
+    const uid = base + ((start + i) % count);
+    const server = await tryListen(`\0rl-arena-sandbox-uid-${uid}`);
+    if (!server) continue;
+    await killUid(uid);
+    let released = false;
+    return {
+      uid,
+      async release() {
+        if (released) return 0;
+        released = true;
+        const killed = await killUid(uid);
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        return killed;
+      },
+    };
+  }
+  throw new Error(`all ${count} sandbox uids (${base}–${base + count - 1}) are in use on this machine`);
+}
+
+function tryListen(path: string): Promise<Server | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(null));
+    server.listen({ path, exclusive: true }, () => {
+      server.unref();
+      resolve(server);
+    });
+  });
+}
+
+/** Pids of every live (non-zombie) process whose real uid is `uid` (Linux /proc). */
+export function processesOfUid(uid: number): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = readFileSync(`/proc/${name}/status`, "utf8");
+      const m = /^Uid:\s+(\d+)/m.exec(status);
+      // Zombies are already dead (only waiting to be reaped by their parent) and cannot be killed.
+      if (m && Number(m[1]) === uid && !/^State:\s+Z/m.test(status)) pids.push(Number(name));
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  return pids;
+}
+
+/** SIGKILLs every process of `uid` until none is left (gives up after 5 s). Returns how many were found at first. */
+export async function killUid(uid: number): Promise<number> {
+  const first = processesOfUid(uid).length;
+  const deadline = Date.now() + 5000;
+  for (let pids = processesOfUid(uid); pids.length; pids = processesOfUid(uid)) {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`processes of sandbox uid ${uid} survive SIGKILL: ${pids.join(", ")}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return first;
+}

@@ -1,0 +1,174 @@
+/**
+ * The bubblewrap sandbox on its own (no referee): what an agent process can see and do.
+ * Every test runs a real process through the full chain prlimit → setpriv → bwrap.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_SANDBOX_LIMITS, initSandbox, sandboxLaunch, sandboxStatus, type SandboxLimits } from "../src/executor/sandbox.ts";
+import { processesOfUid } from "../src/executor/sandbox_uids.ts";
+
+const status = await initSandbox("bwrap");
+const codeDir = mkdtempSync(join(tmpdir(), "rla-sandbox-"));
+chmodSync(codeDir, 0o755);
+
+interface Run { code: number | null; signal: string | null; stdout: string; stderr: string; ms: number; uid: number | null; leftovers: number }
+
+async function run(program: "node" | "python", source: string, limits: Partial<SandboxLimits> = {}, timeoutMs = 20_000): Promise<Run> {
+  const file = program === "node" ? "prog.js" : "prog.py";
+  writeFileSync(join(codeDir, file), source, { mode: 0o644 });
+  const sandboxed = await sandboxLaunch({
+    command: program === "node" ? "/usr/bin/node" : "/usr/bin/python3",
+    args: [`/agent/${file}`],
+    codeDir,
+    limits: { ...DEFAULT_SANDBOX_LIMITS, ...limits },
+  });
+  const started = Date.now();
+  const child = spawn(sandboxed.launch.command, sandboxed.launch.args, { env: sandboxed.launch.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => { if (stdout.length < 100_000) stdout += d; });
+  child.stderr.on("data", (d) => { if (stderr.length < 100_000) stderr += d; });
+  const timer = setTimeout(() => { try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ } }, timeoutMs);
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on("close", (c, s) => resolve([c, s])));
+  clearTimeout(timer);
+  const ms = Date.now() - started;
+  const uid = sandboxed.uid;
+  const leftovers = await sandboxed.release();
+  return { code, signal, stdout, stderr, ms, uid, leftovers };
+}
+
+test("bwrap works on this machine and agents get uids of their own (the platform runs as root)", () => {
+  assert.is(status.mode, "bwrap");
+  assert.ok(status.uploadedCodeAllowed);
+  assert.is(sandboxStatus(), status);
+  assert.is(status.separateUids, process.getuid!() === 0);
+});
+
+test("the agent sees uid 65534, no platform variables and none of the platform's files", async () => {
+  process.env.DATABASE_URL = "postgres://secret@db/arena";
+  process.env.JWT_SECRET = "x".repeat(40);
+  const r = await run("node", `
+    const fs = require("fs");
+    const out = {
+      uid: process.getuid(), env: process.env,
+      root: fs.readdirSync("/").sort(),
+      work: fs.existsSync("/work"), rootHome: fs.existsSync("/root"), etc: fs.existsSync("/etc/passwd"),
+      agent: fs.readdirSync("/agent"), cwd: process.cwd(),
+    };
+    try { fs.writeFileSync("/agent/x", "y"); out.writeAgent = "ok" } catch (e) { out.writeAgent = e.code }
+    try { fs.writeFileSync("/usr/x", "y"); out.writeUsr = "ok" } catch (e) { out.writeUsr = e.code }
+    fs.writeFileSync("/tmp/scratch", "ok"); out.tmp = fs.readFileSync("/tmp/scratch", "utf8");
+    console.log(JSON.stringify(out));
+  `);
+  assert.is(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.is(out.uid, 65534);
+  assert.equal(Object.keys(out.env).sort(), ["HOME", "LANG", "PATH", "PWD", "TMPDIR"]);
+  assert.not.ok(JSON.stringify(out.env).includes("secret"));
+  assert.is(out.work, false);
+  assert.is(out.rootHome, false);
+  assert.is(out.etc, false);
+  assert.equal(out.root, ["agent", "bin", "dev", "lib", "lib64", "proc", "sbin", "tmp", "usr"].filter((d) => out.root.includes(d)));
+  assert.ok(!out.root.includes("work") && !out.root.includes("root") && !out.root.includes("home"));
+  assert.is(out.cwd, "/agent");
+  assert.is(out.writeAgent, "EROFS");
+  assert.is(out.writeUsr, "EROFS");
+  assert.is(out.tmp, "ok");
+  assert.is(r.leftovers, 0);
+});
+
+test("the network is unreachable: a TCP connection to a server listening on the host fails", async () => {
+  const server = createServer((s) => { accepted++; s.end(); });
+  let accepted = 0;
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as { port: number }).port;
+  const r = await run("python", `
+import socket
+for host in ("127.0.0.1", "1.1.1.1"):
+    s = socket.socket()
+    s.settimeout(2)
+    try:
+        s.connect((host, ${port} if host == "127.0.0.1" else 443))
+        print(host, "connected")
+    except OSError as e:
+        print(host, "failed", type(e).__name__)
+`);
+  server.close();
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /127\.0\.0\.1 failed/);
+  assert.match(r.stdout, /1\.1\.1\.1 failed/);
+  assert.is(accepted, 0);
+});
+
+test("a memory bomb is stopped at the memory limit (node and python)", async () => {
+  const js = await run("node", `const a = []; for (;;) a.push(Buffer.alloc(16 << 20, 1));`, { memoryBytes: 256 * 1024 * 1024 });
+  assert.is(js.code, 134, "node aborts when it cannot grow its memory (RLIMIT_DATA)");
+  assert.match(js.stderr, /out of memory|Last few GCs/i);
+  assert.ok(js.ms < 10_000);
+  const py = await run("python", `a = []\nwhile True:\n    a.append(bytearray(16 << 20))\n`, { memoryBytes: 256 * 1024 * 1024 });
+  assert.ok(py.code !== 0, "the python bomb must fail");
+  assert.match(py.stderr, /MemoryError/);
+  assert.is(js.leftovers + py.leftovers, 0);
+});
+
+test("a fork bomb is held at the process limit, and nothing of it survives", async () => {
+  const r = await run("python", `
+import os, time
+n = 0
+try:
+    while True:
+        if os.fork() == 0:
+            time.sleep(60)
+            os._exit(0)
+        n += 1
+except OSError as e:
+    print("stopped after", n, type(e).__name__)
+`, { processes: 32 });
+  assert.match(r.stdout, /stopped after (\d+) BlockingIOError/);
+  const n = Number(/stopped after (\d+)/.exec(r.stdout)![1]);
+  assert.ok(n < 32, `forked ${n}`);
+  assert.is(processesOfUid(r.uid!).length, 0);
+});
+
+test("CPU time is limited: a busy loop is killed by RLIMIT_CPU", async () => {
+  const r = await run("node", `for (;;) {}`, { cpuSeconds: 1 });
+  assert.ok(r.code !== 0 || r.signal !== null);
+  assert.ok(r.ms < 8000, `took ${r.ms} ms`);
+});
+
+test("a big file in /tmp is cut at the file-size limit", async () => {
+  const r = await run("python", `
+import os
+try:
+    with open("/tmp/big", "wb") as f:
+        for i in range(64):
+            f.write(b"x" * (1 << 20))
+    print("wrote all")
+except OSError as e:
+    print("stopped", os.path.getsize("/tmp/big"))
+`, { fileSizeBytes: 4 * 1024 * 1024 });
+  assert.match(r.stdout, /^stopped 4194304$/m);
+  assert.not.match(r.stdout, /wrote all/);
+});
+
+test("too many open files fail at the open-files limit", async () => {
+  const r = await run("python", `
+n = 0
+fs = []
+try:
+    while True:
+        fs.append(open("/dev/null"))
+        n += 1
+except OSError as e:
+    print("opened", n)
+`, { openFiles: 64 });
+  const n = Number(/opened (\d+)/.exec(r.stdout)?.[1]);
+  assert.ok(n > 0 && n <= 64, r.stdout + r.stderr);
+});
+
+test.run();
