@@ -7,6 +7,8 @@ import { prepareDatabase } from "./db/prepare.ts";
 import { startBoss } from "./jobs/boss.ts";
 import { createLogger } from "./log.ts";
 import { createApp, createOpsApp } from "./web/app.ts";
+import { liveRenderer } from "./web/live.tsx";
+import { LiveHub } from "./web/sse.ts";
 
 /**
  * The process entry: one binary for every role. Boot order is database → migrations →
@@ -60,7 +62,11 @@ async function main(): Promise<void> {
     stops.push(["pg-boss", () => boss.stop({ graceful: true, timeout: 10_000 })]);
 
     if (config.ROLE !== "worker") {
-      const app = createApp({ sql, log, config });
+      // One LISTEN per web process, fanned out to every SSE client of this process.
+      const hub = new LiveHub(liveRenderer(sql), log.child({ part: "live" }));
+      await hub.listen(sql);
+      stops.push(["live hub", () => hub.stop()]);
+      const app = createApp({ sql, log, config, hub });
       const server = await listen(app.fetch, config.PORT, config.HOST);
       stops.push(["web server", () => closeServer(server)]);
       log.info(`RL-Arena listening on http://localhost:${config.PORT}`, { role: config.ROLE });

@@ -103,8 +103,8 @@ export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHe
         <Section title="Head to head"><HeadToHeadTable rows={headToHead} /></Section>
       </div>
       <Section title="Submissions" id="submissions">
-        {owner && <UploadForm agents={[{ id: agent.id, name: agent.name }]} selected={agent.id} />}
-        <SubmissionsTable rows={submissions} owner={owner} />
+        {owner && <UploadForm agents={[{ id: agent.id, name: agent.name }]} selected={agent.id} context="agent" />}
+        <SubmissionsTable rows={submissions} owner={owner} showAgent />
       </Section>
       {owner && (
         <Section title="Settings" id="agent-settings">

@@ -97,8 +97,9 @@ export const NewAgentForm: FC<{ environment: string; values?: { name?: string; d
 );
 
 /** The upload form: a drop zone with progress (static/app.js); plain multipart post without JavaScript. */
-export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; error?: string }> = ({ agents, selected, error }) => (
+export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; error?: string; context: "environment" | "agent" }> = ({ agents, selected, error, context }) => (
   <form method="post" action="/submissions" enctype="multipart/form-data" data-upload id="upload" hx-ignore>
+    <input type="hidden" name="context" value={context} />
     <div class="field">
       <label for="f-agentId">Agent</label>
       <select id="f-agentId" name="agentId" required>
@@ -153,7 +154,7 @@ export const EnvironmentPage: FC<EnvironmentPageProps> = ({ viewer, env, leaders
               {myAgents.length > 0 ? (
                 <>
                   <ul>{myAgents.map((a) => <li><a href={`/agents/${a.id}`}>{a.name}</a></li>)}</ul>
-                  <UploadForm agents={myAgents} selected={selectedAgent} />
+                  <UploadForm agents={myAgents} selected={selectedAgent} context="environment" />
                 </>
               ) : (
                 <Empty>You have no agent in this environment yet. Create one, then upload its code.</Empty>

@@ -1,5 +1,20 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { csrf } from "hono/csrf";
 import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { adminRoutes } from "./admin.tsx";
+import { agentFormRoutes } from "./agent_forms.tsx";
+import { eventRoutes } from "./events.ts";
+import { HTTPException } from "hono/http-exception";
+import { HttpError, jsonError, toHttpError } from "./http_errors.ts";
+import { pageError } from "./pages_common.tsx";
+import { liveRenderer } from "./live.tsx";
+import { readingRoutes } from "./pages.tsx";
+import { profileRoutes } from "./profile.tsx";
+import { sessionRoutes } from "./sessions.tsx";
+import { LiveHub } from "./sse.ts";
+import { staticRoutes, vendorFiles } from "./static.ts";
 import { apiRoutes } from "./api/routes.ts";
 import type { WebDeps, WebEnv } from "./deps.ts";
 import { healthRoutes } from "./health.ts";
@@ -21,10 +36,44 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
     const ms = Math.round((performance.now() - started) * 10) / 10;
     if (c.req.path !== "/health") log.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms });
   });
+  // Pages: our own scripts only (no inline script, no eval); the API keeps the defaults it sets.
+  const pageHeaders = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", "data:"],
+      connectSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"], frameAncestors: ["'self'"],
+    },
+  });
+  const forms = csrf();
+  const smallBody = bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: () => { throw new HttpError(413, "payload_too_large", "the request body is larger than 1 MB (uploads: 10 MB at /submissions)"); },
+  });
+  const uploadPath = (p: string) => p === "/submissions" || p === "/api/v1/submissions";
+  app.use(async (c, next) => {
+    const api = c.req.path.startsWith("/api/");
+    if (api) return uploadPath(c.req.path) ? next() : smallBody(c, next);
+    return pageHeaders(c, async () => {
+      await forms(c, async () => {
+        if (uploadPath(c.req.path)) await next();
+        else await smallBody(c, next);
+      });
+    });
+  });
+  const hub = deps.hub ?? new LiveHub(liveRenderer(deps.sql), deps.log);
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/api", apiRoutes(deps));
+  app.route("/", staticRoutes());
+  app.route("/", eventRoutes(hub, deps));
+  app.route("/", readingRoutes(deps, hub, vendorFiles()["replay-player.js"] ? "/static/vendor/replay-player.js" : null));
+  app.route("/", sessionRoutes(deps));
+  app.route("/", agentFormRoutes(deps));
+  app.route("/", profileRoutes(deps));
+  app.route("/", adminRoutes(deps, deps.sandboxStatus));
   app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse(); // csrf() refusals (403)
+    if (!c.req.path.startsWith("/api/") && c.req.path !== "/health" && c.req.path !== "/ready") return pageError(c, err);
+    if (toHttpError(err)) return jsonError(c, err);
     c.var.log?.error("unhandled error", { error: err });
     return c.json({ error: "internal_error", message: "something went wrong on our side" }, 500);
   });

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import type { WebEnv } from "./deps.ts";
+import { loadUser } from "./auth.ts";
+import type { WebDeps, WebEnv } from "./deps.ts";
 import { isTopic, type LiveHub } from "./sse.ts";
 
 const Query = z.object({
@@ -22,8 +23,9 @@ export const KEEP_ALIVE_MS = 15_000;
  * (with `hx-swap="none"`) updates every live region of that page. Build status (`submissions`)
  * reaches only the signed-in owner. `Last-Event-ID` (set by htmx on reconnect) wins over `since`.
  */
-export function eventRoutes(hub: LiveHub): Hono<WebEnv> {
+export function eventRoutes(hub: LiveHub, deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
+  app.use("/events", loadUser(deps));
   app.get("/events", (c) => {
     const parsed = Query.safeParse(c.req.query());
     if (!parsed.success) {

@@ -1,0 +1,122 @@
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { EditAgentForm } from "../../views/agents.tsx";
+import { NewAgentForm } from "../../views/environments.tsx";
+import { SubmissionRow } from "../../views/submissions.tsx";
+import { inspectArchive, IntakeError } from "../submissions/intake.ts";
+import type { WebDeps } from "./deps.ts";
+import { describeError, HttpError } from "./http_errors.ts";
+import { fieldErrors, formFields, html, isHtmx, pageApp, redirect, signedIn, uuidParam } from "./pages_common.tsx";
+import { getSubmission } from "./queries.ts";
+import { rateLimit } from "./rate_limit.ts";
+
+/** Uploads may be 10 MB; the multipart envelope and the agent field get a little room on top. */
+export const UPLOAD_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
+
+const AgentFields = z.object({
+  name: z.string().trim().min(1, "give the agent a name").max(64, "must be at most 64 characters"),
+  description: z.string().trim().max(2000, "must be at most 2000 characters").default(""),
+});
+const NewAgent = AgentFields.extend({ environmentId: z.string().min(1, "choose an environment").max(50) });
+
+/** Where a SQL refusal about an agent's fields belongs in the form. */
+function agentFieldError(message: string): Record<string, string> {
+  return /name/i.test(message) ? { name: message } : /description/i.test(message) ? { description: message } : { _: message };
+}
+
+/**
+ * Form posts that change agents and submissions. Every handler: validate → one SQL function
+ * (which checks ownership and raises a coded error that becomes 403/404) → redirect or fragment.
+ */
+export function agentFormRoutes(deps: WebDeps) {
+  const app = pageApp(deps);
+  const { sql } = deps;
+
+  app.post("/agents", async (c) => {
+    const me = signedIn(c);
+    const form = await formFields(c);
+    const environment = form.environmentId ?? "";
+    const fail = (errors: Record<string, string | undefined>) =>
+      html(c, <NewAgentForm environment={environment} values={form} errors={errors} />, 422);
+    const parsed = NewAgent.safeParse(form);
+    if (!parsed.success) return fail(fieldErrors(parsed.error));
+    let agent;
+    try {
+      [agent] = await sql`select * from create_agent(${me.id}, ${parsed.data.environmentId}, ${parsed.data.name}, ${parsed.data.description})`;
+    } catch (e) {
+      const d = describeError(e);
+      if (!d || d.status >= 500 || d.status === 401 || d.status === 403) throw e;
+      return fail(agentFieldError(d.message));
+    }
+    return redirect(c, `/environments/${agent.environment_id}?agent=${agent.id}#upload`);
+  });
+
+  app.post("/agents/:id", async (c) => {
+    const me = signedIn(c);
+    const id = uuidParam("agent", c.req.param("id"));
+    const form = await formFields(c);
+    const parsed = AgentFields.safeParse(form);
+    const values = { id, name: form.name ?? "", description: form.description ?? "" };
+    if (!parsed.success) return html(c, <EditAgentForm agent={values} errors={fieldErrors(parsed.error)} />, 422);
+    try {
+      await sql`select update_agent(${me.id}, ${id}, ${parsed.data.name}, ${parsed.data.description})`;
+    } catch (e) {
+      const d = describeError(e);
+      if (!d || d.status !== 400 && d.status !== 409 && d.status !== 422) throw e;
+      return html(c, <EditAgentForm agent={values} errors={agentFieldError(d.message)} />, 422);
+    }
+    return redirect(c, `/agents/${id}`);
+  });
+
+  app.post("/agents/:id/delete", async (c) => {
+    const me = signedIn(c);
+    const id = uuidParam("agent", c.req.param("id"));
+    await sql`select delete_agent(${me.id}, ${id})`;
+    return redirect(c, "/profile");
+  });
+
+  app.post(
+    "/submissions",
+    bodyLimit({ maxSize: UPLOAD_BODY_LIMIT, onError: () => { throw new HttpError(413, "payload_too_large", "the upload is larger than 10 MB; archives may be at most 10 MB packed"); } }),
+    async (c, next) => { signedIn(c); await next(); },
+    rateLimit(deps, "upload"),
+    async (c) => {
+      const me = signedIn(c);
+      if (!/^multipart\/form-data\b/i.test(c.req.header("content-type") ?? "")) {
+        throw new HttpError(400, "bad_request", "send the upload form (multipart/form-data with agentId and file)");
+      }
+      const form = await c.req.parseBody();
+      const agentId = typeof form.agentId === "string" ? form.agentId : "";
+      if (!z.uuid().safeParse(agentId).success) throw new HttpError(400, "bad_request", `choose one of your agents (agentId ${JSON.stringify(agentId)} is not an agent id)`);
+      const file = form.file;
+      if (!(file instanceof File) || file.size === 0) throw new HttpError(422, "invalid_archive", "choose or drop a non-empty archive (.zip, .tar.gz) or a single .py/.js file");
+      const bytes = Buffer.from(await file.arrayBuffer());
+      let found;
+      try {
+        found = await inspectArchive(bytes, file.name);
+      } catch (e) {
+        if (e instanceof IntakeError) throw new HttpError(e.status, e.status === 413 ? "payload_too_large" : "invalid_archive", `${file.name}: ${e.message}`);
+        throw e;
+      }
+      const [created] = await sql`select * from create_submission(${me.id}, ${agentId}, ${found.language}, ${found.entry}, ${bytes}, ${file.name})`;
+      if (!isHtmx(c)) return redirect(c, `/agents/${agentId}#submissions`);
+      const s = await getSubmission(sql, String(created.id));
+      return html(c, <SubmissionRow s={s!} owner showAgent={form.context !== "agent"} />, 201);
+    },
+  );
+
+  app.post("/submissions/:id/activate", async (c) => {
+    const me = signedIn(c);
+    const id = uuidParam("submission", c.req.param("id"));
+    const [row] = await sql`select agent_id from activate_submission(${me.id}, ${id})`;
+    return redirect(c, `/agents/${row.agent_id}#submissions`);
+  });
+
+  app.post("/submissions/:id/rebuild", async (c, next) => { signedIn(c); await next(); }, rateLimit(deps, "upload"), async (c) => {
+    const me = signedIn(c);
+    const id = uuidParam("submission", c.req.param("id"));
+    const [row] = await sql`select agent_id from rebuild_submission(${me.id}, ${id})`;
+    return redirect(c, `/agents/${row.agent_id}#submissions`);
+  });
+  return app;
+}

@@ -1,0 +1,45 @@
+import type { Sql } from "postgres";
+import { AgentMatches, AgentSummary } from "../../views/agents.tsx";
+import { EnvironmentCards } from "../../views/environments.tsx";
+import { LeaderboardBody } from "../../views/leaderboard.tsx";
+import { MatchFeed, MatchMain } from "../../views/matches.tsx";
+import { SubmissionRow } from "../../views/submissions.tsx";
+import * as q from "./queries.ts";
+import type { ArenaEvent, TopicRenderer } from "./sse.ts";
+
+const FEED_SIZE = 20;
+const LEADERBOARD_SIZE = 50;
+
+const str = async (node: unknown) => String(await (node as { toString(): string | Promise<string> }).toString());
+
+/**
+ * What each live topic sends: the same fragments the pages render, marked `hx-swap-oob` so
+ * that htmx puts each one in its place. Snapshot topics re-render their whole region (so a
+ * missed event never leaves a page wrong); `submissions` sends one row per changed submission.
+ */
+export function liveRenderer(sql: Sql): TopicRenderer {
+  return async (topic: string, ownerId: string | null, events: ArenaEvent[]): Promise<string> => {
+    if (topic === "feed") return str(<MatchFeed id="match-feed" matches={await q.recentMatches(sql, {}, FEED_SIZE)} showEnvironment swapOob />);
+    if (topic === "leaders") return str(<EnvironmentCards cards={await q.environmentCards(sql)} swapOob />);
+    if (topic === "submissions") {
+      const ids = [...new Set(events.map((e) => e.submissionId).filter((id): id is string => Boolean(id)))];
+      const rows = (await Promise.all(ids.map((id) => q.getSubmission(sql, id)))).filter((s) => s && s.ownerId === ownerId);
+      return (await Promise.all(rows.map((s) => str(<SubmissionRow s={s!} owner showAgent swapOob />)))).join("");
+    }
+    const [kind, id] = [topic.slice(0, topic.indexOf(":")), topic.slice(topic.indexOf(":") + 1)];
+    if (kind === "feed") return str(<MatchFeed id={`match-feed-${id}`} matches={await q.recentMatches(sql, { environment: id }, FEED_SIZE)} swapOob />);
+    if (kind === "leaderboard") return str(<LeaderboardBody environment={id} rows={await q.leaderboard(sql, id, LEADERBOARD_SIZE)} swapOob />);
+    if (kind === "agent") {
+      const [agent, history, matches] = await Promise.all([q.getAgent(sql, id), q.ratingHistory(sql, id), q.recentMatches(sql, { agentId: id }, FEED_SIZE + 1)]);
+      if (!agent) return "";
+      return (await str(<AgentSummary agent={agent} history={history} swapOob />)) +
+        (await str(<AgentMatches agentId={id} matches={matches.slice(0, FEED_SIZE)} page={{ page: 1, pageSize: FEED_SIZE, hasNext: matches.length > FEED_SIZE }} swapOob />));
+    }
+    if (kind === "match") {
+      const match = await q.getMatch(sql, id);
+      if (!match) return "";
+      return str(<MatchMain match={match} hasReplay={await q.hasReplay(sql, id)} swapOob />);
+    }
+    return "";
+  };
+}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { LoginForm, LoginPage, SignupForm, SignupPage } from "../../views/auth.tsx";
+import { clearSessionCookie, hashPassword, setSessionCookie, signSession, verifyPassword, type SessionUser } from "./auth.ts";
+import { RegisterBody } from "./api/auth.ts";
+import type { WebDeps } from "./deps.ts";
+import { describeError } from "./http_errors.ts";
+import { fieldErrors, formFields, html, isHtmx, pageApp, redirect, viewerOf } from "./pages_common.tsx";
+import { rateLimit } from "./rate_limit.ts";
+
+const LoginForm_ = z.object({
+  login: z.string().trim().min(1, "enter your username or email").max(255, "must be at most 255 characters"),
+  password: z.string().min(1, "enter your password").max(200, "must be at most 200 characters"),
+  next: z.string().optional(),
+});
+
+/** Only same-site paths are followed after a login (no open redirect). */
+const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])/.test(next) ? next : "/");
+
+let decoy: Promise<string> | null = null;
+
+/** `/signup`, `/login`, `/logout`: zod-validated forms, 422 fragments with errors beside the fields. */
+export function sessionRoutes(deps: WebDeps) {
+  const app = pageApp(deps);
+
+  app.get("/signup", (c) => html(c, <SignupPage viewer={viewerOf(c)} />));
+  app.post("/signup", rateLimit(deps, "auth"), async (c) => {
+    const form = await formFields(c);
+    const values = { username: form.username, email: form.email, fullName: form.fullName };
+    const fail = (errors: Record<string, string | undefined>) =>
+      isHtmx(c) ? html(c, <SignupForm values={values} errors={errors} />, 422) : html(c, <SignupPage viewer={null} values={values} errors={errors} />, 422);
+    const parsed = RegisterBody.safeParse({ ...form, fullName: form.fullName || undefined });
+    if (!parsed.success) return fail(fieldErrors(parsed.error));
+    const body = parsed.data;
+    let row;
+    try {
+      [row] = await deps.sql`select * from register_user(${body.username}, ${body.email}, ${await hashPassword(body.password)}, ${body.fullName ?? null})`;
+    } catch (e) {
+      const d = describeError(e);
+      if (d?.status !== 409) throw e;
+      const field = /email/i.test(d.message) ? "email" : "username";
+      return fail({ [field]: field === "email" ? `${body.email} is already registered` : `${body.username} is taken` });
+    }
+    const user: SessionUser = { id: row.id, username: row.username, role: row.role };
+    setSessionCookie(c, await signSession(deps, user));
+    return redirect(c, "/profile");
+  });
+
+  app.get("/login", (c) => html(c, <LoginPage viewer={viewerOf(c)} next={safeNext(c.req.query("next"))} />));
+  app.post("/login", rateLimit(deps, "auth"), async (c) => {
+    const form = await formFields(c);
+    const next = safeNext(form.next);
+    const fail = (errors: Record<string, string | undefined>) =>
+      isHtmx(c) ? html(c, <LoginForm login={form.login} next={next} errors={errors} />, 422) : html(c, <LoginPage viewer={null} login={form.login} next={next} errors={errors} />, 422);
+    const parsed = LoginForm_.safeParse(form);
+    if (!parsed.success) return fail(fieldErrors(parsed.error));
+    const [row] = await deps.sql`select * from user_by_login(${parsed.data.login})`;
+    const ok = row?.id
+      ? await verifyPassword(parsed.data.password, row.password_hash)
+      : await verifyPassword(parsed.data.password, await (decoy ??= hashPassword("decoy password")));
+    if (!row?.id || !ok) return fail({ _: "That username/email and password do not match an account." });
+    if (row.disabled) return fail({ _: `The account ${row.username} is disabled; contact an administrator.` });
+    setSessionCookie(c, await signSession(deps, { id: row.id, username: row.username, role: row.role }));
+    return redirect(c, next);
+  });
+
+  app.post("/logout", (c) => {
+    clearSessionCookie(c);
+    return redirect(c, "/");
+  });
+  return app;
+}

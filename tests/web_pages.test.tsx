@@ -1,0 +1,199 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createTestDatabase } from "./helpers/database.ts";
+import { formPost, makeUser, ORIGIN, webApp } from "./helpers/web.ts";
+
+const db = await createTestDatabase();
+const { app, deps } = webApp(db.sql);
+const get = (path: string, headers: Record<string, string> = {}) => app.request(ORIGIN + path, { headers });
+
+const alice = await makeUser(deps, "alice");
+const bob = await makeUser(deps, "bob");
+const admin = await makeUser(deps, "root", "admin");
+
+test("the home page lists every environment and links to its page", async () => {
+  const res = await get("/");
+  assert.is(res.status, 200);
+  const body = await res.text();
+  assert.ok(body.startsWith("<!DOCTYPE html>"));
+  assert.match(body, 'href="/environments/pong"');
+  assert.match(body, 'hx-boost:inherited="true"');
+  assert.match(body, "hx-sse:connect=\"/events?topics=leaders%2Cfeed");
+  assert.match(res.headers.get("content-security-policy") ?? "", "script-src 'self'");
+});
+
+test("the environment page shows the rules, the quick start and an empty leaderboard", async () => {
+  const res = await get("/environments/pong");
+  assert.is(res.status, 200);
+  const body = await res.text();
+  assert.match(body, "npx rl-arena-env new-agent my-agent --lang python --env pong");
+  assert.match(body, 'id="leaderboard-pong"');
+  assert.match(body, "Log in</a> or");
+});
+
+test("an unknown environment is a 404 page naming it", async () => {
+  const res = await get("/environments/chess");
+  assert.is(res.status, 404);
+  assert.match(await res.text(), "chess");
+});
+
+test("signing up sets an httpOnly SameSite=Lax session cookie and redirects to the profile", async () => {
+  const res = await app.request(formPost("/signup", { username: "carol", email: "carol@example.test", password: "correct horse" }));
+  assert.is(res.status, 303);
+  assert.is(res.headers.get("location"), "/profile");
+  const cookie = res.headers.get("set-cookie") ?? "";
+  assert.match(cookie, /^session=/);
+  assert.match(cookie, /HttpOnly/i);
+  assert.match(cookie, /SameSite=Lax/i);
+});
+
+test("a sign-up with bad fields answers 422 with the form fragment and errors beside the fields", async () => {
+  const res = await app.request(formPost("/signup", { username: "x", email: "nope", password: "short" }, { "HX-Request": "true" }));
+  assert.is(res.status, 422);
+  const body = await res.text();
+  assert.not.match(body, "<html");
+  assert.match(body, 'id="signup-form"');
+  assert.match(body, 'id="e-username"');
+  assert.match(body, 'id="e-email"');
+  assert.match(body, 'id="e-password"');
+});
+
+test("a taken username is reported beside the username field", async () => {
+  const res = await app.request(formPost("/signup", { username: "alice", email: "other@example.test", password: "correct horse" }, { "HX-Request": "true" }));
+  assert.is(res.status, 422);
+  assert.match(await res.text(), /id="e-username"[^>]*>alice is taken/);
+});
+
+test("a cross-site form post is refused by the CSRF check", async () => {
+  const res = await app.request(new Request(ORIGIN + "/signup", {
+    method: "POST", headers: { Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ username: "mallory", email: "m@example.test", password: "correct horse" }),
+  }));
+  assert.is(res.status, 403);
+  const [row] = await db.sql`select count(*)::int as n from users where username = 'mallory'`;
+  assert.is(row.n, 0);
+});
+
+test("a form body over 1 MB is answered 413", async () => {
+  const res = await app.request(formPost("/login", { login: "alice", password: "x".repeat(1_100_000) }));
+  assert.is(res.status, 413);
+});
+
+test("logging in with a wrong password shows one message and sets no cookie", async () => {
+  const res = await app.request(formPost("/login", { login: "alice", password: "wrong password" }, { "HX-Request": "true" }));
+  assert.is(res.status, 422);
+  assert.match(await res.text(), "do not match");
+  assert.is(res.headers.get("set-cookie"), null);
+});
+
+test("logging out clears the session cookie", async () => {
+  const res = await app.request(formPost("/logout", {}, { Cookie: alice.cookie }));
+  assert.is(res.status, 303);
+  assert.match(res.headers.get("set-cookie") ?? "", /session=;/);
+});
+
+test("the profile needs a login and shows the user's own agents", async () => {
+  const anon = await get("/profile");
+  assert.is(anon.status, 303);
+  assert.is(anon.headers.get("location"), "/login?next=%2Fprofile");
+  const res = await get("/profile", { Cookie: alice.cookie });
+  assert.is(res.status, 200);
+  assert.match(await res.text(), "alice");
+});
+
+test("creating an agent redirects to its environment with the agent selected for upload", async () => {
+  const res = await app.request(formPost("/agents", { environmentId: "pong", name: "Tracker", description: "" }, { Cookie: alice.cookie }));
+  assert.is(res.status, 303);
+  assert.match(res.headers.get("location") ?? "", /^\/environments\/pong\?agent=[0-9a-f-]{36}#upload$/);
+  const page = await (await get("/environments/pong", { Cookie: alice.cookie })).text();
+  assert.match(page, 'id="upload"');
+  assert.match(page, ">Tracker</option>");
+});
+
+test("an agent name is rendered as text, never as markup", async () => {
+  const [agent] = await db.sql`select * from create_agent(${alice.id}, 'pong', ${"<script>alert(1)</script>"}, '')`;
+  const body = await (await get(`/agents/${agent.id}`)).text();
+  assert.not.match(body, "<script>alert(1)</script>");
+  assert.match(body, "&lt;script&gt;alert(1)&lt;/script&gt;");
+  const profile = await (await get("/profile", { Cookie: alice.cookie })).text();
+  assert.not.match(profile, "<script>alert(1)</script>");
+});
+
+test("a duplicate agent name comes back as a 422 fragment beside the name field", async () => {
+  const res = await app.request(formPost("/agents", { environmentId: "pong", name: "Tracker" }, { Cookie: alice.cookie, "HX-Request": "true" }));
+  assert.is(res.status, 422);
+  const body = await res.text();
+  assert.match(body, 'id="new-agent"');
+  assert.match(body, 'id="e-agent-name"');
+});
+
+test("only the owner sees the edit form, and another user cannot change the agent", async () => {
+  const [agent] = await db.sql`select id from agents where name = 'Tracker'`;
+  const own = await (await get(`/agents/${agent.id}`, { Cookie: alice.cookie })).text();
+  assert.match(own, 'id="edit-agent"');
+  const other = await (await get(`/agents/${agent.id}`, { Cookie: bob.cookie })).text();
+  assert.not.match(other, 'id="edit-agent"');
+  const res = await app.request(formPost(`/agents/${agent.id}`, { name: "Stolen", description: "" }, { Cookie: bob.cookie }));
+  assert.ok(res.status === 403 || res.status === 404, `status ${res.status}`);
+  const [row] = await db.sql`select name from agents where id = ${agent.id}`;
+  assert.is(row.name, "Tracker");
+});
+
+test("an anonymous form post that needs a login is answered 401", async () => {
+  const res = await app.request(formPost("/agents", { environmentId: "pong", name: "Nope" }));
+  assert.is(res.status, 401);
+});
+
+test("a malformed agent id is a 404 page, not a server error", async () => {
+  assert.is((await get("/agents/not-a-uuid")).status, 404);
+  assert.is((await get("/agents/00000000-0000-4000-8000-000000000000")).status, 404);
+  assert.is((await get("/matches/nope")).status, 404);
+});
+
+test("the match feed page renders and rejects a bad page number", async () => {
+  assert.is((await get("/matches")).status, 200);
+  assert.is((await get("/matches?page=0")).status, 400);
+});
+
+test("the admin pages need an administrator", async () => {
+  assert.is((await get("/admin")).status, 303);
+  assert.is((await get("/admin", { Cookie: alice.cookie })).status, 403);
+  const res = await get("/admin", { Cookie: admin.cookie });
+  assert.is(res.status, 200);
+  const body = await res.text();
+  assert.match(body, 'id="settings"');
+  assert.match(body, 'id="dead-letter"');
+});
+
+test("an administrator can change a setting from the settings form", async () => {
+  const res = await app.request(formPost("/admin/settings", { key: "match_cooldown_s", value: "60" }, { Cookie: admin.cookie }));
+  assert.is(res.status, 303);
+  const [row] = await db.sql`select value from settings where key = 'match_cooldown_s'`;
+  assert.equal(row.value, 60);
+  const bad = await app.request(formPost("/admin/settings", { key: "match_cooldown_s", value: "sixty" }, { Cookie: admin.cookie }));
+  assert.is(bad.status, 400);
+});
+
+test("an administrator can disable and re-enable a user", async () => {
+  const res = await app.request(formPost(`/admin/users/${bob.id}/disable`, {}, { Cookie: admin.cookie }));
+  assert.is(res.status, 303);
+  assert.is((await db.sql`select disabled from users where id = ${bob.id}`)[0].disabled, true);
+  await app.request(formPost(`/admin/users/${bob.id}/enable`, {}, { Cookie: admin.cookie }));
+  assert.is((await db.sql`select disabled from users where id = ${bob.id}`)[0].disabled, false);
+  const denied = await app.request(formPost(`/admin/users/${bob.id}/disable`, {}, { Cookie: alice.cookie }));
+  assert.is(denied.status, 403);
+});
+
+test("static files and the vendored htmx are served", async () => {
+  const css = await get("/static/app.css");
+  assert.is(css.status, 200);
+  const htmx = await get("/static/vendor/htmx.min.js");
+  assert.is(htmx.status, 200);
+  assert.is((await get("/static/vendor/nope.js")).status, 404);
+  assert.is((await get("/static/../package.json")).status, 404);
+});
+
+test.after(async () => {
+  await db.drop();
+});
+test.run();

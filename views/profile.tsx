@@ -1,0 +1,77 @@
+import type { FC } from "hono/jsx";
+import { Empty, Record } from "./components.tsx";
+import { Layout, Section } from "./layout.tsx";
+import type { Viewer } from "./models.ts";
+
+export interface ProfileAgent {
+  id: string;
+  name: string;
+  environment: string;
+  rating: number;
+  wins: number;
+  losses: number;
+  draws: number;
+  games: number;
+  disabled: boolean;
+  activeVersion: number | null;
+}
+
+export interface ProfileProps {
+  viewer: Viewer | null;
+  username: string;
+  own: boolean;
+  agents: ProfileAgent[];
+  environments: Array<{ id: string; name: string }>;
+}
+
+/** `/profile` (your own) and `/users/:name` (anyone's public agents). */
+export const ProfilePage: FC<ProfileProps> = ({ viewer, username, own, agents, environments }) => {
+  const totals = agents.reduce((t, a) => ({ wins: t.wins + a.wins, losses: t.losses + a.losses, draws: t.draws + a.draws, games: t.games + a.games }), { wins: 0, losses: 0, draws: 0, games: 0 });
+  const best = agents.reduce<ProfileAgent | null>((b, a) => (!b || a.rating > b.rating ? a : b), null);
+  return (
+    <Layout title={own ? "Your profile" : username} viewer={viewer} nav={own ? "profile" : undefined}>
+      <div class="page-head">
+        <div>
+          <h1>{username}</h1>
+          <p>{own ? "Your agents and how they are doing." : "Agents and results."}</p>
+        </div>
+      </div>
+      <section class="card">
+        <div class="stats">
+          <div class="stat"><b>{agents.length}</b><span>agents</span></div>
+          <div class="stat"><b>{totals.games}</b><span>games</span></div>
+          <div class="stat"><b><Record {...totals} /></b><span>W-L-D</span></div>
+          <div class="stat"><b>{best ? best.rating : "—"}</b><span>best rating</span></div>
+        </div>
+      </section>
+      <Section title="Agents" id="profile-agents">
+        {agents.length === 0 ? (
+          <Empty>{own ? "No agents yet. Pick an environment below and create one." : "No agents."}</Empty>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead><tr><th>Agent</th><th>Environment</th><th class="num">Rating</th><th class="num">W-L-D</th><th class="num">Games</th><th>Version</th></tr></thead>
+              <tbody>
+                {agents.map((a) => (
+                  <tr>
+                    <td><a href={`/agents/${a.id}`}>{a.name}</a>{a.disabled && <> <span class="badge bad">disabled</span></>}</td>
+                    <td><a href={`/environments/${a.environment}`}>{a.environment}</a></td>
+                    <td class="num">{a.rating}</td>
+                    <td class="num"><Record wins={a.wins} losses={a.losses} draws={a.draws} /></td>
+                    <td class="num">{a.games}</td>
+                    <td>{a.activeVersion ? `v${a.activeVersion}` : <span class="muted">not built</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {own && (
+          <p class="spaced">
+            New agent in: {environments.map((e, i) => <>{i > 0 && " · "}<a href={`/environments/${e.id}#my-agents`}>{e.name}</a></>)}
+          </p>
+        )}
+      </Section>
+    </Layout>
+  );
+};
