@@ -34,3 +34,4 @@ export { builtinAgents, builtinAgentsFor, type BuiltinAgent, type Policy } from 
 export { pongRandom, pongTracker } from "./agents/pong.ts";
 export { randomMaskAction, maskRandom, ticTacToeHeuristic, connectFourHeuristic } from "./agents/grid.ts";
 export { playEpisode, type PlayEpisodeOptions } from "./play.ts";
+export { runConformance, assertConformance, type ConformanceFailure, type ConformanceOptions } from "./conformance.ts";
