@@ -30,6 +30,8 @@ const page = (key: string, item: string): Json => ({
 });
 const obj = (props: Record<string, Json>, required = Object.keys(props)): Json => ({ type: "object", required, properties: props });
 const str = { type: "string" };
+const nullable = (type: string) => ({ type: [type, "null"] });
+const int = { type: "integer" };
 const message = { message: str };
 
 const OPERATIONS: Operation[] = [
@@ -51,7 +53,7 @@ const OPERATIONS: Operation[] = [
   { method: "delete", path: "/agents/{id}", tag: "agents", summary: "Delete an agent (its matches stay readable)", auth: "owner",
     ok: { status: 200, description: "Deleted", schema: obj(message) }, errors: [401, 403, 404] },
   { method: "get", path: "/agents/{id}/stats", tag: "agents", summary: "Head-to-head record against each opponent",
-    ok: { status: 200, description: "Statistics", schema: obj({ agentId: str, agent: ref("Agent"), stats: { type: "array", items: ref("OpponentStats") }, total: { type: "integer" }, summary: { type: ["object", "null"] } }) }, errors: [404] },
+    ok: { status: 200, description: "Statistics", schema: obj({ agentId: str, agent: ref("Agent"), stats: { type: "array", items: ref("OpponentStats") }, total: { type: "integer" }, summary: { oneOf: [ref("AgentSummary"), { type: "null" }] } }) }, errors: [404] },
 
   { method: "post", path: "/submissions", tag: "submissions", summary: "Upload a new version (zip, tar.gz, or one .py/.js file; at most 10 MB)", auth: "owner", rateLimit: "upload", multipart: true,
     ok: { status: 201, description: "Created; the build is queued", schema: obj({ ...message, submission: ref("Submission") }) }, errors: [400, 401, 403, 404, 409, 413, 422, 429] },
@@ -60,7 +62,7 @@ const OPERATIONS: Operation[] = [
   { method: "get", path: "/submissions/agent/{agentId}", tag: "submissions", summary: "An agent's submissions, newest version first", query: PageQuery,
     ok: { status: 200, description: "A page of submissions", schema: page("submissions", "Submission") }, errors: [400, 404] },
   { method: "get", path: "/submissions/{id}/build-logs", tag: "submissions", summary: "Build and validation log (owner only)", auth: "owner",
-    ok: { status: 200, description: "The log", schema: obj({ submissionId: str, status: str, buildLog: str, errorMessage: { type: ["string", "null"] }, updatedAt: str }) }, errors: [401, 403, 404] },
+    ok: { status: 200, description: "The log", schema: obj({ submissionId: str, status: str, buildLog: str, errorMessage: nullable("string"), startedAt: nullable("string"), finishedAt: nullable("string") }) }, errors: [401, 403, 404] },
   { method: "put", path: "/submissions/{id}/activate", tag: "submissions", summary: "Make a built version the agent's active one", auth: "owner",
     ok: { status: 200, description: "Activated", schema: obj({ ...message, submission: ref("Submission") }) }, errors: [401, 403, 404, 409] },
   { method: "post", path: "/submissions/{id}/rebuild", tag: "submissions", summary: "Build a submission again", auth: "owner", rateLimit: "upload",
@@ -78,12 +80,12 @@ const OPERATIONS: Operation[] = [
     ok: { status: 200, description: "Logs of the caller's seats", schema: obj({ matchId: str, status: str, logs: { type: "array", items: obj({ seat: { type: "integer" }, agentId: str, agentName: str, log: str, truncated: { type: "boolean" } }) } }) }, errors: [401, 403, 404] },
 
   { method: "get", path: "/leaderboard", tag: "leaderboard", summary: "Ranked agents of every environment (rank within its environment)", query: PageQuery,
-    ok: { status: 200, description: "A page of ranked agents", schema: page("leaderboard", "Agent") }, errors: [400] },
+    ok: { status: 200, description: "A page of ranked agents", schema: page("leaderboard", "RankedAgent") }, errors: [400] },
   { method: "get", path: "/leaderboard/environment/{envId}", tag: "leaderboard", summary: "One environment's leaderboard", query: PageQuery,
-    ok: { status: 200, description: "A page of ranked agents", schema: { allOf: [page("leaderboard", "Agent"), obj({ environmentId: str })] } }, errors: [400, 404] },
+    ok: { status: 200, description: "A page of ranked agents", schema: { allOf: [page("leaderboard", "RankedAgent"), obj({ environmentId: str })] } }, errors: [400, 404] },
 
   { method: "get", path: "/users/me", tag: "users", summary: "The caller's profile and statistics", auth: "user",
-    ok: { status: 200, description: "Profile", schema: obj({ user: ref("User"), stats: obj({ totalSubmissions: { type: "integer" }, activeAgents: { type: "integer" }, totalMatches: { type: "integer" }, totalWins: { type: "integer" }, bestRank: { type: "integer" } }) }) }, errors: [401, 404] },
+    ok: { status: 200, description: "Profile", schema: obj({ user: ref("User"), stats: obj({ totalSubmissions: int, agents: int, totalMatches: int, totalWins: int, totalLosses: int, totalDraws: int, bestRating: nullable("integer"), bestAgent: { type: ["object", "null"] } }) }) }, errors: [401, 404] },
   { method: "put", path: "/users/me", tag: "users", summary: "Change the caller's full name or email", auth: "user", body: UpdateMeBody,
     ok: { status: 200, description: "Updated", schema: obj({ ...message, user: ref("User") }) }, errors: [400, 401, 409] },
 
@@ -97,20 +99,24 @@ const ERROR_TEXT: Record<number, string> = {
   413: "Body too large (uploads: 10 MB; other bodies: 64 KB)", 422: "Invalid archive (the message names the offending entry)", 429: "Rate limited; see Retry-After",
 };
 
-const nullable = (type: string) => ({ type: [type, "null"] });
 const SCHEMAS: Record<string, Json> = {
   Error: obj({ error: str, message: str, details: {} }, ["error"]),
   User: obj({ id: str, username: str, email: str, fullName: str, role: { enum: ["user", "admin"] }, createdAt: str, updatedAt: str }),
   Agent: obj({ id: str, userId: str, username: str, name: str, description: str, environmentId: str, elo: { type: "integer" }, score: { type: "integer" },
     wins: { type: "integer" }, losses: { type: "integer" }, draws: { type: "integer" }, totalMatches: { type: "integer" }, disabled: { type: "boolean" },
     activeSubmissionId: nullable("string"), rank: { type: "integer", description: "0 outside leaderboards" }, createdAt: str, updatedAt: str }),
-  OpponentStats: obj({ opponentId: str, opponentName: str, wins: { type: "integer" }, losses: { type: "integer" }, draws: { type: "integer" }, totalMatches: { type: "integer" } }),
+  OpponentStats: obj({ opponentId: str, opponentName: str, opponentUsername: str, opponentRating: int, wins: int, losses: int, draws: int, totalMatches: int, ratingChange: int, lastPlayedAt: str }),
+  AgentSummary: obj({ rating: int, rank: nullable("integer"), winRate: nullable("number"), peakRating: int, activeVersion: nullable("integer"), currentMatchId: nullable("string"),
+    lastMatchEndedAt: nullable("string"), matchesToday: int, cooldownUntil: nullable("string"),
+    matchmakingStatus: { enum: ["deleted", "disabled", "owner_disabled", "no_active_version", "in_match", "cooling_down", "daily_limit", "waiting"] } }),
+  RankedAgent: obj({ rank: int, id: str, name: str, userId: str, username: str, environmentId: str, elo: int, score: int, wins: int, losses: int, draws: int, totalMatches: int }),
   Submission: obj({ id: str, agentId: str, agentName: str, environmentId: str, version: { type: "integer" },
     status: { enum: ["pending", "building", "active", "failed", "inactive"] }, language: nullable("string"), entry: nullable("string"),
     archiveName: nullable("string"), archiveSize: nullable("integer"), archiveSha256: nullable("string"), isActive: { type: "boolean" },
     errorMessage: nullable("string"), createdAt: str, startedAt: nullable("string"), finishedAt: nullable("string"), updatedAt: str }),
   Match: obj({ id: str, environmentId: str, environmentVersion: str, status: { enum: ["pending", "running", "completed", "failed"] },
-    agent1Id: str, agent2Id: str, agent1Name: str, agent2Name: str, agent1SubmissionId: str, agent2SubmissionId: str,
+    agent1Id: str, agent2Id: str, agent1Name: str, agent2Name: str, agent1Username: str, agent2Username: str,
+    agent1Version: int, agent2Version: int, agent1SubmissionId: str, agent2SubmissionId: str,
     winnerId: nullable("string"), winnerSeat: nullable("integer"), agent1Score: nullable("number"), agent2Score: nullable("number"),
     agent1EloChange: nullable("integer"), agent2EloChange: nullable("integer"), agent1RatingAfter: nullable("integer"), agent2RatingAfter: nullable("integer"),
     endReason: nullable("string"), totalSteps: nullable("integer"), errorMessage: nullable("string"), isPublic: { type: "boolean" },

@@ -48,6 +48,16 @@ export const agentSelect = (deps: WebDeps) => deps.sql`
   from agents a join users u on u.id = a.owner_id
   where a.deleted_at is null`;
 
+/** agent_stats(): where the agent stands, including matchmaking (waiting, in_match, cooling_down…). */
+function summaryJson(r: Record<string, unknown>) {
+  const d = camel({ l: r.last_match_ended_at, c: r.cooldown_until });
+  return {
+    rating: num(r.rating), rank: r.rank === null ? null : num(r.rank), winRate: r.win_rate === null ? null : Number(r.win_rate),
+    peakRating: num(r.peak_rating), activeVersion: r.active_version ?? null, currentMatchId: r.current_match_id ?? null,
+    lastMatchEndedAt: d.l ?? null, matchesToday: num(r.matches_today), cooldownUntil: d.c ?? null, matchmakingStatus: r.matchmaking_status,
+  };
+}
+
 async function findAgent(deps: WebDeps, id: string) {
   const [row] = await deps.sql`${agentSelect(deps)} and a.id = ${id}`;
   if (!row) throw new HttpError(404, "not_found", `agent ${id} does not exist`);
@@ -102,11 +112,12 @@ export function agentsApi(deps: WebDeps): Hono<WebEnv> {
       agentId: id,
       agent: agentJson(agent),
       stats: opponents.map((r) => ({
-        opponentId: r.opponent_id, opponentName: r.opponent_name,
-        wins: num(r.wins), losses: num(r.losses), draws: num(r.draws), totalMatches: num(r.total_matches ?? r.games),
+        opponentId: r.opponent_id, opponentName: r.opponent_name, opponentUsername: r.opponent_owner_username,
+        opponentRating: num(r.opponent_rating), wins: num(r.wins), losses: num(r.losses), draws: num(r.draws),
+        totalMatches: num(r.games), ratingChange: num(r.rating_change), lastPlayedAt: camel({ t: r.last_played_at }).t,
       })),
       total: opponents.length,
-      summary: stats[0] ? camel(stats[0]) : null,
+      summary: stats[0] ? summaryJson(stats[0]) : null,
     });
   });
   return app;

@@ -31,7 +31,7 @@ export function authApi(deps: WebDeps): Hono<WebEnv> {
   app.post("/register", rateLimit(deps, "auth"), async (c) => {
     const body = parse(RegisterBody, await jsonBody(c.req));
     const hash = await hashPassword(body.password);
-    const [row] = await deps.sql`select * from register_user(${body.username}, ${body.email}, ${hash}, ${body.fullName ?? null})`;
+    const [row] = await deps.sql`select * from register_user(${body.username}, ${body.email}, ${hash}, ${body.fullName ?? ""})`;
     const user: SessionUser = { id: row.id, username: row.username, role: row.role };
     return c.json({ token: await signSession(deps, user), user: userJson(row) }, 201);
   });

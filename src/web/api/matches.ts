@@ -22,6 +22,10 @@ export function matchJson(row: Record<string, unknown>) {
     agent2Id: row.player1_agent_id,
     agent1Name: row.player0_name ?? null,
     agent2Name: row.player1_name ?? null,
+    agent1Username: row.player0_owner_username ?? null,
+    agent2Username: row.player1_owner_username ?? null,
+    agent1Version: row.player0_version ?? null,
+    agent2Version: row.player1_version ?? null,
     agent1SubmissionId: row.player0_submission_id,
     agent2SubmissionId: row.player1_submission_id,
     winnerId: seat === 0 ? row.player0_agent_id : seat === 1 ? row.player1_agent_id : null,
@@ -44,14 +48,7 @@ export function matchJson(row: Record<string, unknown>) {
   };
 }
 
-const matchSelect = (deps: WebDeps) => deps.sql`
-  select m.id, m.environment_id, m.environment_version, m.status, m.player0_agent_id, m.player1_agent_id,
-         a0.name as player0_name, a1.name as player1_name, m.player0_submission_id, m.player1_submission_id,
-         m.winner_seat, m.player0_score, m.player1_score, m.player0_rating_change, m.player1_rating_change,
-         m.player0_rating_after, m.player1_rating_after, m.end_reason, m.total_steps, m.error,
-         m.created_at, m.started_at, m.ended_at,
-         exists (select 1 from replays r where r.match_id = m.id) as has_replay
-  from matches m join agents a0 on a0.id = m.player0_agent_id join agents a1 on a1.id = m.player1_agent_id`;
+const matchSelect = (deps: WebDeps) => deps.sql`select * from match_summaries m`;
 
 export const MatchListQuery = PageQuery.extend({
   environmentId: z.string().min(1).max(50).optional(),
@@ -111,22 +108,13 @@ export function matchesApi(deps: WebDeps): Hono<WebEnv> {
   });
   app.get("/:id/logs", requireUser, async (c) => {
     const id = pathId("match", c.req.param("id"));
-    const me = currentUser(c);
-    const [match] = await deps.sql`
-      select m.status, a0.owner_id as owner0, a1.owner_id as owner1, a0.name as name0, a1.name as name1,
-             m.player0_agent_id, m.player1_agent_id
-      from matches m join agents a0 on a0.id = m.player0_agent_id join agents a1 on a1.id = m.player1_agent_id where m.id = ${id}`;
-    if (!match) throw new HttpError(404, "not_found", `match ${id} does not exist`);
-    const seats = [0, 1].filter((s) => match[`owner${s}`] === me.id);
-    if (seats.length === 0) throw new HttpError(403, "forbidden", `none of your agents played match ${id}; only an agent's owner may read its log`);
-    const logs = await deps.sql`select seat, agent_id, log, truncated from match_logs where match_id = ${id} and seat in ${deps.sql(seats)} order by seat`;
+    // match_logs_for: RLA50 (404) unknown match, RLA14 (403) none of the caller's agents played.
+    const logs = await deps.sql`select * from match_logs_for(${currentUser(c).id}, ${id})`;
+    const [{ status }] = await deps.sql`select status from matches where id = ${id}`;
     return c.json({
       matchId: id,
-      status: match.status,
-      logs: seats.map((s) => {
-        const log = logs.find((l) => Number(l.seat) === s);
-        return { seat: s, agentId: match[`player${s}_agent_id`], agentName: match[`name${s}`], log: log?.log ?? "", truncated: log?.truncated === true };
-      }),
+      status,
+      logs: logs.map((l) => ({ seat: Number(l.seat), agentId: l.agent_id, agentName: l.agent_name, log: l.log, truncated: l.truncated === true })),
     });
   });
   return app;

@@ -35,10 +35,7 @@ export function submissionJson(row: Record<string, unknown>) {
 }
 
 const submissionSelect = (deps: WebDeps) => deps.sql`
-  select s.id, s.agent_id, a.name as agent_name, a.owner_id, a.environment_id, s.version, s.status, s.language, s.entry,
-         s.archive_name, s.archive_size, s.archive_sha256, s.error, s.created_at, s.started_at, s.finished_at, s.updated_at,
-         (a.active_submission_id = s.id) as is_active
-  from submissions s join agents a on a.id = s.agent_id`;
+  select s.*, a.name as agent_name from submission_list s join agents a on a.id = s.agent_id`;
 
 async function findSubmission(deps: WebDeps, id: string) {
   const [row] = await deps.sql`${submissionSelect(deps)} where s.id = ${id}`;
@@ -102,13 +99,9 @@ export function submissionsApi(deps: WebDeps): Hono<WebEnv> {
   });
   app.get("/:id/build-logs", requireUser, async (c) => {
     const id = pathId("submission", c.req.param("id"));
-    const sub = await findSubmission(deps, id);
-    const me = currentUser(c);
-    if (sub.owner_id !== me.id && me.role !== "admin") {
-      throw new HttpError(403, "forbidden", `only the owner of agent ${sub.agent_name} may read the build logs of submission ${id}`);
-    }
-    const [{ build_log }] = await deps.sql`select build_log from submissions where id = ${id}`;
-    return c.json({ submissionId: id, status: sub.status, buildLog: build_log ?? "", errorMessage: sub.error ?? null, updatedAt: submissionJson(sub).updatedAt });
+    const [row] = await deps.sql`select * from submission_build_log(${currentUser(c).id}, ${id})`;
+    const d = camel({ s: row.started_at, f: row.finished_at });
+    return c.json({ submissionId: id, status: row.status, buildLog: row.build_log ?? "", errorMessage: row.error ?? null, startedAt: d.s ?? null, finishedAt: d.f ?? null });
   });
   app.put("/:id/activate", requireUser, async (c) => {
     const id = pathId("submission", c.req.param("id"));

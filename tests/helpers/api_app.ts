@@ -1,0 +1,58 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { listEnvironments } from "rl-arena-env";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/log.ts";
+import { createApp } from "../../src/web/app.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
+
+/** A test database and the real app on top of it, plus small helpers to call the JSON API. */
+export interface ApiHarness {
+  db: TestDatabase;
+  app: ReturnType<typeof createApp>;
+  /** Calls /api/v1<path>; `body` objects are sent as JSON; `token` as a Bearer header. */
+  call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; ip?: string }): Promise<Response>;
+  /** Registers a user through the API and returns its token and user. */
+  register(username: string, extra?: { email?: string; password?: string }): Promise<{ token: string; user: { id: string; username: string } }>;
+  close(): Promise<void>;
+}
+
+let ipCounter = 0;
+
+export async function createApiHarness(env: Record<string, string> = {}): Promise<ApiHarness> {
+  const db = await createTestDatabase();
+  // What the process does at boot: the environments of the installed rl-arena-env become rows.
+  for (const e of listEnvironments()) {
+    await db.sql`select upsert_environment(${e.id}, ${e.version}, ${e.name}, ${db.sql.json(JSON.parse(JSON.stringify(e)))})`;
+  }
+  const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), "rla-api-")), JWT_SECRET: "t".repeat(40), NODE_ENV: "test", ...env });
+  const log = createLogger({ level: "error" });
+  const app = createApp({ sql: db.sql, log, config } as Parameters<typeof createApp>[0]);
+  const call: ApiHarness["call"] = (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    // Each call comes from its own address unless the test names one, so per-IP limits only bite where a test wants them.
+    headers["x-forwarded-for"] ??= options.ip ?? `10.9.${(ipCounter >> 8) & 255}.${ipCounter++ & 255}`;
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: BodyInit | undefined;
+    if (options.body instanceof FormData || typeof options.body === "string" || options.body instanceof Uint8Array) body = options.body as BodyInit;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] ??= "application/json";
+    }
+    return Promise.resolve(app.request(`http://arena.test/api/v1${path}`, { method, headers, body }));
+  };
+  return {
+    db,
+    app,
+    call,
+    async register(username, extra = {}) {
+      const res = await call("POST", "/auth/register", {
+        body: { username, email: extra.email ?? `${username}@example.org`, password: extra.password ?? "long-enough-pw" },
+      });
+      if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    close: () => db.drop(),
+  };
+}
