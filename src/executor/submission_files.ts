@@ -1,0 +1,62 @@
+/**
+ * Unpacked submissions on this machine: DATA_DIR/submissions/<id>/. A worker may run on
+ * another machine than the upload, so a missing folder is unpacked again from the archive
+ * in the database. Unpacking goes to a temporary sibling that is renamed into place, so a
+ * folder that exists is always complete, even when several workers race or one is killed.
+ */
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Sql } from "postgres";
+import { unpackArchive, type ArchiveSummary } from "../submissions/intake.ts";
+import { PlatformError } from "./types.ts";
+
+export function submissionDir(dataDir: string, submissionId: string): string {
+  if (!/^[0-9a-f-]{36}$/i.test(submissionId)) throw new PlatformError(`invalid submission id ${JSON.stringify(submissionId)}`);
+  return join(dataDir, "submissions", submissionId.toLowerCase());
+}
+
+/**
+ * Makes sure the submission's folder exists, unpacking `archive` into it when it does not.
+ * Resolves with the folder and, when it unpacked now, the archive summary.
+ */
+export async function ensureUnpacked(dataDir: string, submissionId: string, archive: Buffer, archiveName: string): Promise<{ dir: string; summary: ArchiveSummary | null }> {
+  const dir = submissionDir(dataDir, submissionId);
+  if (existsSync(dir)) return { dir, summary: null };
+  const parent = join(dataDir, "submissions");
+  mkdirSync(parent, { recursive: true });
+  chmodSync(parent, 0o755);
+  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`;
+  try {
+    const summary = await unpackArchive(archive, archiveName, tmp);
+    try {
+      renameSync(tmp, dir);
+    } catch (e) {
+      if (!existsSync(dir)) throw e; // someone else unpacked the same archive first
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    return { dir, summary };
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/**
+ * The folder of a submission that already built, unpacking it from the database when this
+ * machine has not seen it. The archive is read only when needed.
+ */
+export async function submissionFolder(sql: Sql, dataDir: string, submissionId: string): Promise<string> {
+  const dir = submissionDir(dataDir, submissionId);
+  if (existsSync(dir)) return dir;
+  // The one place the executor reads a table directly: there is no SQL function returning the archive yet.
+  const rows = await sql<{ archive: Buffer | null; archive_name: string | null }[]>`
+    select archive, archive_name from submissions where id = ${submissionId}`;
+  const row = rows[0];
+  if (!row?.archive) throw new PlatformError(`submission ${submissionId} has no stored archive to unpack on this machine`);
+  try {
+    return (await ensureUnpacked(dataDir, submissionId, row.archive, row.archive_name ?? "upload.zip")).dir;
+  } catch (e) {
+    throw new PlatformError(`could not unpack submission ${submissionId} on this machine: ${(e as Error).message}`);
+  }
+}
