@@ -3,7 +3,7 @@
  * `main(argv)` returns the exit code; errors print one line (no stack) and exit 1 (2 for usage).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, extname } from "node:path";
+import { dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { builtinAgents } from "./agents/builtin.ts";
 import * as pkg from "./index.ts";
@@ -23,7 +23,7 @@ commands:
   match <env> <agentA> <agentB>         play agents against each other as separate processes
         [--seed N] [--games N] [--out replay.json|replay.html] [--config JSON]
         [--step-timeout S] [--time-bank S] [--init-timeout S] [--python CMD]
-        [--progress] [--no-swap] [--json]
+        [--progress] [--no-swap] [--json] [--logs DIR]
       an agent is a .js/.mjs/.py file, an agent folder (agent.json, or main.py/agent.py/
       main.js/main.mjs/agent.js), or builtin:<name> (see \`rl-arena-env list\`)
   replay <file.json> --out <file.html>  turn a replay into a self-contained HTML player
@@ -114,6 +114,7 @@ async function matchCommand(args: string[], io: { out: NodeJS.WriteStream; err: 
       progress: { type: "boolean" },
       "no-swap": { type: "boolean" },
       json: { type: "boolean" },
+      logs: { type: "string" },
     },
   });
   if (positionals.length !== 3) throw new UsageError("match needs <env> <agentA> <agentB>");
@@ -158,6 +159,7 @@ async function matchCommand(args: string[], io: { out: NodeJS.WriteStream; err: 
     });
     tallyGame(tallies, result, seatOf);
     reasons.set(result.outcome.end_reason, (reasons.get(result.outcome.end_reason) ?? 0) + 1);
+    if (values.logs) writeLogs(values.logs, g, seatOf.map((i) => specs[i]!.name), result.logs);
     if (values.out) writeReplay(games === 1 ? values.out : numbered(values.out, g), result.replay);
     if (result.outcome.fault_detail) {
       io.err.write(`${bar ? "\r" : ""}game ${g}: ${result.outcome.fault_detail}\n`);
@@ -172,6 +174,11 @@ async function matchCommand(args: string[], io: { out: NodeJS.WriteStream; err: 
   if (values.json) io.out.write(JSON.stringify({ games: results, summary: tallies }, null, 2) + "\n");
   else io.out.write(summary(tallies, reasons, games, performance.now() - started));
   return 0;
+}
+
+function writeLogs(dir: string, game: number, names: string[], logs: string[]): void {
+  mkdirSync(dir, { recursive: true });
+  names.forEach((name, seat) => writeFileSync(join(dir, `game${game}-seat${seat}-${name.replace(/[^\w.-]+/g, "_")}.log`), logs[seat]!));
 }
 
 function writeReplay(path: string, replay: Replay): void {

@@ -7,7 +7,27 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 
 import { fileURLToPath } from "node:url";
 import type { AgentSpec } from "./referee_types.ts";
 
-const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
+/**
+ * The package folder (holding bin/ and python/). Found next to this module (source or dist/),
+ * else through Node's resolution of "rl-arena-env" (when this code was bundled into an app),
+ * or from $RL_ARENA_ENV_ROOT.
+ */
+export const PACKAGE_ROOT = packageRoot();
+
+function packageRoot(): string {
+  const fromEnv = process.env.RL_ARENA_ENV_ROOT;
+  if (fromEnv) return resolve(fromEnv);
+  const isRoot = (dir: string) => existsSync(join(dir, "bin", "rl-arena-agent.js")) && existsSync(join(dir, "python", "rl_arena_launch.py"));
+  const here = fileURLToPath(new URL("..", import.meta.url));
+  if (isRoot(here)) return here;
+  try {
+    const resolved = dirname(fileURLToPath(import.meta.resolve("rl-arena-env/package.json")));
+    if (isRoot(resolved)) return resolved;
+  } catch {
+    // not resolvable from here; fall through
+  }
+  return here;
+}
 /** `node NODE_RUNNER agent.js` serves a JavaScript agent module over the protocol. */
 export const NODE_RUNNER = join(PACKAGE_ROOT, "bin", "rl-arena-agent.js");
 /** `node BUILTIN_RUNNER <name>` serves a built-in policy over the protocol. */
