@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import * as envPackage from "rl-arena-env";
+import { renderReplayHtml } from "rl-arena-env";
 import { currentUser, requireUser } from "../auth.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError } from "../http_errors.ts";
@@ -94,7 +94,7 @@ export function matchesApi(deps: WebDeps): Hono<WebEnv> {
     if (!row) throw new HttpError(404, "not_found", `match ${id} does not exist`);
     if (!row.data) throw new HttpError(404, "not_found", `match ${id} has no replay (status ${row.status})`);
     if (format === "html") {
-      const html = renderReplayHtml(JSON.parse(await gunzip(row.data)));
+      const html = renderReplayHtml(await gunzip(row.data));
       c.header("Content-Disposition", `attachment; filename="replay_${id}.html"`);
       return c.body(html, 200, { "Content-Type": "text/html; charset=utf-8" });
     }
@@ -118,11 +118,4 @@ export function matchesApi(deps: WebDeps): Hono<WebEnv> {
     });
   });
   return app;
-}
-
-/** rl-arena-env's HTML replay renderer (a self-contained file). */
-function renderReplayHtml(replay: unknown): string {
-  const render = (envPackage as unknown as { renderReplayHtml?: (r: unknown) => string }).renderReplayHtml;
-  if (!render) throw new HttpError(503, "unavailable", "the HTML replay renderer is not available in this build");
-  return render(replay);
 }
