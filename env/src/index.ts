@@ -35,3 +35,5 @@ export { pongRandom, pongTracker } from "./agents/pong.ts";
 export { randomMaskAction, maskRandom, ticTacToeHeuristic, connectFourHeuristic } from "./agents/grid.ts";
 export { playEpisode, type PlayEpisodeOptions } from "./play.ts";
 export { runConformance, assertConformance, type ConformanceFailure, type ConformanceOptions } from "./conformance.ts";
+export { renderReplayHtml, playerBundleSource, playerBundlePath, buildPlayerBundle, type ReplayHtmlOptions } from "./replay_html.ts";
+export { PLAYER_CSS, type PlayerHandle, type PlayerOptions } from "./player/player.ts";
