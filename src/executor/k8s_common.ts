@@ -1,0 +1,101 @@
+/**
+ * Small pieces every generated Kubernetes object shares: names, labels, and the locked-down
+ * security contexts. Typed with @kubernetes/client-node's models so that a misspelt field is a
+ * compile error (kubernetes-models does not reject unknown fields; see stack notes §10).
+ */
+import type { V1Capabilities, V1PodSecurityContext, V1SecurityContext } from "@kubernetes/client-node";
+
+/** The uid/gid every non-root container of ours runs as (the "nonroot" id of distroless images). */
+export const NONROOT_UID = 65532;
+
+export const LABEL_NAME = "app.kubernetes.io/name";
+export const LABEL_COMPONENT = "app.kubernetes.io/component";
+export const LABEL_PART_OF = "app.kubernetes.io/part-of";
+export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+export const LABEL_MATCH_ID = "rl-arena/match-id";
+export const LABEL_SUBMISSION_ID = "rl-arena/submission-id";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Thrown by the manifest builders for input that cannot become a valid object. */
+export class ManifestError extends Error {
+  override name = "ManifestError";
+}
+
+/**
+ * Checks an id that becomes part of a Job name and a label value: lower-case letters, digits
+ * and dashes, at most 50 characters (a Job name is a 63-character DNS label and gets a prefix).
+ */
+export function checkObjectId(kind: string, id: string): string {
+  if (typeof id !== "string" || id.length === 0 || id.length > 50 || !DNS_LABEL.test(id) || !LABEL_VALUE.test(id)) {
+    throw new ManifestError(
+      `${kind} ${JSON.stringify(id)} cannot name a Kubernetes object: use 1-50 lower-case letters, digits and dashes, starting and ending with a letter or digit`,
+    );
+  }
+  return id;
+}
+
+/** Checks a namespace name (a DNS label of at most 63 characters). */
+export function checkNamespace(namespace: string): string {
+  if (typeof namespace !== "string" || namespace.length > 63 || !DNS_LABEL.test(namespace)) {
+    throw new ManifestError(`namespace ${JSON.stringify(namespace)} is not a valid DNS label (lower-case letters, digits, dashes, at most 63)`);
+  }
+  return namespace;
+}
+
+/** Checks an image reference enough to keep whitespace, quotes and control characters out of a manifest. */
+export function checkImage(what: string, image: string): string {
+  if (typeof image !== "string" || image.length === 0 || image.length > 512 || !/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(image)) {
+    throw new ManifestError(`${what} image ${JSON.stringify(image)} is not a valid image reference`);
+  }
+  return image;
+}
+
+/** The standard labels on every object the worker creates. */
+export function baseLabels(component: string): Record<string, string> {
+  return {
+    [LABEL_NAME]: "rl-arena",
+    [LABEL_COMPONENT]: component,
+    [LABEL_PART_OF]: "rl-arena",
+    [LABEL_MANAGED_BY]: "rl-arena-worker",
+  };
+}
+
+const DROP_ALL: V1Capabilities = { drop: ["ALL"] };
+
+/** Pod-level context of a match pod: non-root everywhere, RuntimeDefault seccomp, a shared group for the FIFOs. */
+export function restrictedPodSecurity(): V1PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: NONROOT_UID,
+    runAsGroup: NONROOT_UID,
+    fsGroup: NONROOT_UID,
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/**
+ * Container-level context that passes the "restricted" Pod Security Standard: non-root,
+ * read-only root filesystem, no privilege escalation, every capability dropped, RuntimeDefault seccomp.
+ */
+export function restrictedContainerSecurity(): V1SecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: NONROOT_UID,
+    runAsGroup: NONROOT_UID,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    capabilities: { ...DROP_ALL },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Parses a Kubernetes quantity we generate ("250m", "1", "512Mi") just enough to reject garbage early. */
+export function checkQuantity(what: string, q: string): string {
+  if (typeof q !== "string" || !/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/.test(q)) {
+    throw new ManifestError(`${what} ${JSON.stringify(q)} is not a Kubernetes quantity (e.g. "500m", "1", "512Mi")`);
+  }
+  return q;
+}

@@ -1,0 +1,157 @@
+/**
+ * The Job that builds an agent image with Kaniko.
+ *
+ * How the uploaded code reaches Kaniko: the worker packs a build context (the generated
+ * Dockerfile, the uploaded files, our runtime files) into a tar.gz and serves it once, over
+ * HTTP, from its own pod with a random one-time token (k8s_build_context.ts). The init
+ * container `fetch-context` (our image, non-root) downloads it into an emptyDir, checks its
+ * SHA-256, and Kaniko builds from `tar:///workspace/context.tar.gz`. This works for every
+ * upload size SPEC §2 allows (10 MB packed), which a ConfigMap or Secret (1 MiB) would not.
+ *
+ * Kaniko itself must run as root (it unpacks the base image over its own filesystem), so the
+ * build namespace is "baseline", not "restricted", and its container keeps the few
+ * capabilities unpacking needs. The generated Dockerfile never RUNs anything from the upload,
+ * and Kaniko writes the pushed digest to its termination message, so the match Job can pin
+ * the image by digest.
+ */
+import type { V1Job } from "@kubernetes/client-node";
+import {
+  LABEL_SUBMISSION_ID,
+  ManifestError,
+  baseLabels,
+  checkImage,
+  checkNamespace,
+  checkObjectId,
+  restrictedContainerSecurity,
+} from "./k8s_common.ts";
+
+export const KANIKO_CONTAINER = "kaniko";
+export const FETCH_CONTEXT_CONTAINER = "fetch-context";
+/** Kaniko's last release from its original home; operators may point this at a maintained fork. */
+export const DEFAULT_KANIKO_IMAGE = "gcr.io/kaniko-project/executor:v1.23.2";
+export const DEFAULT_FETCH_COMMAND = ["node", "--import", "tsx", "src/executor/k8s_fetch_context_main.ts"];
+export const CONTEXT_FILE = "/workspace/context.tar.gz";
+
+export interface KanikoJobInput {
+  submissionId: string;
+  namespace: string;
+  /** Full destination, e.g. `registry.example.com/rl-arena/agents:sub-42`. */
+  destination: string;
+  /** Where `fetch-context` downloads the context, with its one-time token and expected SHA-256. */
+  context: { url: string; token: string; sha256: string };
+  /** Our image (runs `fetch-context`). */
+  platformImage: string;
+  kanikoImage?: string;
+  /** Secret of type kubernetes.io/dockerconfigjson with push rights to the registry. */
+  registrySecret?: string;
+  deadlineS?: number;
+  ttlSecondsAfterFinished?: number;
+  fetchCommand?: string[];
+  /** Extra Kaniko flags, e.g. ["--insecure"] for a plain-HTTP in-cluster registry. */
+  extraArgs?: string[];
+}
+
+export function buildJobName(submissionId: string): string {
+  return `build-${checkObjectId("submission id", submissionId)}`;
+}
+
+/** Builds the Kaniko Job. Throws ManifestError for input that cannot make a valid object. */
+export function buildKanikoJob(input: KanikoJobInput): V1Job {
+  const name = buildJobName(input.submissionId);
+  const namespace = checkNamespace(input.namespace);
+  checkImage("destination", input.destination);
+  checkImage("platform", input.platformImage);
+  const kaniko = checkImage("kaniko", input.kanikoImage ?? DEFAULT_KANIKO_IMAGE);
+  let url: URL;
+  try {
+    url = new URL(input.context.url);
+  } catch {
+    throw new ManifestError(`context url ${JSON.stringify(input.context.url)} is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ManifestError(`context url must be http(s), got ${url.protocol}`);
+  if (!/^[a-f0-9]{64}$/.test(input.context.sha256)) throw new ManifestError("context sha256 must be 64 lower-case hex digits");
+  if (!/^[A-Za-z0-9_-]{16,256}$/.test(input.context.token)) throw new ManifestError("context token must be 16-256 characters of [A-Za-z0-9_-]");
+  for (const a of input.extraArgs ?? []) if (!/^--[a-z][a-z0-9-]*(=[^\s]*)?$/.test(a)) throw new ManifestError(`kaniko flag ${JSON.stringify(a)} is not of the form --name[=value]`);
+  const deadlineS = input.deadlineS ?? 900;
+  if (!Number.isInteger(deadlineS) || deadlineS < 30) throw new ManifestError(`deadlineS ${deadlineS} must be an integer of at least 30`);
+  const secret = input.registrySecret ?? "registry-credentials";
+  const labels = { ...baseLabels("agent-build"), [LABEL_SUBMISSION_ID]: input.submissionId };
+
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name, namespace, labels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: deadlineS,
+      ttlSecondsAfterFinished: input.ttlSecondsAfterFinished ?? 600,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 5,
+          securityContext: { seccompProfile: { type: "RuntimeDefault" }, fsGroup: 65532 },
+          initContainers: [
+            {
+              name: FETCH_CONTEXT_CONTAINER,
+              image: input.platformImage,
+              command: input.fetchCommand ?? DEFAULT_FETCH_COMMAND,
+              workingDir: "/app",
+              env: [
+                { name: "RLA_CONTEXT_URL", value: url.href },
+                { name: "RLA_CONTEXT_TOKEN", value: input.context.token },
+                { name: "RLA_CONTEXT_SHA256", value: input.context.sha256 },
+                { name: "RLA_CONTEXT_FILE", value: CONTEXT_FILE },
+                { name: "HOME", value: "/tmp" },
+                { name: "TMPDIR", value: "/tmp" },
+              ],
+              resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+              securityContext: restrictedContainerSecurity(),
+              volumeMounts: [
+                { name: "workspace", mountPath: "/workspace" },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          containers: [
+            {
+              name: KANIKO_CONTAINER,
+              image: kaniko,
+              args: [
+                `--context=tar://${CONTEXT_FILE}`,
+                "--dockerfile=Dockerfile",
+                `--destination=${input.destination}`,
+                "--digest-file=/dev/termination-log",
+                "--snapshot-mode=redo",
+                "--cleanup",
+                ...(input.extraArgs ?? []),
+              ],
+              env: [{ name: "DOCKER_CONFIG", value: "/kaniko/.docker" }],
+              resources: { requests: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "1Gi" }, limits: { cpu: "1", memory: "1Gi", "ephemeral-storage": "4Gi" } },
+              // Kaniko needs root and the file-ownership capabilities to unpack base images; nothing else.
+              securityContext: {
+                runAsUser: 0,
+                runAsNonRoot: false,
+                privileged: false,
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] },
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              volumeMounts: [
+                { name: "workspace", mountPath: "/workspace", readOnly: true },
+                { name: "registry-credentials", mountPath: "/kaniko/.docker", readOnly: true },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "workspace", emptyDir: { sizeLimit: "64Mi" } },
+            { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+            { name: "registry-credentials", secret: { secretName: secret, items: [{ key: ".dockerconfigjson", path: "config.json" }] } },
+          ],
+        },
+      },
+    },
+  };
+}
