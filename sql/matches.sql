@@ -139,10 +139,12 @@ begin
   v_new1 := elo_rating_after(v_a1.rating, v_a0.rating, 1 - v_score0, elo_k(v_row.environment_id, v_a1.games));
 
   update agents set rating = v_new0, games = games + 1,
-    wins = wins + (v_winner = 0)::integer, losses = losses + (v_winner = 1)::integer, draws = draws + (v_winner is null)::integer
+    wins = wins + (v_winner is not distinct from 0)::integer, losses = losses + (v_winner is not distinct from 1)::integer,
+    draws = draws + (v_winner is null)::integer
   where id = v_a0.id;
   update agents set rating = v_new1, games = games + 1,
-    wins = wins + (v_winner = 1)::integer, losses = losses + (v_winner = 0)::integer, draws = draws + (v_winner is null)::integer
+    wins = wins + (v_winner is not distinct from 1)::integer, losses = losses + (v_winner is not distinct from 0)::integer,
+    draws = draws + (v_winner is null)::integer
   where id = v_a1.id;
 
   insert into rating_history (agent_id, match_id, environment_id, rating_before, rating_after, change, created_at)
