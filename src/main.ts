@@ -5,6 +5,7 @@ import { createSql } from "./db/client.ts";
 import { locateDatabase } from "./db/connect.ts";
 import { prepareDatabase } from "./db/prepare.ts";
 import { startBoss } from "./jobs/boss.ts";
+import { startWorkers } from "./jobs/workers.ts";
 import { createLogger } from "./log.ts";
 import { createApp, createOpsApp } from "./web/app.ts";
 import { liveRenderer } from "./web/live.tsx";
@@ -76,6 +77,10 @@ async function main(): Promise<void> {
       const server = await listen(app.fetch, config.METRICS_PORT, config.HOST);
       stops.push(["ops server", () => closeServer(server)]);
       log.info(`worker health and metrics on http://localhost:${config.METRICS_PORT}`, { role: config.ROLE });
+    }
+    if (config.ROLE !== "web") {
+      const workers = await startWorkers({ sql, boss, log, config });
+      stops.push(["workers", () => workers.stop()]);
     }
   } catch (error) {
     log.error("boot failed", { error });

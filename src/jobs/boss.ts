@@ -7,13 +7,18 @@ import { ensureQueues } from "./queues.ts";
  * sure every queue exists. `supervise: false` lets a process send jobs without running
  * pg-boss's maintenance (only workers need it).
  */
-export async function startBoss(url: string, log: Logger, options: { supervise?: boolean; max?: number } = {}): Promise<PgBoss> {
+export async function startBoss(
+  url: string,
+  log: Logger,
+  options: { supervise?: boolean; max?: number; /** Seconds between pg-boss's supervision passes (expired jobs, missed heartbeats); default 60, tests use 1. */ superviseIntervalSeconds?: number } = {},
+): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: url,
     max: options.max ?? 6,
     application_name: "rl-arena-boss",
     supervise: options.supervise ?? true,
     schedule: options.supervise ?? true,
+    ...(options.superviseIntervalSeconds ? { superviseIntervalSeconds: options.superviseIntervalSeconds, monitorIntervalSeconds: options.superviseIntervalSeconds } : {}),
   });
   boss.on("error", (error: unknown) => {
     // 57P01/57P02/57P03: the server is shutting down (Ctrl-C reaches PostgreSQL too); not news.

@@ -1,0 +1,93 @@
+/**
+ * The worker role: one pg-boss worker per queue, the matchmaking timer and the housekeeping
+ * schedule, all driving one executor (local sandboxed processes, or Kubernetes).
+ */
+import type { PgBoss, Job } from "pg-boss";
+import type { Sql } from "postgres";
+import type { Config } from "../config.ts";
+import { engineEvents } from "../executor/engine_events.ts";
+import { createLocalExecutor } from "../executor/local.ts";
+import { prepareRuntime } from "../executor/runtime.ts";
+import { initSandbox } from "../executor/sandbox.ts";
+import type { Executor } from "../executor/types.ts";
+import type { Logger } from "../log.ts";
+import { runBuildJob, type BuildJobData } from "./build_worker.ts";
+import { runDeadLetterJob } from "./dead_letter_worker.ts";
+import { runHousekeepingJob } from "./housekeeping_worker.ts";
+import { runMatchmakingJob, startMatchmakingTimer, type MatchmakingJobData } from "./matchmaking_worker.ts";
+import { runMatchJob, type MatchJobData } from "./match_worker.ts";
+import { QUEUES } from "./queues.ts";
+
+export interface WorkerDeps {
+  sql: Sql;
+  boss: PgBoss;
+  log: Logger;
+  config: Pick<Config, "dataDir" | "MATCH_CONCURRENCY" | "EXECUTOR" | "SANDBOX">;
+  /** Use this executor instead of the configured one (tests, embedding). */
+  executor?: Executor;
+  /** Steps of a build's validation match (default 100). */
+  validationSteps?: number;
+  /** How often the matchmaking timer checks for due ticks, ms (default 1000). */
+  matchmakingCheckMs?: number;
+  /** Cron of the housekeeping job (default every minute). */
+  housekeepingCron?: string;
+  /** Seconds between job polls when idle (default 1; pg-boss also wakes on NOTIFY). */
+  pollingIntervalSeconds?: number;
+}
+
+export interface Workers {
+  executor: Executor;
+  /** Stops taking jobs and the timer. Jobs in hand are left to boss.stop(), which waits for them, then fails and aborts them. */
+  stop(): Promise<void>;
+}
+
+export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
+  const { boss, sql, config } = deps;
+  const log = deps.log.child({ role: "worker" });
+  const executor = deps.executor ?? (await configuredExecutor(deps, log));
+  const concurrency = config.MATCH_CONCURRENCY;
+  const polling = { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 1 };
+
+  const guard = <T>(queue: string, handler: (job: Job<T>) => Promise<unknown>) => async ([job]: Job<T>[]) => {
+    try {
+      return await handler(job!);
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      log.warn(`${queue} job failed; pg-boss retries it`, { jobId: job!.id, error: message });
+      engineEvents.emit("job.failed", { queue, jobId: job!.id, error: message, retryCount: (job as { retryCount?: number }).retryCount ?? 0 });
+      throw error;
+    }
+  };
+
+  await boss.work<MatchJobData>(QUEUES.runMatch, { ...polling, localConcurrency: concurrency }, guard(QUEUES.runMatch, (job) => runMatchJob({ sql, executor, log }, job)));
+  await boss.work<BuildJobData>(QUEUES.build, { ...polling, localConcurrency: Math.max(1, Math.ceil(concurrency / 2)) },
+    guard(QUEUES.build, (job) => runBuildJob({ sql, executor, log, validationSteps: deps.validationSteps }, job)));
+  await boss.work<MatchmakingJobData>(QUEUES.matchmaking, polling, guard(QUEUES.matchmaking, (job) => runMatchmakingJob({ sql, log }, job)));
+  await boss.work(QUEUES.housekeeping, polling, guard(QUEUES.housekeeping, () => runHousekeepingJob({ sql, log })));
+  await boss.work<Record<string, unknown>>(QUEUES.dead, polling, guard(QUEUES.dead, (job) => runDeadLetterJob({ sql, log }, job)));
+  await boss.schedule(QUEUES.housekeeping, deps.housekeepingCron ?? "* * * * *", {}, { tz: "UTC" });
+  const timer = startMatchmakingTimer({ sql, boss, log, checkEveryMs: deps.matchmakingCheckMs });
+  log.info("workers started", { executor: executor.kind, matchConcurrency: concurrency });
+
+  return {
+    executor,
+    async stop() {
+      timer.stop();
+      await Promise.allSettled([QUEUES.runMatch, QUEUES.build, QUEUES.matchmaking, QUEUES.housekeeping, QUEUES.dead].map((q) => boss.offWork(q, { wait: false })));
+    },
+  };
+}
+
+async function configuredExecutor(deps: WorkerDeps, log: Logger): Promise<Executor> {
+  const { config } = deps;
+  if (config.EXECUTOR === "kubernetes") {
+    // Loaded on demand so a local install never touches the Kubernetes client.
+    const path = "../executor/kubernetes.ts";
+    const mod = (await import(path)) as { createKubernetesExecutor?: (d: { sql: Sql; log: Logger; config: WorkerDeps["config"] }) => Promise<Executor> | Executor };
+    if (typeof mod.createKubernetesExecutor !== "function") throw new Error("EXECUTOR=kubernetes: src/executor/kubernetes.ts does not export createKubernetesExecutor");
+    return mod.createKubernetesExecutor({ sql: deps.sql, log, config });
+  }
+  await initSandbox(config.SANDBOX, log);
+  await prepareRuntime(config.dataDir);
+  return createLocalExecutor({ dataDir: config.dataDir, sql: deps.sql, log, concurrency: config.MATCH_CONCURRENCY });
+}
