@@ -14,6 +14,7 @@ import { loadReplay, type Replay } from "./replay.ts";
 const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PLAYER_SOURCE_DIR = join(PACKAGE_ROOT, "src", "player");
 const BUNDLE_PATH = join(PACKAGE_ROOT, "dist", "player.js");
+const INSTALLED = /[\\/]node_modules[\\/]/.test(PACKAGE_ROOT);
 
 /**
  * Builds the player bundle with esbuild (synchronously) to `outfile` (default dist/player.js).
@@ -44,10 +45,20 @@ export function buildPlayerBundle(outfile: string = BUNDLE_PATH): string {
   return outfile;
 }
 
-/** Path of dist/player.js, built first if it is missing or older than src/player/. */
+/**
+ * Path of dist/player.js. In a source checkout it is (re)built when missing or older than
+ * src/player/; an installed copy (under node_modules, where npm sets file times at extraction)
+ * uses the shipped bundle as is.
+ */
 export function playerBundlePath(): string {
-  if (!existsSync(BUNDLE_PATH) || (existsSync(PLAYER_SOURCE_DIR) && newestSource() > statSync(BUNDLE_PATH).mtimeMs)) {
-    buildPlayerBundle();
+  const exists = existsSync(BUNDLE_PATH);
+  if (exists && INSTALLED) return BUNDLE_PATH;
+  if (!exists || (existsSync(PLAYER_SOURCE_DIR) && newestSource() > statSync(BUNDLE_PATH).mtimeMs)) {
+    try {
+      buildPlayerBundle();
+    } catch (error) {
+      if (!exists) throw error;
+    }
   }
   return BUNDLE_PATH;
 }
