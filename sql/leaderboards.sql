@@ -73,7 +73,7 @@ language sql stable as $$
          (select r.rank from ranked_agents r where r.agent_id = a.id),
          a.wins, a.losses, a.draws, a.games,
          case when a.games > 0 then round(a.wins::numeric / a.games, 4) end,
-         greatest(a.rating, (select max(h.rating_after) from rating_history h where h.agent_id = a.id)),
+         greatest(a.rating, (select greatest(max(h.rating_after), max(h.rating_before)) from rating_history h where h.agent_id = a.id)),
          a.active_submission_id, sub.version, a.disabled, a.deleted_at is not null,
          b.match_id, s.last_match_ended_at,
          case when s.day = utc_day(arena_now()) then s.matches_today else 0 end,

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import * as assert from "uvu/assert";
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 
 /** Anything postgres.js can run a tagged query on: the pool, a reserved connection or a transaction. */
-export type Q = Sql | Parameters<Parameters<Sql["begin"]>[0]>[0];
+export type Q = Sql | TransactionSql;
 
 let counter = 0;
 /** A short unique suffix for names (usernames allow letters, digits, _ . -). */
