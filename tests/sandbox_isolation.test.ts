@@ -107,7 +107,9 @@ for host in ("127.0.0.1", "1.1.1.1"):
 
 test("a memory bomb is stopped at the memory limit (node and python)", async () => {
   const js = await run("node", `const a = []; for (;;) a.push(Buffer.alloc(16 << 20, 1));`, { memoryBytes: 256 * 1024 * 1024 });
-  assert.is(js.code, 134, "node aborts when it cannot grow its memory (RLIMIT_DATA)");
+  // abort() from pid 1 of the sandbox's pid namespace ends in SIGABRT (134) or, since pid 1
+  // ignores signals it has no handler for, in the SIGSEGV glibc falls back to (139).
+  assert.ok(js.code === 134 || js.code === 139, `node must die when it cannot grow its memory (RLIMIT_DATA), exit ${js.code}`);
   assert.match(js.stderr, /out of memory|Last few GCs/i);
   assert.ok(js.ms < 10_000);
   const py = await run("python", `a = []\nwhile True:\n    a.append(bytearray(16 << 20))\n`, { memoryBytes: 256 * 1024 * 1024 });

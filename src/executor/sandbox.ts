@@ -175,7 +175,7 @@ export async function sandboxLaunch(cmd: SandboxCommand): Promise<SandboxedLaunc
 function bwrapArgs(cmd: SandboxCommand, l: SandboxLimits): string[] {
   const a = [
     "--unshare-all", "--unshare-user", "--disable-userns",
-    "--die-with-parent", "--new-session",
+    "--die-with-parent", "--new-session", "--as-pid-1",
     "--uid", String(INSIDE_UID), "--gid", String(INSIDE_UID),
     "--hostname", "rl-arena-agent",
     "--cap-drop", "ALL",
