@@ -48,16 +48,21 @@ export function eventRoutes(hub: LiveHub, deps: WebDeps): Hono<WebEnv> {
         },
         since,
       );
-      stream.onAbort(() => {
-        closed = true;
-        unsubscribe();
+      await stream.write(`: connected ${hub.lastId()}\n\n`);
+      // The stream stays open until the client goes; a comment line every 15 s keeps proxies
+      // from closing it. The timer is unref'd: open streams alone never keep a process alive.
+      await new Promise<void>((resolve) => {
+        const keepAlive = setInterval(() => {
+          if (!closed) stream.write(": keep-alive\n\n").catch(() => (closed = true));
+        }, KEEP_ALIVE_MS);
+        keepAlive.unref?.();
+        stream.onAbort(() => {
+          closed = true;
+          clearInterval(keepAlive);
+          unsubscribe();
+          resolve();
+        });
       });
-      await stream.write(`retry: 2000\n: connected ${hub.lastId()}\n\n`);
-      while (!stream.aborted && !closed) {
-        await stream.sleep(KEEP_ALIVE_MS);
-        if (!stream.aborted) await stream.write(": keep-alive\n\n").catch(() => (closed = true));
-      }
-      unsubscribe();
     });
   });
   return app;
