@@ -90,11 +90,12 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
       limits: { init_timeout_s: limits.initTimeoutMs / 1000, step_timeout_s: limits.stepTimeoutMs / 1000, time_bank_s: limits.timeBankMs / 1000 },
     }), limits.initTimeoutMs))));
     let faults: Fault[] = [];
-    initAnswers.forEach((answer, p) => {
-      const fault = judgeAnswer(answer, p, "init", limits.initTimeoutMs, Infinity, (line) => parseReadyLine(line));
-      if (fault) faults.push(fault);
+    for (let p = 0; p < n; p++) {
+      const answer = initAnswers[p]!;
+      const judged = judgeAnswer(answer, p, "init", limits.initTimeoutMs, Infinity, parseReadyLine);
+      if ("fault" in judged) faults.push(judged.fault);
       else stats[p]!.init_ms = round(answer.elapsedMs);
-    });
+    }
 
     // 2. steps
     let { observations, info } = recording.reset;
@@ -104,20 +105,22 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
       faults = strayOutput(procs);
       if (faults.length) break;
       const active = env.activePlayers();
-      const asks = active.map((p) => procs[p]!.ask(encodeMessage({
-        type: "step",
-        step,
-        observation: observations[p],
-        info,
-        remaining_overage_s: bank[p]! / 1000,
-      }), limits.stepTimeoutMs + bank[p]! + limits.killGraceMs));
+      const asks: Promise<Answer>[] = [];
+      for (const p of active) {
+        const line = encodeMessage({ type: "step", step, observation: observations[p], info, remaining_overage_s: bank[p]! / 1000 });
+        asks.push(procs[p]!.ask(line, limits.stepTimeoutMs + bank[p]! + limits.killGraceMs));
+      }
       const answers = await race(abort, Promise.all(asks));
       const actions: unknown[] = new Array(n).fill(null);
-      answers.forEach((answer, i) => {
+      for (let i = 0; i < active.length; i++) {
         const p = active[i]!;
-        let action: unknown;
-        const fault = judgeAnswer(answer, p, `step ${step}`, limits.stepTimeoutMs, bank[p]!, (line) => { action = parseActionLine(line); });
-        if (fault) return faults.push(fault);
+        const answer = answers[i]!;
+        const judged = judgeAnswer(answer, p, "step", limits.stepTimeoutMs, bank[p]!, parseActionLine, step);
+        if ("fault" in judged) {
+          faults.push(judged.fault);
+          continue;
+        }
+        const action = judged.value;
         bank[p] = bank[p]! - Math.max(0, answer.elapsedMs - limits.stepTimeoutMs);
         stats[p]!.answers++;
         totalMs[p] = totalMs[p]! + answer.elapsedMs;
@@ -126,7 +129,7 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
           faults.push({ player: p, reason: "invalid_action", detail: `step ${step}: action ${preview(JSON.stringify(action) ?? String(action), 80)} is not in the action space ${JSON.stringify(env.actionSpace.toJSON())}` });
         }
         actions[p] = action;
-      });
+      }
       if (faults.length) break;
       let result;
       try {
@@ -183,28 +186,32 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
   };
 }
 
-/** Turns one answer into a fault, or null when it is a good line (and `accept` took it). */
-function judgeAnswer(answer: Answer, player: number, what: string, limitMs: number, bankMs: number, accept: (line: string) => void): Fault | null {
-  const s = (ms: number) => (ms / 1000).toFixed(3) + " s";
+/** Turns one answer into a fault, or the value `parse` read from a good line. */
+function judgeAnswer<T>(answer: Answer, player: number, kind: string, limitMs: number, bankMs: number, parse: (line: string) => T, step?: number): { fault: Fault } | { value: T } {
+  if (answer.kind === "line" && answer.elapsedMs <= limitMs + bankMs) {
+    try {
+      return { value: parse(answer.line) };
+    } catch (error) {
+      if (!(error instanceof ProtocolViolation)) throw error;
+      return { fault: { player, reason: "protocol_error", detail: `${kind}${step === undefined ? "" : ` ${step}`}: ${error.message}` } };
+    }
+  }
+  const what = step === undefined ? kind : `${kind} ${step}`;
+  const budget = `the limit ${secs(limitMs)}${Number.isFinite(bankMs) ? ` + time bank ${secs(bankMs)}` : ""}`;
   switch (answer.kind) {
     case "timeout":
-      return { player, reason: "timeout", detail: `${what}: no answer within ${s(answer.elapsedMs)} (limit ${s(limitMs)}${Number.isFinite(bankMs) ? ` + time bank ${s(bankMs)}` : ""}); killed` };
+      return { fault: { player, reason: "timeout", detail: `${what}: no answer within ${secs(answer.elapsedMs)} (${budget}); killed` } };
     case "exit":
-      return { player, reason: "crash", detail: `${what}: the agent ${answer.detail}` };
+      return { fault: { player, reason: "crash", detail: `${what}: the agent ${answer.detail}` } };
     case "overflow":
-      return { player, reason: "protocol_error", detail: `${what}: the agent ${answer.detail}` };
+      return { fault: { player, reason: "protocol_error", detail: `${what}: the agent ${answer.detail}` } };
     case "line":
-      if (answer.elapsedMs > limitMs + bankMs) {
-        return { player, reason: "timeout", detail: `${what}: answered after ${s(answer.elapsedMs)}, beyond the limit ${s(limitMs)}${Number.isFinite(bankMs) ? ` + time bank ${s(bankMs)}` : ""}` };
-      }
-      try {
-        accept(answer.line);
-        return null;
-      } catch (error) {
-        if (error instanceof ProtocolViolation) return { player, reason: "protocol_error", detail: `${what}: ${error.message}` };
-        throw error;
-      }
+      return { fault: { player, reason: "timeout", detail: `${what}: answered after ${secs(answer.elapsedMs)}, beyond ${budget}` } };
   }
+}
+
+function secs(ms: number): string {
+  return (ms / 1000).toFixed(3) + " s";
 }
 
 /** Agents that exited or wrote unrequested lines between requests. */
@@ -279,17 +286,17 @@ function round(ms: number): number {
 }
 
 /** A promise that rejects when the signal aborts, plus a way to stop listening. */
-function abortPromise(signal: AbortSignal | undefined): { promise: Promise<never>; dispose(): void } {
-  if (!signal) return { promise: new Promise<never>(() => {}), dispose() {} };
+function abortPromise(signal: AbortSignal | undefined): { promise: Promise<never>; active: boolean; dispose(): void } {
+  if (!signal) return { promise: new Promise<never>(() => {}), active: false, dispose() {} };
   let onAbort = () => {};
   const promise = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal.reason ?? new Error("match aborted"));
     signal.addEventListener("abort", onAbort, { once: true });
   });
   promise.catch(() => {});
-  return { promise, dispose: () => signal.removeEventListener("abort", onAbort) };
+  return { promise, active: true, dispose: () => signal.removeEventListener("abort", onAbort) };
 }
 
-function race<T>(abort: { promise: Promise<never> }, work: Promise<T>): Promise<T> {
-  return Promise.race([work, abort.promise]);
+function race<T>(abort: { promise: Promise<never>; active: boolean }, work: Promise<T>): Promise<T> {
+  return abort.active ? Promise.race([work, abort.promise]) : work;
 }
