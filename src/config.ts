@@ -35,6 +35,15 @@ const Schema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   MATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(Math.max(1, cpus().length)),
   DEMO: z.stringbool().default(true),
+  // Kubernetes executor (EXECUTOR=kubernetes); see k8s/README.md.
+  K8S_MATCH_NAMESPACE: z.string().min(1).default("rl-arena-matches"),
+  K8S_BUILD_NAMESPACE: z.string().min(1).default("rl-arena-builds"),
+  PLATFORM_IMAGE: z.string().min(1).default("rl-arena:latest"),
+  AGENT_REGISTRY: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
+  REGISTRY_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
+  KANIKO_IMAGE: z.string().min(1).default("gcr.io/kaniko-project/executor:v1.23.2"),
+  BUILD_CONTEXT_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
+  POD_IP: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   METRICS_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(8).optional()),
   MATCHMAKING_INTERVAL_S: optionalInt(1, 86_400),
@@ -65,6 +74,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
   }
   const c = parsed.data;
+  if (c.EXECUTOR === "kubernetes" && !c.AGENT_REGISTRY) {
+    throw new ConfigError("AGENT_REGISTRY: required when EXECUTOR=kubernetes (where Kaniko pushes agent images)");
+  }
   if (c.NODE_ENV === "production" && !c.JWT_SECRET) {
     throw new ConfigError("JWT_SECRET: required when NODE_ENV=production (at least 32 characters)");
   }
