@@ -9,6 +9,7 @@ import { startWorkers } from "./jobs/workers.ts";
 import { createLogger } from "./log.ts";
 import { createApp, createOpsApp } from "./web/app.ts";
 import { liveRenderer } from "./web/live.tsx";
+import { seedDemo } from "./web/demo.ts";
 import { LiveHub } from "./web/sse.ts";
 
 /**
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
     stops.push(["database pool", () => sql.end({ timeout: 5 })]);
     const boss = await startBoss(db.url, log, { supervise: config.ROLE !== "web" });
     stops.push(["pg-boss", () => boss.stop({ graceful: true, timeout: 10_000 })]);
+
+    if (config.DEMO) await seedDemo(sql, log);
 
     if (config.ROLE !== "worker") {
       // One LISTEN per web process, fanned out to every SSE client of this process.

@@ -61,7 +61,7 @@
   // ---- replay player ---------------------------------------------------------------------
   function playerMount() {
     const g = window;
-    return g.mountReplayPlayer || (g.RLArenaPlayer && g.RLArenaPlayer.mountReplayPlayer) || (g.rlArenaPlayer && g.rlArenaPlayer.mountReplayPlayer);
+    return g.RlArenaPlayer && g.RlArenaPlayer.mountReplayPlayer;
   }
   async function mountReplay(el, tries = 0) {
     if (el.dataset.mounted) return;
@@ -75,7 +75,8 @@
       const res = await fetch(el.dataset.replaySrc, { headers: { Accept: "application/json" } });
       if (!res.ok) throw new Error("replay download answered " + res.status);
       el.innerHTML = "";
-      mount(el, await res.json());
+      // Styles come from /static/player.css: CSP forbids the player's injected <style>.
+      el.player = mount(el, await res.json(), { injectStyles: false });
     } catch (err) {
       el.innerHTML = "";
       const p = document.createElement("p");

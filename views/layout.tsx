@@ -23,6 +23,7 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, live
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{title} · RL-Arena</title>
       <link rel="stylesheet" href="/static/app.css" />
+      <link rel="stylesheet" href="/static/player.css" />
       <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
       <script src="/static/vendor/htmx.min.js" defer></script>
       <script src="/static/vendor/hx-sse.min.js" defer></script>

@@ -14,7 +14,7 @@ import { readingRoutes } from "./pages.tsx";
 import { profileRoutes } from "./profile.tsx";
 import { sessionRoutes } from "./sessions.tsx";
 import { LiveHub } from "./sse.ts";
-import { staticRoutes, vendorFiles } from "./static.ts";
+import { staticRoutes } from "./static.ts";
 import { apiRoutes } from "./api/routes.ts";
 import type { WebDeps, WebEnv } from "./deps.ts";
 import { healthRoutes } from "./health.ts";
@@ -65,7 +65,7 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
   app.route("/api", apiRoutes(deps));
   app.route("/", staticRoutes());
   app.route("/", eventRoutes(hub, deps));
-  app.route("/", readingRoutes(deps, hub, vendorFiles()["replay-player.js"] ? "/static/vendor/replay-player.js" : null));
+  app.route("/", readingRoutes(deps, hub, "/static/vendor/replay-player.js"));
   app.route("/", sessionRoutes(deps));
   app.route("/", agentFormRoutes(deps));
   app.route("/", profileRoutes(deps));

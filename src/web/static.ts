@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
+import { PLAYER_CSS } from "rl-arena-env";
 import { PROJECT_ROOT, STATIC_DIR } from "../paths.ts";
 import type { WebEnv } from "./deps.ts";
 
@@ -18,10 +19,15 @@ export function vendorFiles(): Record<string, string> {
     "hx-sse.min.js": require.resolve("htmx.org/dist/ext/hx-sse.min.js"),
     "alpine.min.js": require.resolve("alpinejs/dist/cdn.min.js"),
   };
-  const player = [join(PROJECT_ROOT, "env", "dist", "player.js"), join(PROJECT_ROOT, "node_modules", "rl-arena-env", "dist", "player.js")]
-    .find((p) => existsSync(p));
+  const player = playerBundle();
   if (player) files["replay-player.js"] = player;
   return files;
+}
+
+/** rl-arena-env's browser bundle of the replay player (built by env/scripts/build_types.mjs), if built. */
+export function playerBundle(): string | null {
+  return [join(PROJECT_ROOT, "env", "dist", "player.js"), join(PROJECT_ROOT, "node_modules", "rl-arena-env", "dist", "player.js")]
+    .find((p) => existsSync(p)) ?? null;
 }
 
 /**
@@ -31,12 +37,18 @@ export function vendorFiles(): Record<string, string> {
 export function staticRoutes(): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   const vendor = vendorFiles();
+  // The player's stylesheet as a file: our CSP does not allow the <style> it would inject.
+  app.get("/static/player.css", (c) => {
+    c.header("Cache-Control", "public, max-age=300");
+    return c.body(PLAYER_CSS, 200, { "Content-Type": "text/css; charset=utf-8" });
+  });
   const cache = (maxAge: number) => async (c: { header(k: string, v: string): void }, next: () => Promise<void>) => {
     await next();
     c.header("Cache-Control", `public, max-age=${maxAge}`);
   };
   app.use("/static/vendor/:file", cache(86_400), async (c, next) => {
-    const path = vendor[c.req.param("file")];
+    const file = c.req.param("file");
+    const path = file === "replay-player.js" ? playerBundle() : vendor[file];
     return path ? serveStatic({ path })(c, next) : c.text("no such vendor file", 404);
   });
   app.use("/static/*", cache(300), serveStatic({ root: STATIC_DIR, rewriteRequestPath: (p) => p.replace(/^\/static/, "") }));
