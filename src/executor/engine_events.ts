@@ -13,6 +13,7 @@ export interface EngineEvents {
   "match.failed": { matchId: string; environment: string | null; error: string };
   /** A match job found its match already completed or failed (a retry after a crash): nothing was done. */
   "match.skipped": { matchId: string; reason: string };
+  "build.started": { submissionId: string; environment: string };
   "build.finished": { submissionId: string; environment: string; ok: boolean; language: string | null; durationMs: number; error: string | null };
   "matchmaking.tick": { environment: string; paired: number; durationMs: number };
   "housekeeping.done": { result: Record<string, unknown>; durationMs: number };

@@ -38,6 +38,7 @@ export async function runBuildJob(deps: { sql: Sql; executor: Executor; log: Log
   }
   const [env] = await sql<{ id: string; version: string; config: Record<string, unknown> }[]>`
     select e.id, e.version, e.config from environment_by_id((select environment_id from agents where id = ${sub.agent_id})) e`;
+  engineEvents.emit("build.started", { submissionId, environment: env!.id });
   if (!sub.archive) {
     await finish(sql, submissionId, false, null, null, "the submission has no stored archive", "no archive was stored with this submission\n");
     return "failed";
