@@ -24,9 +24,32 @@ export function rankedJson(row: Record<string, unknown>, environmentId: string) 
   };
 }
 
+/** How long one leaderboard page is reused. Live changes reach pages over SSE; the API may lag this much. */
+export const LEADERBOARD_CACHE_MS = 1000;
+
+/**
+ * A one-second, per-process cache of leaderboard pages with single flight: under load, one SQL
+ * call per page per second answers every concurrent request (the ranking query costs tens of
+ * milliseconds of database time with thousands of agents). Errors are not cached.
+ */
+function pageCache<T>(ttlMs: number) {
+  const entries = new Map<string, { at: number; value: Promise<T> }>();
+  return (key: string, load: () => Promise<T>): Promise<T> => {
+    const now = Date.now();
+    const hit = entries.get(key);
+    if (hit && now - hit.at < ttlMs) return hit.value;
+    if (entries.size > 1000) entries.clear();
+    const value = load();
+    entries.set(key, { at: now, value });
+    value.catch(() => entries.delete(key));
+    return value;
+  };
+}
+
 /** `/leaderboard` (every environment, each agent ranked within its own) and `/leaderboard/environment/:envId`. */
 export function leaderboardApi(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
+  const cached = pageCache<{ size: string; rows: Record<string, unknown>[] }>(LEADERBOARD_CACHE_MS);
   app.get("/", async (c) => {
     const q = parse(PageQuery, c.req.query());
     const [rows, [{ n }]] = await Promise.all([
@@ -40,10 +63,10 @@ export function leaderboardApi(deps: WebDeps): Hono<WebEnv> {
     const envId = c.req.param("envId");
     const q = parse(PageQuery, c.req.query());
     // One round trip; environment_by_id raises RLA20 (404, naming the known environments) for an unknown id.
-    const [{ size, rows }] = await deps.sql<{ size: string; rows: Record<string, unknown>[] }[]>`
+    const { size, rows } = await cached(`${envId}\n${q.page}\n${q.pageSize}`, async () => (await deps.sql<{ size: string; rows: Record<string, unknown>[] }[]>`
       select leaderboard_size(e.id) as size,
              coalesce((select json_agg(l) from leaderboard(e.id, ${q.pageSize}, ${(q.page - 1) * q.pageSize}) l), '[]') as rows
-      from environment_by_id(${envId}) e`;
+      from environment_by_id(${envId}) e`)[0]);
     return c.json({ environmentId: envId, leaderboard: rows.map((r) => rankedJson(r, envId)), ...pageOf(q, num(size)) });
   });
   return app;
