@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { serveStatic } from "@hono/node-server/serve-static";
@@ -22,6 +23,30 @@ export function vendorFiles(): Record<string, string> {
   const player = playerBundle();
   if (player) files["replay-player.js"] = player;
   return files;
+}
+
+let built: Promise<string | null> | null = null;
+
+/**
+ * The player bundle's source: env/dist/player.js when built, otherwise (development, tests)
+ * bundled once in memory from env/src with esbuild, when esbuild is installed.
+ */
+async function playerSource(): Promise<string | null> {
+  const file = playerBundle();
+  if (file) return readFile(file, "utf8");
+  built ??= (async () => {
+    try {
+      const esbuild = await import("esbuild");
+      const out = await esbuild.build({
+        entryPoints: [join(PROJECT_ROOT, "env", "src", "player", "bundle_entry.ts")],
+        bundle: true, write: false, format: "iife", globalName: "RlArenaPlayer", platform: "browser", minify: true, target: "es2020",
+      });
+      return out.outputFiles[0].text;
+    } catch {
+      return null;
+    }
+  })();
+  return built;
 }
 
 /** rl-arena-env's browser bundle of the replay player (built by env/scripts/build_types.mjs), if built. */
@@ -48,7 +73,12 @@ export function staticRoutes(): Hono<WebEnv> {
   };
   app.use("/static/vendor/:file", cache(86_400), async (c, next) => {
     const file = c.req.param("file");
-    const path = file === "replay-player.js" ? playerBundle() : vendor[file];
+    if (file === "replay-player.js") {
+      const source = await playerSource();
+      if (!source) return c.text("the replay player bundle is not built (node env/scripts/build_types.mjs)", 404);
+      return c.body(source, 200, { "Content-Type": "text/javascript; charset=utf-8" });
+    }
+    const path = vendor[file];
     return path ? serveStatic({ path })(c, next) : c.text("no such vendor file", 404);
   });
   app.use("/static/*", cache(300), serveStatic({ root: STATIC_DIR, rewriteRequestPath: (p) => p.replace(/^\/static/, "") }));
