@@ -139,6 +139,11 @@ test("toHttpError maps zod errors to 400 with field details and PostgreSQL codes
   assert.match(toHttpError(pg("23505", "duplicate key value", "Key (username)=(bob) already exists."))!.message, /bob/);
   assert.is(toHttpError(pg("40001", "could not serialize"))!.headers["Retry-After"], "1");
   assert.is(toHttpError(pg("42P01", "relation does not exist")), null);
+  const taken = toHttpError(pg("RLA31", 'you already have an agent named "x" in pong'))!;
+  assert.equal([taken.status, taken.error, taken.message], [409, "agent_name_taken", 'you already have an agent named "x" in pong']);
+  const quota = toHttpError(Object.assign(pg("RLA41", "quota used"), { hint: "retry_after_s=3600" }))!;
+  assert.equal([quota.status, quota.headers["Retry-After"]], [429, "3600"]);
+  assert.is(toHttpError(pg("RLA03", "queue missing")), null, "a deployment problem is a 500, not the caller's fault");
   assert.is(toHttpError(new Error("boom")), null);
   assert.is(toHttpError(new HttpError(413, "payload_too_large", "too big"))!.status, 413);
 });

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { z } from "zod";
+import { errorNameFor, httpStatusFor, isSqlErrorCode } from "../db/errors.ts";
 
 /** The JSON error body of every API error: a short machine code and a sentence for people. */
 export interface ErrorBody {
@@ -42,38 +43,6 @@ export const ERROR_NAMES: Record<number, string> = {
   429: "rate_limited",
   500: "internal_error",
   503: "unavailable",
-};
-
-/**
- * Our own codes raised in SQL (`using errcode = 'RLAxx'`, see sql/*.sql) and their HTTP status.
- * The SQL message already names the value and the rule; it is passed through as `message`.
- */
-const RLA_STATUS: Record<string, number> = {
-  RLA01: 400, // invalid input caught by a function
-  RLA02: 404, // unknown setting
-  RLA03: 503, // job queue not installed
-  RLA10: 404, // user does not exist
-  RLA11: 409, // username taken
-  RLA12: 409, // email taken
-  RLA13: 403, // user disabled
-  RLA14: 403, // not the owner
-  RLA15: 403, // not an administrator
-  RLA20: 404, // environment does not exist
-  RLA21: 409, // environment closed to new agents
-  RLA30: 404, // agent does not exist
-  RLA31: 409, // agent name taken
-  RLA32: 409, // agent disabled
-  RLA40: 404, // submission does not exist
-  RLA41: 429, // daily submission quota used (hint carries retry_after_s)
-  RLA42: 409, // submission status does not allow this
-  RLA43: 413, // archive over the environment's limit
-  RLA44: 409, // only a built version can be activated
-  RLA50: 404, // match does not exist
-  RLA51: 409, // match already finished or failed
-  RLA52: 409, // match status does not allow this
-  RLA53: 409, // agent busy
-  RLA54: 400, // malformed match outcome
-  RLA55: 400, // replay not gzip
 };
 
 /** Standard PostgreSQL SQLSTATEs a request can legitimately cause. */
@@ -127,10 +96,12 @@ export function toHttpError(e: unknown): HttpError | null {
     return new HttpError(400, "bad_request", `${where}${first?.message ?? "invalid input"}`, zodDetails(e));
   }
   if (isPgError(e)) {
-    if (e.code.startsWith("RLA")) {
-      const status = RLA_STATUS[e.code] ?? 400;
+    // Our own codes (sql/*.sql raise them, src/db/errors.ts lists them with their status and name).
+    if (isSqlErrorCode(e.code)) {
+      const status = httpStatusFor(e.code);
+      if (status >= 500) return null;
       const hint = e.hint && !e.hint.startsWith("retry_after_s=") ? ` (${e.hint})` : "";
-      return new HttpError(status, ERROR_NAMES[status] ?? "bad_request", e.message + hint, { code: e.code }, retryHeaders(e));
+      return new HttpError(status, errorNameFor(e.code)!, e.message + hint, { code: e.code }, retryHeaders(e));
     }
     const known = PG_STATUS[e.code];
     if (!known) return null;
