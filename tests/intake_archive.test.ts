@@ -118,13 +118,13 @@ test("a 1 GB zip bomb is refused quickly by its declared size", async () => {
   assert.ok(bomb.length < 2 * 1024 * 1024, "the bomb itself is small");
   const started = Date.now();
   await rejects(bomb, "bomb.zip", "file_too_large", /"zeros\.bin" unpacks to more than 20 MB/);
-  assert.ok(Date.now() - started < 2000);
+  assert.ok(Date.now() - started < 10_000);
 });
 
-test("a 1 GB zip bomb whose header claims 10 bytes is stopped while inflating", async () => {
-  const started = Date.now();
-  await rejects(zipBomb(1024, 10), "bomb.zip", "corrupt_archive", /too many bytes/);
-  assert.ok(Date.now() - started < 2000);
+test("a 1 GB zip bomb whose header claims 10 bytes is stopped at the first inflated chunk", async () => {
+  const e = await rejects(zipBomb(1024, 10), "bomb.zip", "corrupt_archive", /too many bytes in the stream\. expected 10\. got at least \d+/);
+  const got = Number(/got at least (\d+)/.exec(e.message)![1]);
+  assert.ok(got <= 1024 * 1024, `inflated ${got} bytes before stopping`);
 });
 
 test("a zip bomb that lies under a small per-file cap is stopped by counting bytes", async () => {
@@ -142,7 +142,7 @@ test("a zip bomb that lies under a small per-file cap is stopped by counting byt
 test("a 1 GB tar.gz bomb is refused without inflating it all", async () => {
   const started = Date.now();
   await rejects(tarGzBomb(1024), "bomb.tar.gz", "file_too_large", /"zeros\.bin" unpacks to more than 20 MB/);
-  assert.ok(Date.now() - started < 2000);
+  assert.ok(Date.now() - started < 10_000, "inflating all of it would take much longer than refusing it");
 });
 
 test("more than 50 MB in total is refused even when each file is under the per-file cap", async () => {

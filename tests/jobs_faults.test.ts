@@ -9,10 +9,14 @@ import * as assert from "uvu/assert";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { UID_BASE, UID_COUNT } from "../src/executor/sandbox_uids.ts";
+import { uidRange } from "../src/executor/sandbox_uids.ts";
 import { PROJECT_ROOT } from "../src/paths.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { jsAgentZip, makeAgent, makeUser, sleep, startTestBoss, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+
+// The workers of this file lease uids from a range of their own (inherited through the environment).
+process.env.RLA_SANDBOX_UID_BASE = String(900_000 + (process.pid % 1000) * 600);
+const { base: UID_BASE, count: UID_COUNT } = uidRange();
 
 interface Worker { child: ChildProcess; lines: string[]; waitLine(re: RegExp, timeoutMs?: number): Promise<string> }
 

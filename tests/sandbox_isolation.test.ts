@@ -140,7 +140,7 @@ except OSError as e:
 test("CPU time is limited: a busy loop is killed by RLIMIT_CPU", async () => {
   const r = await run("node", `for (;;) {}`, { cpuSeconds: 1 });
   assert.ok(r.code !== 0 || r.signal !== null);
-  assert.ok(r.ms < 8000, `took ${r.ms} ms`);
+  assert.ok(r.ms < 30_000, `took ${r.ms} ms`); // 1 s of CPU time; on a starved machine that is much more wall time
 });
 
 test("a big file in /tmp is cut at the file-size limit", async () => {

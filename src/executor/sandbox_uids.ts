@@ -10,8 +10,19 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 
-export const UID_BASE = 61_000;
-export const UID_COUNT = 512;
+/**
+ * The uid range: 61000–61511 unless RLA_SANDBOX_UID_BASE / RLA_SANDBOX_UID_COUNT say otherwise
+ * (read at each lease; tests give each test process a range of its own so they can check that
+ * nothing of theirs survives while other tests run).
+ */
+export function uidRange(): { base: number; count: number } {
+  const base = Number(process.env.RLA_SANDBOX_UID_BASE ?? 61_000);
+  const count = Number(process.env.RLA_SANDBOX_UID_COUNT ?? 512);
+  if (!Number.isInteger(base) || base < 1000 || !Number.isInteger(count) || count < 1 || base + count > 2 ** 31) {
+    throw new Error(`RLA_SANDBOX_UID_BASE=${process.env.RLA_SANDBOX_UID_BASE} / RLA_SANDBOX_UID_COUNT=${process.env.RLA_SANDBOX_UID_COUNT}: need integers with base ≥ 1000, count ≥ 1 and base + count ≤ 2^31`);
+  }
+  return { base, count };
+}
 
 export interface UidLease {
   uid: number;
@@ -20,7 +31,8 @@ export interface UidLease {
 }
 
 /** Takes the first free uid of the range. Processes left over by a dead holder are killed first. */
-export async function leaseUid(base = UID_BASE, count = UID_COUNT): Promise<UidLease> {
+export async function leaseUid(range = uidRange()): Promise<UidLease> {
+  const { base, count } = range;
   const start = Math.floor(Math.random() * count);
   for (let i = 0; i < count; i++) {
     const uid = base + ((start + i) % count);
