@@ -6,9 +6,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { builtinAgents } from "./agents/builtin.ts";
-import * as pkg from "./index.ts";
 import { describe, listEnvironments } from "./registry.ts";
 import { loadReplay, type Replay } from "./replay.ts";
+import { renderReplayHtml } from "./replay_html.ts";
 import { ProgressBar, summary, table, tallyGame, type AgentTally } from "./cli_output.ts";
 import { writeStarterAgent } from "./cli_new_agent.ts";
 import { runMatch } from "./referee.ts";
@@ -187,9 +187,7 @@ function writeReplay(path: string, replay: Replay): void {
 }
 
 function renderHtml(replay: Replay): string {
-  const render = (pkg as Record<string, unknown>).renderReplayHtml as ((r: Replay) => string) | undefined;
-  if (typeof render !== "function") throw new Error("this build of rl-arena-env has no renderReplayHtml");
-  return render(replay);
+  return renderReplayHtml(replay);
 }
 
 function replayCommand(args: string[], out: NodeJS.WriteStream): number {

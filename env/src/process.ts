@@ -37,6 +37,8 @@ export class AgentProcess {
   exitDetail = "";
   /** Set when the process failed to start (e.g. the command does not exist). */
   spawnError: Error | null = null;
+  /** Resolves once the process runs, or with the error that kept it from starting. */
+  readonly started: Promise<Error | null>;
   /** A line or overflow seen while no request was pending: a protocol fault. */
   unexpected: string | null = null;
 
@@ -57,6 +59,10 @@ export class AgentProcess {
       detached: true, // its own process group, so one kill(-pgid) reaches every descendant
     });
     this.pgid = this.child.pid;
+    this.started = new Promise((resolve) => {
+      this.child.once("spawn", () => resolve(null));
+      this.child.once("error", (error) => resolve(error));
+    });
     this.child.on("error", (error) => {
       this.spawnError ??= error;
       this.onExit(`could not be started: ${error.message}`);

@@ -70,8 +70,9 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
         { stderrCapBytes: limits.stderrCapBytes, maxLineBytes: limits.maxLineBytes },
       ));
     }
-    const spawnFailure = procs.find((p) => p.spawnError);
-    if (spawnFailure) throw new Error(`could not start agent: ${spawnFailure.spawnError!.message}`);
+    const startErrors = await Promise.all(procs.map((p) => p.started));
+    const failed = startErrors.findIndex((e) => e !== null);
+    if (failed !== -1) throw new Error(`could not start agent ${failed} (${options.agents[failed]!.name}): ${startErrors[failed]!.message}`);
 
     // 1. init
     const initAnswers = await race(abort, Promise.all(procs.map((proc, p) => proc.ask(encodeMessage({

@@ -34,6 +34,25 @@ test("a JavaScript agent and an original-style Python agent play a full pong mat
   assert.match(readFileSync(join(logs, files[1]!), "utf8"), /py agent: player 1, observation type ndarray float32/);
 });
 
+test("match --out replay.html and replay --out write self-contained HTML players", () => {
+  const html = join(work, "m.html");
+  const m = cli("match", "connect-four", "builtin:connect-four-heuristic", "builtin:connect-four-random", "--seed", "2", "--out", html);
+  assert.is(m.code, 0, m.err);
+  const page = readFileSync(html, "utf8");
+  assert.match(page, /^<!doctype html>/i);
+  assert.not.match(page, /<script[^>]+src=/i, "no external scripts");
+  const json = join(work, "m.json");
+  assert.is(cli("match", "pong", "builtin:pong-tracker", "builtin:pong-random", "--config", '{"max_steps":50}', "--out", json).code, 0);
+  const out = join(work, "r.html");
+  const r = cli("replay", json, "--out", out);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /wrote .*r\.html \(51 frames\)/);
+  assert.match(readFileSync(out, "utf8"), /^<!doctype html>/i);
+  const bad = cli("replay", html, "--out", out);
+  assert.is(bad.code, 1);
+  assert.match(bad.err, /Invalid replay at \(root\): not valid JSON/);
+});
+
 test("several games alternate seats and the summary counts wins, draws and losses per agent", () => {
   const r = cli("match", "tic-tac-toe", "builtin:tictactoe-heuristic", "builtin:tictactoe-random", "--games", "4", "--seed", "1", "--json");
   assert.is(r.code, 0, r.err);

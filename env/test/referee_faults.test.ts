@@ -142,4 +142,58 @@ test("both agents faulting on the same step make the match a draw", async () => 
   assert.match(r.outcome.fault_detail!, /player 1 crash/);
 });
 
+test("the launch hook decides what is spawned (and with which environment), and the group is still killed", async () => {
+  const { dir, cleanup } = pidDir();
+  try {
+    const calls: Array<[string, number]> = [];
+    const r = await runMatch({
+      env: pong,
+      seed: 1,
+      limits,
+      agents: [scripted("A", "unused", "ok"), scripted("B", "unused", "ok")],
+      launch: (spec, player) => {
+        calls.push([spec.name, player]);
+        // A wrapper like a sandbox: a shell that execs the agent, with a complete, chosen environment.
+        return { command: "/bin/sh", args: ["-c", 'exec "$0" "$@"', spec.command, ...spec.args], env: { PATH: process.env.PATH!, PIDFILE: join(dir, `p${player}`) } };
+      },
+    });
+    assert.equal(calls, [["A", 0], ["B", 1]]);
+    assert.is(r.outcome.end_reason, "completed");
+    const pids = readPids(join(dir, "p0"), join(dir, "p1"));
+    assert.is(pids.length, 4, "the PIDFILE from the hook's environment reached the agents");
+    assert.equal(alive(pids), []);
+  } finally {
+    cleanup();
+  }
+});
+
+test("aborting a match rejects with the reason and leaves no agent process running", async () => {
+  const { dir, cleanup } = pidDir();
+  try {
+    const files = [join(dir, "a"), join(dir, "b")];
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("cancelled by an admin")), 400);
+    const started = Date.now();
+    try {
+      await runMatch({ env: pong, seed: 1, limits: { ...limits, stepTimeoutMs: 10_000, timeBankMs: 0 }, agents: [scripted("A", files[0]!, "silent-at", "1"), scripted("B", files[1]!, "ok")], signal: controller.signal });
+      assert.unreachable("should have rejected");
+    } catch (error) {
+      assert.is((error as Error).message, "cancelled by an admin");
+    }
+    assert.ok(Date.now() - started < 5000, "it did not wait for the step limit");
+    assert.equal(alive(readPids(...files)), []);
+  } finally {
+    cleanup();
+  }
+});
+
+test("an agent command that cannot be started is a platform failure (rejects), not an agent fault", async () => {
+  try {
+    await runMatch({ env: pong, seed: 1, limits, agents: [{ name: "x", command: "/nonexistent/agent", args: [] }, scripted("B", "/dev/null", "ok")] });
+    assert.unreachable("should have rejected");
+  } catch (error) {
+    assert.match((error as Error).message, /could not start agent 0 \(x\): spawn \/nonexistent\/agent ENOENT/);
+  }
+});
+
 test.run();
