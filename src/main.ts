@@ -7,6 +7,7 @@ import { prepareDatabase } from "./db/prepare.ts";
 import { startBoss } from "./jobs/boss.ts";
 import { startWorkers } from "./jobs/workers.ts";
 import { createLogger } from "./log.ts";
+import { subscribeEngineMetrics } from "./metrics_engine.ts";
 import { createApp, createOpsApp } from "./web/app.ts";
 import { liveRenderer } from "./web/live.tsx";
 import { seedDemo } from "./web/demo.ts";
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
       log.info(`worker health and metrics on http://localhost:${config.METRICS_PORT}`, { role: config.ROLE });
     }
     if (config.ROLE !== "web") {
+      subscribeEngineMetrics(config.EXECUTOR);
       const workers = await startWorkers({ sql, boss, log, config });
       stops.push(["workers", () => workers.stop()]);
     }

@@ -126,6 +126,7 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
         stats[p]!.answers++;
         totalMs[p] = totalMs[p]! + answer.elapsedMs;
         if (answer.elapsedMs > stats[p]!.max_ms) stats[p]!.max_ms = answer.elapsedMs;
+        options.onAnswer?.(p, answer.elapsedMs);
         if (!env.actionSpace.contains(action)) {
           faults.push({ player: p, reason: "invalid_action", detail: `step ${step}: action ${preview(JSON.stringify(action) ?? String(action), 80)} is not in the action space ${JSON.stringify(env.actionSpace.toJSON())}` });
         }

@@ -110,6 +110,8 @@ export interface RunMatchOptions {
   launch?: LaunchHook;
   /** Called after every environment step (progress bars, live feeds). Must not throw. */
   onStep?: (progress: StepProgress) => void;
+  /** Called with each step answer's time in ms (metrics histograms). Must not throw. */
+  onAnswer?: (player: number, ms: number) => void;
   /** Aborting kills every agent and rejects with the signal's reason. */
   signal?: AbortSignal;
 }

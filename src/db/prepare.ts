@@ -1,3 +1,4 @@
+import { listEnvironments } from "rl-arena-env";
 import type { Logger } from "../log.ts";
 import { startBoss } from "../jobs/boss.ts";
 import { createSql } from "./client.ts";
@@ -5,7 +6,7 @@ import { migrate } from "./migrate.ts";
 
 /**
  * Brings a database to the current schema: our migrations and concept files, pg-boss's own
- * schema and queues, and the operator's rule overrides. Safe to run from several processes at once.
+ * schema and queues, the games' descriptions from rl-arena-env, and the operator's rule overrides. Safe to run from several processes at once.
  */
 export async function prepareDatabase(url: string, log: Logger, overrides: Record<string, number> = {}): Promise<void> {
   const sql = createSql(url, { max: 2, applicationName: "rl-arena-migrate" });
@@ -14,6 +15,10 @@ export async function prepareDatabase(url: string, log: Logger, overrides: Recor
     if (done.migrations.length || done.concepts.length) log.info("database migrated", { ...done });
     const boss = await startBoss(url, log, { supervise: false, max: 2 });
     await boss.stop({ graceful: false });
+    // The games' descriptions (rules, spaces, defaults) come from rl-arena-env, the one source.
+    for (const e of listEnvironments()) {
+      await sql`select upsert_environment(${e.id}, ${e.version}, ${e.name}, ${sql.json(JSON.parse(JSON.stringify(e)))})`;
+    }
     if (Object.keys(overrides).length) {
       await sql`select apply_setting_overrides(${sql.json(overrides)})`;
       log.info("rule overrides applied", overrides);

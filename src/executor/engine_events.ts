@@ -10,6 +10,8 @@ export interface EngineEvents {
     matchId: string; environment: string; endReason: string; winner: number | null; totalSteps: number;
     wallMs: number; loopMs: number; meanStepMs: number[]; maxStepMs: number[]; leftoverProcesses: number;
   };
+  /** One agent answered one step in `ms` (per-step response-time histogram). */
+  "agent.step": { environment: string; ms: number };
   "match.failed": { matchId: string; environment: string | null; error: string };
   /** A match job found its match already completed or failed (a retry after a crash): nothing was done. */
   "match.skipped": { matchId: string; reason: string };

@@ -10,6 +10,7 @@
  * 3. After the referee has killed every process group, each uid is swept for survivors and
  *    released; the replay is gzipped for finish_match.
  */
+import { engineEvents } from "./engine_events.ts";
 import { randomInt } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { join } from "node:path";
@@ -101,6 +102,7 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
       launch,
       signal: ctx.signal,
       onStep: ctx.onStep ? (p) => ctx.onStep!(p.step) : undefined,
+      onAnswer: (_player, ms) => engineEvents.emit("agent.step", { environment: spec.environment.id, ms }),
     });
   } catch (error) {
     if (ctx.signal?.aborted) throw error;
