@@ -108,12 +108,11 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
     if (ctx.signal?.aborted) throw error;
     throw new PlatformError(`the referee failed: ${(error as Error).message}`, { cause: error });
   } finally {
-    for (const release of releases) {
-      leftoverProcesses += await release().catch((e: Error) => {
-        options.log.error("could not clean up a sandbox uid", { error: e });
-        return 0;
-      });
-    }
+    const killed = await Promise.all(releases.map((release) => release().catch((e: Error) => {
+      options.log.error("could not clean up a sandbox uid", { error: e });
+      return 0;
+    })));
+    leftoverProcesses = killed.reduce((a, b) => a + b, 0);
   }
   if (leftoverProcesses > 0) options.log.warn("agent processes survived the referee's kill and were killed by uid", { leftoverProcesses });
   return {

@@ -7,7 +7,7 @@
  * namespace), and released by the kernel when its holder dies, even by kill -9. So several
  * worker processes on one machine never hand out the same uid, and no lock file can go stale.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 
 /**
@@ -65,16 +65,20 @@ function tryListen(path: string): Promise<Server | null> {
   });
 }
 
-/** Pids of every live (non-zombie) process whose real uid is `uid` (Linux /proc). */
+/**
+ * Pids of every live (non-zombie) process running as `uid` (Linux /proc). The owner of
+ * /proc/<pid> is the process's effective uid, which for agents equals the real uid (setpriv
+ * sets both); a stat per process is much cheaper than reading every status file.
+ */
 export function processesOfUid(uid: number): number[] {
   const pids: number[] = [];
   for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
+    if (name.charCodeAt(0) > 57 || name.charCodeAt(0) < 48) continue;
     try {
-      const status = readFileSync(`/proc/${name}/status`, "utf8");
-      const m = /^Uid:\s+(\d+)/m.exec(status);
+      if (statSync(`/proc/${name}`).uid !== uid) continue;
       // Zombies are already dead (only waiting to be reaped by their parent) and cannot be killed.
-      if (m && Number(m[1]) === uid && !/^State:\s+Z/m.test(status)) pids.push(Number(name));
+      if (/^State:\s+Z/m.test(readFileSync(`/proc/${name}/status`, "utf8"))) continue;
+      pids.push(Number(name));
     } catch {
       // the process exited while we looked
     }
