@@ -43,7 +43,7 @@ export function eventRoutes(hub: LiveHub, deps: WebDeps): Hono<WebEnv> {
           topics,
           userId,
           send: (m) => {
-            if (!closed) stream.writeSSE({ id: m.id, data: m.data }).catch(() => (closed = true));
+            if (!closed) stream.write(m.frame).catch(() => (closed = true));
           },
         },
         since,

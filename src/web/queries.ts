@@ -1,4 +1,5 @@
 import type { Sql } from "postgres";
+import { describe } from "rl-arena-env";
 import type {
   AgentDetail,
   AgentLog,
@@ -24,8 +25,19 @@ const nn = (v: unknown): number | null => (v === null || v === undefined ? null 
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
 
+/** The stored description, or the installed package's when the row has none yet (before the boot refresh). */
+function descriptionOf(r: Row): Partial<EnvironmentInfo> & Record<string, unknown> {
+  const stored = (r.description ?? {}) as Record<string, unknown>;
+  if (Object.keys(stored).length > 0) return stored;
+  try {
+    return describe(String(r.id)) as unknown as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
 function environmentOf(r: Row): EnvironmentInfo {
-  const d = (r.description ?? {}) as Partial<EnvironmentInfo> & Record<string, unknown>;
+  const d = descriptionOf(r);
   return {
     id: String(r.id),
     name: String(r.name ?? d.name ?? r.id),

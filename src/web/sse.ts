@@ -29,11 +29,27 @@ export interface Delivery {
 /** Renders the HTML (hx-swap-oob fragments) one topic needs after `events` (empty = a fresh snapshot). */
 export type TopicRenderer = (topic: string, ownerId: string | null, events: ArenaEvent[]) => Promise<string>;
 
+/** One SSE message, with its wire form encoded once and shared by every client that gets it. */
+export interface SseMessage {
+  id: string;
+  data: string;
+  /** `id: …\ndata: …\n\n` as UTF-8. */
+  frame: Uint8Array;
+}
+
 /** A connected SSE client. `send` must not throw; the hub never waits for it. */
 export interface Subscriber {
   topics: ReadonlySet<string>;
   userId: string | null;
-  send(message: { id: string; data: string }): void;
+  send(message: SseMessage): void;
+}
+
+const encoder = new TextEncoder();
+
+/** Formats an SSE message (each data line prefixed; no `event:` so htmx 4 swaps it). */
+export function sseMessage(id: string, data: string): SseMessage {
+  const lines = data.split(/\r\n|\r|\n/).map((l) => `data: ${l}`).join("\n");
+  return { id, data, frame: encoder.encode(`id: ${id}\n${lines}\n\n`) };
 }
 
 /** Topics whose fragments belong to one user; they are never snapshotted for others. */
@@ -214,12 +230,8 @@ export class LiveHub {
     const id = this.lastId();
     const parts = await Promise.all([...groups.values()].map((g) => this.safeRender(g.topic, g.ownerId, g.events)));
     const data = parts.join("");
-    if (data) {
-      this.stats.messages++;
-      sub.send({ id, data });
-    } else {
-      sub.send({ id, data: "" });
-    }
+    if (data) this.stats.messages++;
+    sub.send(sseMessage(id, data));
   }
 
   private pump(): void {
@@ -273,9 +285,14 @@ export class LiveHub {
         else perSub.set(sub, [r.html]);
       }
     }
+    // Subscribers of the same page get the same parts: encode each distinct message once.
+    const frames = new Map<string, SseMessage>();
     for (const [sub, parts] of perSub) {
       this.stats.messages++;
-      sub.send({ id, data: parts.length === 1 ? parts[0] : parts.join("") });
+      const data = parts.length === 1 ? parts[0] : parts.join("");
+      let message = frames.get(data);
+      if (!message) frames.set(data, (message = sseMessage(id, data)));
+      sub.send(message);
     }
   }
 
