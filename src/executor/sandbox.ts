@@ -102,9 +102,9 @@ export function sandboxStatus(): SandboxStatus {
  * switch, limits, namespaces). SANDBOX=bwrap fails hard without it; auto falls back to
  * "unavailable" (built-in agents only); none is the operator's explicit choice, with a warning.
  */
-export async function initSandbox(requested: SandboxRequest, log?: Logger): Promise<SandboxStatus> {
+export async function initSandbox(requested: SandboxRequest, log?: Logger, options: { /** Path of bwrap instead of searching for it (tests use a missing path). */ bwrap?: string } = {}): Promise<SandboxStatus> {
   const root = process.getuid?.() === 0;
-  const bwrap = findTool("bwrap");
+  const bwrap = options.bwrap !== undefined ? (existsSync(options.bwrap) ? options.bwrap : null) : findTool("bwrap");
   const prlimit = findTool("prlimit");
   const setpriv = root ? findTool("setpriv") : null;
   const base = { requested, bwrap, bwrapVersion: null as string | null, separateUids: root && setpriv !== null };
