@@ -184,6 +184,43 @@ test("an administrator can disable and re-enable a user", async () => {
   assert.is(denied.status, 403);
 });
 
+function uploadRequest(agentId: string, file: File, cookie: string, htmx = true) {
+  const form = new FormData();
+  form.set("agentId", agentId);
+  form.set("context", "environment");
+  form.set("file", file);
+  return new Request(ORIGIN + "/submissions", { method: "POST", headers: { Origin: ORIGIN, Cookie: cookie, ...(htmx ? { "HX-Request": "true" } : {}) }, body: form });
+}
+
+test("an upload from htmx answers 201 with the pending submission row the page inserts", async () => {
+  const [agent] = await db.sql`select id from agents where name = 'Tracker'`;
+  const file = new File(["export default function act() { return 1; }\n"], "main.js", { type: "text/javascript" });
+  const res = await app.request(uploadRequest(agent.id, file, alice.cookie));
+  assert.is(res.status, 201);
+  const body = await res.text();
+  assert.match(body, /^<tr id="submission-[0-9a-f-]{36}" data-status="pending"/);
+  assert.match(body, "<td>node</td>");
+});
+
+test("an upload to someone else's agent is refused and stores nothing", async () => {
+  const [agent] = await db.sql`select id from agents where name = 'Tracker'`;
+  const before = (await db.sql`select count(*)::int as n from submissions where agent_id = ${agent.id}`)[0].n;
+  const file = new File(["print(1)\n"], "main.py");
+  const res = await app.request(uploadRequest(agent.id, file, bob.cookie));
+  assert.ok(res.status === 403 || res.status === 404, `status ${res.status}`);
+  assert.is((await db.sql`select count(*)::int as n from submissions where agent_id = ${agent.id}`)[0].n, before);
+});
+
+test("an upload over 10 MB is answered 413 and a non-archive 422, both as fragments", async () => {
+  const [agent] = await db.sql`select id from agents where name = 'Tracker'`;
+  const big = await app.request(uploadRequest(agent.id, new File([new Uint8Array(11 * 1024 * 1024)], "big.zip"), alice.cookie));
+  assert.is(big.status, 413);
+  assert.match(await big.text(), 'class="form-error"');
+  const junk = await app.request(uploadRequest(agent.id, new File(["not an archive"], "agent.zip"), alice.cookie));
+  assert.is(junk.status, 422);
+  assert.match(await junk.text(), "agent.zip");
+});
+
 test("static files and the vendored htmx are served", async () => {
   const css = await get("/static/app.css");
   assert.is(css.status, 200);
