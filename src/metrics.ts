@@ -69,10 +69,20 @@ export const matchesRunning = new Gauge({
   registers: [registry],
 });
 
+let sseCount: () => number = () => 0;
+
+/** The live hub tells the gauge how to count its subscribers (read at scrape time). */
+export function countSseSubscribersWith(count: () => number): void {
+  sseCount = count;
+}
+
 export const sseSubscribers = new Gauge({
   name: "rla_sse_subscribers",
   help: "Open server-sent-event streams on this process",
   registers: [registry],
+  collect() {
+    this.set(sseCount());
+  },
 });
 
 const queueDepth = new Gauge({

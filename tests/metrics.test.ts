@@ -48,9 +48,12 @@ test("request durations are counted under the route pattern, never the raw path"
   const health = sample(before, "rla_http_request_duration_seconds_count", { route: "/health", status_class: "2xx" });
   for (let i = 0; i < 3; i++) assert.is((await app.request("/health")).status, 200);
   await app.request(`/no/such/page/${crypto.randomUUID()}`);
+  await app.request(`/agents/${crypto.randomUUID()}`);
+  await app.request(`/agents/${crypto.randomUUID()}`);
   const after = await (await app.request("/metrics")).text();
   assert.is(sample(after, "rla_http_request_duration_seconds_count", { route: "/health", status_class: "2xx" }), health + 3);
   assert.ok(sample(after, "rla_http_request_duration_seconds_count", { route: "unmatched", status_class: "4xx" }) >= 1);
+  assert.is(sample(after, "rla_http_request_duration_seconds_count", { route: "/agents/:id", status_class: "4xx" }), 2, "two unknown agents, one pattern");
   assert.not.match(after, /no\/such\/page/, "raw paths never become labels");
   assert.not.match(after, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/, "no ids in label values");
 });

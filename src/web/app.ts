@@ -4,6 +4,7 @@ import { csrf } from "hono/csrf";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { adminRoutes } from "./admin.tsx";
+import { adminSystemRoutes } from "./admin_system.tsx";
 import { agentFormRoutes } from "./agent_forms.tsx";
 import { eventRoutes } from "./events.ts";
 import { HTTPException } from "hono/http-exception";
@@ -19,6 +20,7 @@ import { apiRoutes } from "./api/routes.ts";
 import type { WebDeps, WebEnv } from "./deps.ts";
 import { healthRoutes } from "./health.ts";
 import { httpMetrics, metricsRoutes } from "./metrics_routes.ts";
+import { countSseSubscribersWith } from "../metrics.ts";
 
 /**
  * The whole web application as a Web-standard `fetch` handler (no Node APIs), so tests call
@@ -34,7 +36,13 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
     c.set("log", log);
     await next();
     const ms = Math.round((performance.now() - started) * 10) / 10;
-    if (c.req.path !== "/health") log.info("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms });
+    const fields: Record<string, unknown> = { method: c.req.method, path: c.req.path, status: c.res.status, ms };
+    if (c.var.user) fields.userId = c.var.user.id;
+    // A coded SQL error (RLAxx) is logged once, here, with its code; the response already explains it.
+    const code = (c.error as { code?: unknown } | undefined)?.code;
+    if (typeof code === "string") fields.errorCode = code;
+    if (c.error && typeof code === "string") fields.error = c.error.message;
+    if (c.req.path !== "/health") log.info("request", fields);
   });
   // Pages: our own scripts only (no inline script, no eval); the API keeps the defaults it sets.
   const pageHeaders = secureHeaders({
@@ -60,6 +68,7 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
     });
   });
   const hub = deps.hub ?? new LiveHub(liveRenderer(deps.sql), deps.log);
+  countSseSubscribersWith(() => hub.subscriberCount());
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/api", apiRoutes(deps));
@@ -69,6 +78,7 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
   app.route("/", sessionRoutes(deps));
   app.route("/", agentFormRoutes(deps));
   app.route("/", profileRoutes(deps));
+  app.route("/", adminSystemRoutes(deps));
   app.route("/", adminRoutes(deps, deps.sandboxStatus));
   app.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse(); // csrf() refusals (403)

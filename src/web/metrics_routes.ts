@@ -4,7 +4,7 @@ import { collectDatabaseMetrics, httpDuration, registry } from "../metrics.ts";
 import type { WebDeps, WebEnv } from "./deps.ts";
 
 /**
- * Times every request under its route PATTERN (`/agents/:id`, never the raw path, so label
+ * Times every request under the PATTERN of the route that answered it (`/agents/:id`, never the raw path, so label
  * sets stay bounded); requests that matched no route count as `unmatched`.
  */
 export function httpMetrics(): MiddlewareHandler<WebEnv> {
@@ -15,8 +15,10 @@ export function httpMetrics(): MiddlewareHandler<WebEnv> {
     } finally {
       let route = "unmatched";
       try {
-        const last = routePath(c, -1);
-        if (last && !last.endsWith("*")) route = last;
+        // After next(), the current route index is the handler that answered; a
+        // catch-all middleware there means no route matched (404).
+        const answered = routePath(c);
+        if (answered && !answered.endsWith("*")) route = answered;
       } catch {
         // no route matched
       }

@@ -1,0 +1,39 @@
+import { streamSSE } from "hono/streaming";
+import { SystemPage, SystemPanel } from "../../views/admin_system.tsx";
+import { requireAdmin } from "./auth.ts";
+import type { WebDeps } from "./deps.ts";
+import { html, pageApp, signedIn } from "./pages_common.tsx";
+import { systemSnapshot } from "./system_snapshot.ts";
+
+/** How often the open system page gets fresh numbers. */
+export const SYSTEM_REFRESH_S = 3;
+
+/**
+ * `/admin/system`: the operator's view of the platform (admins only). `/admin/system/stream`
+ * pushes a re-rendered panel every few seconds over SSE; each message is the panel's HTML,
+ * which htmx 4 swaps into the `hx-sse:connect` element.
+ */
+export function adminSystemRoutes(deps: WebDeps, everySeconds = SYSTEM_REFRESH_S) {
+  const app = pageApp(deps);
+  app.use("/admin/system", requireAdmin);
+  app.use("/admin/system/*", requireAdmin);
+
+  app.get("/admin/system", async (c) =>
+    html(c, <SystemPage viewer={signedIn(c)} snapshot={await systemSnapshot(deps.sql, deps.sandboxStatus?.() ?? null)} everySeconds={everySeconds} />));
+
+  app.get("/admin/system/stream", (c) =>
+    streamSSE(c, async (stream) => {
+      let n = 0;
+      while (!stream.aborted) {
+        try {
+          const snapshot = await systemSnapshot(deps.sql, deps.sandboxStatus?.() ?? null);
+          const panel = String(await (<SystemPanel s={snapshot} />).toString());
+          await stream.writeSSE({ data: panel, id: String(++n) });
+        } catch (error) {
+          c.var.log?.warn("system page snapshot failed", { error });
+        }
+        await stream.sleep(everySeconds * 1000);
+      }
+    }));
+  return app;
+}

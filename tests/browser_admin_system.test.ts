@@ -1,0 +1,61 @@
+/**
+ * The admin system page in a real browser (Debian chromium via playwright-core): its numbers
+ * change live over SSE, without a reload, when the database changes.
+ */
+import { mkdirSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { chromium } from "playwright-core";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createTestDatabase } from "./helpers/database.ts";
+import { makeUser, webApp } from "./helpers/web.ts";
+
+const CHROME = process.env.CHROME_PATH ?? "/usr/lib/chromium/chromium";
+mkdirSync("test-artifacts", { recursive: true });
+
+test("the system page's numbers update live, without a reload", async () => {
+  const db = await createTestDatabase();
+  const { app, deps } = webApp(db.sql, { sandboxStatus: () => ({ enabled: true, detail: "bubblewrap" }) });
+  const admin = await makeUser(deps, "browser_admin", "admin");
+  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
+  await new Promise<void>((r) => server.once("listening", () => r()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await chromium.launch({
+    executablePath: CHROME,
+    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-quic",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    await context.addCookies([{ name: "session", value: admin.cookie.slice("session=".length), url: base }]);
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (e) => problems.push(e.message));
+    await page.goto(`${base}/admin/system`);
+    await page.waitForFunction(() => (window as unknown as { htmx?: { version?: string } }).htmx?.version?.startsWith("4"));
+    assert.is(await page.locator('[data-stat="builds-waiting"] b').textContent(), "0");
+    const firstTaken = await page.locator(".system-panel").getAttribute("data-taken-at");
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+
+    // A build starts waiting in the database; nothing is done in the page.
+    const [user] = await db.sql`select id from users where username = 'browser_admin'`;
+    const [agent] = await db.sql`select * from create_agent(${user!.id}, 'pong', 'waiting-bot', '')`;
+    await db.sql`select create_submission(${user!.id}, ${agent!.id}, 'node', 'main.js', ${Buffer.from("x")}, 'main.js')`;
+
+    await page.locator('[data-stat="builds-waiting"] b', { hasText: "1" }).waitFor({ timeout: 15_000 });
+    assert.ok(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), "the page was not reloaded");
+    assert.is.not(await page.locator(".system-panel").getAttribute("data-taken-at"), firstTaken);
+    assert.ok(await page.locator("#queue-health tr[data-queue='submission.build']").isVisible());
+    await page.screenshot({ path: "test-artifacts/admin-system.png", fullPage: true });
+    assert.equal(problems, []);
+  } finally {
+    await browser.close();
+    server.close();
+    server.closeAllConnections();
+    await db.drop();
+  }
+});
+
+test.run();
