@@ -7,6 +7,7 @@ import { prepareDatabase } from "./db/prepare.ts";
 import { startBoss } from "./jobs/boss.ts";
 import { startWorkers } from "./jobs/workers.ts";
 import { createLogger } from "./log.ts";
+import { sandboxStatus } from "./executor/sandbox.ts";
 import { subscribeEngineMetrics } from "./metrics_engine.ts";
 import { createApp, createOpsApp } from "./web/app.ts";
 import { liveRenderer } from "./web/live.tsx";
@@ -71,7 +72,12 @@ async function main(): Promise<void> {
       const hub = new LiveHub(liveRenderer(sql), log.child({ part: "live" }));
       await hub.listen(sql);
       stops.push(["live hub", () => hub.stop()]);
-      const app = createApp({ sql, log, config, hub });
+      // The sandbox is checked by the workers at start (ROLE=all); a web-only process has none to report.
+      const sandbox = () => {
+        const st = sandboxStatus();
+        return config.ROLE === "web" ? null : { enabled: st.mode === "bwrap", detail: st.warning ?? `bubblewrap ${st.bwrapVersion ?? ""}`.trim() };
+      };
+      const app = createApp({ sql, log, config, hub, sandboxStatus: () => sandbox() ?? { enabled: true, detail: "checked on the worker processes" } });
       const server = await listen(app.fetch, config.PORT, config.HOST);
       stops.push(["web server", () => closeServer(server)]);
       log.info(`RL-Arena listening on http://localhost:${config.PORT}`, { role: config.ROLE });
