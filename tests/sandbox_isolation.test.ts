@@ -137,6 +137,33 @@ except OSError as e:
   assert.is(processesOfUid(r.uid!).length, 0);
 });
 
+test("the only writable places are a sized /tmp and /dev/shm; memfd memory is bounded by open files × file size", async () => {
+  const r = await run("python", `
+import os
+for d in ("/", "/dev", "/agent", "/usr/lib", "/dev/shm", "/tmp"):
+    try:
+        with open(d + "/probe", "w") as f:
+            f.write("1")
+        print("writable", d)
+    except OSError as e:
+        print("read-only", d, e.strerror)
+n = 0
+try:
+    while True:
+        fd = os.memfd_create("x")
+        os.ftruncate(fd, 4 << 20)
+        n += 1
+except OSError as e:
+    print("memfds", n, e.strerror)
+`, { openFiles: 32, fileSizeBytes: 4 * 1024 * 1024 });
+  assert.is(r.code, 0, r.stderr);
+  for (const d of ["/", "/dev", "/agent", "/usr/lib"]) assert.match(r.stdout, new RegExp(`^read-only ${d.replace(/\//g, "\\/")} Read-only file system$`, "m"));
+  assert.match(r.stdout, /^writable \/dev\/shm$/m);
+  assert.match(r.stdout, /^writable \/tmp$/m);
+  const memfds = Number(/memfds (\d+) Too many open files/.exec(r.stdout)?.[1]);
+  assert.ok(memfds > 0 && memfds <= 32, r.stdout);
+});
+
 test("CPU time is limited: a busy loop is killed by RLIMIT_CPU", async () => {
   const r = await run("node", `for (;;) {}`, { cpuSeconds: 1 });
   assert.ok(r.code !== 0 || r.signal !== null);

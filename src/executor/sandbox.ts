@@ -41,7 +41,10 @@ export interface SandboxLimits {
   processes: number;
   /** RLIMIT_NOFILE. */
   openFiles: number;
-  /** RLIMIT_FSIZE: largest file the agent can write (in /tmp or a memfd). */
+  /**
+   * RLIMIT_FSIZE: largest file the agent can write (in /tmp, /dev/shm or a memfd). memfd
+   * memory is not counted by RLIMIT_DATA, so openFiles × fileSizeBytes bounds it.
+   */
   fileSizeBytes: number;
   /** Size of the private /tmp (tmpfs). */
   tmpBytes: number;
@@ -51,8 +54,8 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = Object.freeze({
   memoryBytes: 512 * 1024 * 1024,
   cpuSeconds: 1200,
   processes: 64,
-  openFiles: 256,
-  fileSizeBytes: 16 * 1024 * 1024,
+  openFiles: 64,
+  fileSizeBytes: 8 * 1024 * 1024,
   tmpBytes: 64 * 1024 * 1024,
 });
 
@@ -78,6 +81,7 @@ export interface Launch {
 }
 
 const INSIDE_UID = 65534;
+const SHM_BYTES = 16 * 1024 * 1024;
 export const SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
 const SYSTEM_PATHS = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"];
 
@@ -181,12 +185,16 @@ function bwrapArgs(cmd: SandboxCommand, l: SandboxLimits): string[] {
     "--cap-drop", "ALL",
     "--proc", "/proc",
     "--dev", "/dev",
+    // Writable memory-backed space is only what we size here: /tmp and a small /dev/shm.
     "--size", String(l.tmpBytes), "--tmpfs", "/tmp",
+    "--size", String(SHM_BYTES), "--tmpfs", "/dev/shm",
     ...systemMounts(),
   ];
   if (cmd.codeDir) a.push("--ro-bind", cmd.codeDir, "/agent", "--chdir", "/agent");
   else a.push("--chdir", "/tmp");
   for (const b of cmd.binds ?? []) a.push("--ro-bind", b.source, b.target);
+  // bwrap's root and /dev are tmpfs without a size limit: read-only once everything is mounted.
+  a.push("--remount-ro", "/dev", "--remount-ro", "/");
   a.push("--clearenv");
   const env = { PATH: SANDBOX_PATH, HOME: "/tmp", TMPDIR: "/tmp", LANG: "C.UTF-8", ...cmd.env };
   for (const [k, v] of Object.entries(env)) a.push("--setenv", k, v);
