@@ -353,3 +353,41 @@ begin
   order by l.seat;
 end $$;
 comment on function match_logs_for(uuid, uuid) is 'The stderr logs of the caller''s own agents in a match (all seats for an admin); RLA14 when the caller has no agent in it.';
+
+-- Matches keep no declared foreign keys to agents, submissions and environments (migration 0003
+-- explains why); these guards keep the same promise from the other side: nothing a match
+-- refers to can be deleted. Agents are soft-deleted (delete_agent) and never need this.
+create or replace function keep_agent_match_history() returns trigger
+language plpgsql as $$
+begin
+  if exists (select 1 from matches where player0_agent_id = old.id) or exists (select 1 from matches where player1_agent_id = old.id) then
+    raise foreign_key_violation using message = format('agent %s has played matches and cannot be deleted; delete_agent() soft-deletes it', old.id);
+  end if;
+  return old;
+end $$;
+
+create or replace function keep_submission_match_history() returns trigger
+language plpgsql as $$
+begin
+  if exists (select 1 from matches where player0_agent_id = old.agent_id and player0_submission_id = old.id)
+     or exists (select 1 from matches where player1_agent_id = old.agent_id and player1_submission_id = old.id) then
+    raise foreign_key_violation using message = format('submission %s has played matches and cannot be deleted', old.id);
+  end if;
+  return old;
+end $$;
+
+create or replace function keep_environment_match_history() returns trigger
+language plpgsql as $$
+begin
+  if exists (select 1 from matches where environment_id = old.id) then
+    raise foreign_key_violation using message = format('environment %s has matches and cannot be deleted; disable it instead', old.id);
+  end if;
+  return old;
+end $$;
+
+create or replace trigger agents_keep_match_history before delete on agents
+  for each row execute function keep_agent_match_history();
+create or replace trigger submissions_keep_match_history before delete on submissions
+  for each row execute function keep_submission_match_history();
+create or replace trigger environments_keep_match_history before delete on environments
+  for each row execute function keep_environment_match_history();

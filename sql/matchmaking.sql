@@ -33,7 +33,7 @@ $$;
 create or replace function matchmaking_pool(p_environment text, p_now timestamptz) returns table (
   agent_id uuid, submission_id uuid, rating integer, waiting_since timestamptz, rating_window integer)
 language sql stable as $$
-  with rules as (
+  with rules as materialized ( -- settings are looked up once, not once per agent
     select setting_number_for(p_environment, 'match_cooldown_s') * interval '1 second' as cooldown,
            setting_number_for(p_environment, 'daily_match_limit')::integer as cap,
            setting_number_for(p_environment, 'matchmaking_window') as base,
@@ -60,7 +60,10 @@ $$;
 comment on function matchmaking_pool(text, timestamptz) is 'The agents of an environment eligible for matchmaking at p_now, with how long they have waited and their rating window.';
 
 create or replace function pair_agents(p_environment text) returns setof matches
-language plpgsql volatile as $$
+language plpgsql volatile
+set work_mem = '64MB' -- the pool is sorted in memory
+set jit = off         -- compiling costs more than these short statements run
+as $$
 declare
   v_now timestamptz := arena_now();
   v_env environments;
@@ -76,8 +79,8 @@ begin
   v_deadline := setting_number_for(p_environment, 'match_deadline_s') * interval '1 second';
 
   create temp table if not exists pair_pool (
-    agent_id uuid primary key, submission_id uuid not null, rating integer not null,
-    rating_window integer not null, tiebreak double precision not null, taken boolean not null default false
+    agent_id uuid not null, submission_id uuid not null, rating integer not null,
+    rating_window integer not null, tiebreak double precision not null
   ) on commit drop;
   create temp table if not exists pair_pairs (
     match_id uuid not null default gen_random_uuid(), agent_a uuid not null, submission_a uuid not null,
@@ -87,38 +90,34 @@ begin
 
   insert into pair_pool (agent_id, submission_id, rating, rating_window, tiebreak)
   select p.agent_id, p.submission_id, p.rating, p.rating_window, random() from matchmaking_pool(p_environment, v_now) p;
-  analyze pair_pool;
 
   loop
     v_round := v_round + 1;
-    with ordered as (
-      select agent_id, submission_id, rating, rating_window,
-             row_number() over o as pos,
-             lead(agent_id) over o as next_id, lead(submission_id) over o as next_submission,
-             lead(rating) over o as next_rating, lead(rating_window) over o as next_window
-      from pair_pool where not taken
+    -- One pass over the pool in rating order. Edge i joins agent i and i+1; it is taken when it
+    -- is within both windows and its (gap, key) is below both neighbouring edges' (invalid
+    -- edges count as infinite). Edge keys are a per-round hash of the lower agent's id.
+    with w as (
+      select agent_id, submission_id, rating, rating_window, k,
+             lag(rating) over o as r_prev, lag(rating_window) over o as w_prev, lag(k) over o as k_prev,
+             lead(agent_id) over o as id_next, lead(submission_id) over o as sub_next,
+             lead(rating) over o as r_next, lead(rating_window) over o as w_next, lead(k) over o as k_next,
+             lead(rating, 2) over o as r_next2, lead(rating_window, 2) over o as w_next2
+      from (select p.*, hashtext(p.agent_id::text || v_round) as k from pair_pool p
+            -- a hashed subplan whatever the estimates: agents paired in earlier rounds drop out
+            where p.agent_id not in (select agent_a from pair_pairs union all select agent_b from pair_pairs)) s
       window o as (order by rating, tiebreak)
     ), edges as (
-      select pos, agent_id, submission_id, next_id, next_submission,
-             case when next_id is not null and next_rating - rating <= least(rating_window, next_window)
-                  then next_rating - rating end as gap,
-             random() as tiebreak
-      from ordered
-    ), compared as (
-      select *, lag(gap) over e as prev_gap, lag(tiebreak) over e as prev_tiebreak,
-                lead(gap) over e as next_gap, lead(tiebreak) over e as next_tiebreak
-      from edges window e as (order by pos)
-    ), picked as (
-      insert into pair_pairs (agent_a, submission_a, agent_b, submission_b)
-      select agent_id, submission_id, next_id, next_submission from compared
-      where gap is not null
-        and (prev_gap is null or (gap, tiebreak) < (prev_gap, prev_tiebreak))
-        and (next_gap is null or (gap, tiebreak) < (next_gap, next_tiebreak))
-      returning agent_a, agent_b
+      select agent_id, submission_id, id_next, sub_next, k, k_prev, k_next,
+             case when r_next - rating <= least(rating_window, w_next) then r_next - rating end as gap,
+             case when rating - r_prev <= least(rating_window, w_prev) then rating - r_prev end as gap_prev,
+             case when r_next2 - r_next <= least(w_next, w_next2) then r_next2 - r_next end as gap_next
+      from w
     )
-    update pair_pool p set taken = true
-    from (select agent_a as id from picked union all select agent_b from picked) t
-    where p.agent_id = t.id;
+    insert into pair_pairs (agent_a, submission_a, agent_b, submission_b)
+    select agent_id, submission_id, id_next, sub_next from edges
+    where gap is not null
+      and (gap_prev is null or (gap, k) < (gap_prev, k_prev))
+      and (gap_next is null or (gap, k) < (gap_next, k_next));
     get diagnostics v_taken = row_count;
     exit when v_taken = 0 or v_round >= 64;
   end loop;

@@ -241,6 +241,24 @@ test("recent_matches and agent_matches page newest first", async () => {
   assert.equal(recent.map((r) => r.id), [ids[4], ids[3]]);
 });
 
+test("what a match refers to cannot be hard-deleted: agents, their played submissions, environments", async () => {
+  const { a, m } = await pair();
+  const [{ sub }] = await sql`select player0_submission_id as sub from matches where id = ${m}`;
+  await expectCode(sql`delete from agents where id = ${a}`, "23503", /soft-deletes/);
+  await expectCode(sql`delete from submissions where id = ${sub}`, "23503", /played matches/);
+  await expectCode(sql`delete from environments where id = 'pong'`, "23503");
+  const loner = await makeAgent(sql, owner.id);
+  await sql`delete from agents where id = ${loner}`;
+});
+
+test("housekeeping frees agents whose match row is gone or no longer open", async () => {
+  const { a, b, m } = await pair();
+  await sql`update matches set status = 'failed', error = 'edited by hand', ended_at = now() where id = ${m}`;
+  const [{ h }] = await sql`select housekeeping() as h`;
+  assert.ok(h.freedStaleBusyAgents >= 2);
+  assert.is((await sql`select 1 from busy_agents where agent_id in (${a}, ${b})`).length, 0);
+});
+
 test("200 concurrent finish_match calls on 12 overlapping agents lose no update: ratings equal a serial replay in commit order", async () => {
   const agents: string[] = [];
   for (let i = 0; i < 12; i++) agents.push(await makeAgent(sql, i % 2 ? owner.id : rival.id));
