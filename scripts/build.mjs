@@ -5,7 +5,7 @@ import { build } from "esbuild";
 import { readFileSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-const external = Object.keys(pkg.dependencies).filter((name) => name !== "rl-arena-env");
+const external = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)].filter((name) => name !== "rl-arena-env");
 
 await build({
   entryPoints: ["src/main.ts"],
