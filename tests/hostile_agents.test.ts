@@ -100,7 +100,7 @@ test("gigabytes on stderr are cut at the log cap while the agent hangs in its fl
   assertOpponentWon(r, "timeout");
   assert.ok(r.logs[0]!.length < settings.logCapBytes + 4096, `log of ${r.logs[0]!.length} bytes`);
   assert.match(r.logs[0]!, /stderr truncated here/);
-  assert.ok(Date.now() - started < 15_000);
+  assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
 });
 
 test("gigabytes on stdout are a protocol error", async () => {

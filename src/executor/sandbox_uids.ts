@@ -26,7 +26,10 @@ export function uidRange(): { base: number; count: number } {
 
 export interface UidLease {
   uid: number;
-  /** Kills every process still running as this uid, waits until none is left, then frees the uid. Resolves with how many had to be killed. */
+  /**
+   * Gives the uid's processes 500 ms to end on their own, kills whatever is left, waits until
+   * none is, then frees the uid. Resolves with how many had to be killed (leftovers).
+   */
   release(): Promise<number>;
 }
 
@@ -45,7 +48,7 @@ export async function leaseUid(range = uidRange()): Promise<UidLease> {
       async release() {
         if (released) return 0;
         released = true;
-        const killed = await killUid(uid);
+        const killed = await killUid(uid, 500);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         return killed;
       },
@@ -86,11 +89,21 @@ export function processesOfUid(uid: number): number[] {
   return pids;
 }
 
-/** SIGKILLs every process of `uid` until none is left (gives up after 5 s). Returns how many were found at first. */
-export async function killUid(uid: number): Promise<number> {
-  const first = processesOfUid(uid).length;
+/**
+ * Waits up to `graceMs` for the processes of `uid` to end on their own (an agent dies a moment
+ * after its sandbox's parent is killed), then SIGKILLs whatever is left until none is (gives up
+ * after 5 s). Resolves with how many had to be killed.
+ */
+export async function killUid(uid: number, graceMs = 0): Promise<number> {
+  const graceEnd = Date.now() + graceMs;
+  let pids = processesOfUid(uid);
+  while (pids.length && Date.now() < graceEnd) {
+    await new Promise((r) => setTimeout(r, 10));
+    pids = processesOfUid(uid);
+  }
+  const killed = pids.length;
   const deadline = Date.now() + 5000;
-  for (let pids = processesOfUid(uid); pids.length; pids = processesOfUid(uid)) {
+  for (; pids.length; pids = processesOfUid(uid)) {
     for (const pid of pids) {
       try {
         process.kill(pid, "SIGKILL");
@@ -101,5 +114,5 @@ export async function killUid(uid: number): Promise<number> {
     if (Date.now() > deadline) throw new Error(`processes of sandbox uid ${uid} survive SIGKILL: ${pids.join(", ")}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-  return first;
+  return killed;
 }
