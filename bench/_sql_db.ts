@@ -4,7 +4,7 @@
  * database URL, e.g. postgres://postgres@127.0.0.1:5432/postgres; the bench database is dropped
  * at the end).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,4 +79,17 @@ export async function seedEligibleAgents(sql: Sql, env: string, count: number, o
   await sql`insert into agent_match_stats (agent_id) select id from agents where environment_id = ${env}`;
   await sql`vacuum analyze agents`.catch(() => {});
   await sql`analyze`;
+}
+
+/**
+ * CPU time (user + system, ms) a PostgreSQL backend has used, read from /proc — a figure that a
+ * busy machine disturbs far less than wall time. Null when the server is not on this machine.
+ */
+export function backendCpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in 1/100 s
+  } catch {
+    return null;
+  }
 }

@@ -29,13 +29,15 @@ language sql volatile as $$
     'agentIds', jsonb_build_array(p_row.player0_agent_id, p_row.player1_agent_id), 'status', p_row.status))
 $$;
 
+drop function if exists start_match(uuid); -- its result gained player0_image/player1_image
 create or replace function start_match(p_match uuid) returns table (
   match_id uuid, environment_id text, environment_version text, config jsonb, limits jsonb, seed bigint,
   attempt integer, deadline timestamptz,
   player0_agent_id uuid, player0_name text, player0_owner_id uuid, player0_submission_id uuid,
   player0_version integer, player0_language text, player0_entry text,
   player1_agent_id uuid, player1_name text, player1_owner_id uuid, player1_submission_id uuid,
-  player1_version integer, player1_language text, player1_entry text)
+  player1_version integer, player1_language text, player1_entry text,
+  player0_image text, player1_image text)
 language plpgsql volatile as $$
 declare
   v_now timestamptz := arena_now();
@@ -65,12 +67,13 @@ begin
            'match_deadline_s', setting_number_for(v_env, 'match_deadline_s')),
          v_row.seed, v_row.attempts, v_row.deadline,
          a0.id, a0.name, a0.owner_id, s0.id, s0.version, s0.language, s0.entry,
-         a1.id, a1.name, a1.owner_id, s1.id, s1.version, s1.language, s1.entry
+         a1.id, a1.name, a1.owner_id, s1.id, s1.version, s1.language, s1.entry,
+         s0.image, s1.image
   from environments e, agents a0, agents a1, submissions s0, submissions s1
   where e.id = v_env and a0.id = v_row.player0_agent_id and a1.id = v_row.player1_agent_id
     and s0.id = v_row.player0_submission_id and s1.id = v_row.player1_submission_id;
 end $$;
-comment on function start_match(uuid) is 'pending → running (attempt + 1); running again when a job is retried. Returns what the executor needs. completed/failed: RLA51, which the worker reads as "nothing to do".';
+comment on function start_match(uuid) is 'pending → running (attempt + 1); running again when a job is retried. Returns what the executor needs (player*_image: the Kubernetes agent image, null for local builds and built-ins). completed/failed: RLA51, which the worker reads as "nothing to do".';
 
 create or replace function check_outcome(p_outcome jsonb) returns void
 language plpgsql immutable as $$

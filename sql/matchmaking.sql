@@ -15,9 +15,10 @@
 --
 -- Pairing (set-based, no per-agent queries): sort the pool by rating (random order among equal
 -- ratings); every neighbour pair in that order is a candidate edge when within both windows;
--- an edge whose (gap, random tie-break) is smaller than both adjacent edges' is taken — such
--- edges never share an agent. Paired agents leave the pool and the round repeats on the rest
--- (each round takes about a third of the edges, so ~log(n) rounds) until a round pairs nobody.
+-- an edge whose (gap, key) is smaller than both adjacent edges' is taken — such edges never
+-- share an agent (the key is a per-round hash, so equal gaps do not all lose to one edge).
+-- Paired agents leave the pool and the round repeats on the rest (each round takes about a
+-- third of the edges, so ~log(n) rounds: 12 for 100,000 agents) until a round pairs nobody.
 -- Seats are random. Each pair becomes a pending match with a seed and a deadline, a busy_agents
 -- row per agent (its primary key forbids a second open match) and one match.run job.
 --
@@ -68,7 +69,9 @@ declare
   v_now timestamptz := arena_now();
   v_env environments;
   v_round integer := 0;
-  v_taken integer;
+  v_target text;
+  v_left bigint;
+  v_left_before bigint := -1;
   v_deadline interval;
 begin
   v_env := environment_by_id(p_environment);
@@ -78,48 +81,61 @@ begin
   perform matchmaking_lock(p_environment);
   v_deadline := setting_number_for(p_environment, 'match_deadline_s') * interval '1 second';
 
-  create temp table if not exists pair_pool (
+  -- The pool shrinks by about two thirds a round; each round reads the previous remainder and
+  -- writes the new one to the other table, so no round touches rows already paired.
+  create temp table if not exists pair_pool_a (
     agent_id uuid not null, submission_id uuid not null, rating integer not null,
     rating_window integer not null, tiebreak double precision not null
   ) on commit drop;
+  create temp table if not exists pair_pool_b (like pair_pool_a) on commit drop;
   create temp table if not exists pair_pairs (
     match_id uuid not null default gen_random_uuid(), agent_a uuid not null, submission_a uuid not null,
     agent_b uuid not null, submission_b uuid not null, swap boolean not null default random() < 0.5
   ) on commit drop;
-  truncate pair_pool, pair_pairs;
-
-  insert into pair_pool (agent_id, submission_id, rating, rating_window, tiebreak)
-  select p.agent_id, p.submission_id, p.rating, p.rating_window, random() from matchmaking_pool(p_environment, v_now) p;
+  truncate pair_pool_a, pair_pool_b, pair_pairs;
 
   loop
     v_round := v_round + 1;
+    v_target := case when v_round % 2 = 1 then 'pair_pool_a' else 'pair_pool_b' end;
     -- One pass over the pool in rating order. Edge i joins agent i and i+1; it is taken when it
     -- is within both windows and its (gap, key) is below both neighbouring edges' (invalid
     -- edges count as infinite). Edge keys are a per-round hash of the lower agent's id.
-    with w as (
-      select agent_id, submission_id, rating, rating_window, k,
-             lag(rating) over o as r_prev, lag(rating_window) over o as w_prev, lag(k) over o as k_prev,
-             lead(agent_id) over o as id_next, lead(submission_id) over o as sub_next,
-             lead(rating) over o as r_next, lead(rating_window) over o as w_next, lead(k) over o as k_next,
-             lead(rating, 2) over o as r_next2, lead(rating_window, 2) over o as w_next2
-      from (select p.*, hashtext(p.agent_id::text || v_round) as k from pair_pool p
-            -- a hashed subplan whatever the estimates: agents paired in earlier rounds drop out
-            where p.agent_id not in (select agent_a from pair_pairs union all select agent_b from pair_pairs)) s
-      window o as (order by rating, tiebreak)
-    ), edges as (
-      select agent_id, submission_id, id_next, sub_next, k, k_prev, k_next,
-             case when r_next - rating <= least(rating_window, w_next) then r_next - rating end as gap,
-             case when rating - r_prev <= least(rating_window, w_prev) then rating - r_prev end as gap_prev,
-             case when r_next2 - r_next <= least(w_next, w_next2) then r_next2 - r_next end as gap_next
-      from w
-    )
-    insert into pair_pairs (agent_a, submission_a, agent_b, submission_b)
-    select agent_id, submission_id, id_next, sub_next from edges
-    where gap is not null
-      and (gap_prev is null or (gap, k) < (gap_prev, k_prev))
-      and (gap_next is null or (gap, k) < (gap_next, k_next));
-    get diagnostics v_taken = row_count;
-    exit when v_taken = 0 or v_round >= 64;
+    execute format($round$
+      with pool as materialized (%s),
+      w as (
+        select agent_id, submission_id, rating, rating_window, k,
+               lag(rating) over o as r_prev, lag(rating_window) over o as w_prev, lag(k) over o as k_prev,
+               lead(agent_id) over o as id_next, lead(submission_id) over o as sub_next,
+               lead(rating) over o as r_next, lead(rating_window) over o as w_next, lead(k) over o as k_next,
+               lead(rating, 2) over o as r_next2, lead(rating_window, 2) over o as w_next2
+        from (select p.*, hashtext(p.agent_id::text || %s) as k from pool p) s
+        window o as (order by rating, tiebreak)
+      ), edges as (
+        select agent_id, submission_id, id_next, sub_next, k, k_prev, k_next,
+               case when r_next - rating <= least(rating_window, w_next) then r_next - rating end as gap,
+               case when rating - r_prev <= least(rating_window, w_prev) then rating - r_prev end as gap_prev,
+               case when r_next2 - r_next <= least(w_next, w_next2) then r_next2 - r_next end as gap_next
+        from w
+      ), picked as (
+        insert into pair_pairs (agent_a, submission_a, agent_b, submission_b)
+        select agent_id, submission_id, id_next, sub_next from edges
+        where gap is not null
+          and (gap_prev is null or (gap, k) < (gap_prev, k_prev))
+          and (gap_next is null or (gap, k) < (gap_next, k_next))
+        returning agent_a, agent_b
+      )
+      insert into %I
+      select * from pool where agent_id not in (select agent_a from picked union all select agent_b from picked)
+    $round$,
+      case when v_round = 1
+        then 'select agent_id, submission_id, rating, rating_window, random() as tiebreak from matchmaking_pool($1, $2)'
+        else format('select * from %I', case when v_round % 2 = 1 then 'pair_pool_b' else 'pair_pool_a' end) end,
+      v_round, v_target)
+    using p_environment, v_now;
+    get diagnostics v_left = row_count;
+    exit when v_left = v_left_before or v_left < 2 or v_round >= 64; -- a round paired nobody, or nobody is left
+    v_left_before := v_left;
+    execute format('truncate %I', case when v_round % 2 = 1 then 'pair_pool_b' else 'pair_pool_a' end);
   end loop;
 
   return query
@@ -141,6 +157,6 @@ begin
   perform emit_event('match.created', jsonb_build_object('matchId', match_id, 'environment', p_environment,
                                                          'agentIds', jsonb_build_array(agent_a, agent_b)))
   from pair_pairs;
-  truncate pair_pool, pair_pairs;
+  truncate pair_pool_a, pair_pool_b, pair_pairs;
 end $$;
 comment on function pair_agents(text) is 'Matchmaking tick for one environment: pairs eligible agents by closest rating within their waiting windows, creates the pending matches with their match.run jobs and returns them. Safe to call from several sessions at once.';

@@ -134,8 +134,9 @@ begin
 end $$;
 comment on function start_build(uuid) is 'pending → building (also building → building when a build job is retried). Any other status: RLA42, which the worker reads as "nothing to do".';
 
+drop function if exists finish_build(uuid, boolean, text, text, text, text); -- p_image was added after it
 create or replace function finish_build(p_submission uuid, p_ok boolean, p_language text, p_entry text,
-  p_build_log text, p_error text)
+  p_build_log text, p_error text, p_image text default null)
 returns submissions
 language plpgsql volatile as $$
 declare
@@ -161,7 +162,7 @@ begin
       raise exception 'a successful build must name its entry file' using errcode = 'RLA01';
     end if;
     update submissions
-    set language = coalesce(p_language, language), entry = coalesce(p_entry, entry),
+    set language = coalesce(p_language, language), entry = coalesce(p_entry, entry), image = p_image,
         build_log = cap_text(p_build_log, v_cap), error = null, finished_at = arena_now()
     where id = p_submission returning * into v_row;
     v_row := make_active(v_row);
@@ -175,7 +176,7 @@ begin
   perform submission_status_event(v_row);
   return v_row;
 end $$;
-comment on function finish_build(uuid, boolean, text, text, text, text) is 'building → active (and the agent''s active version; the previous active one becomes inactive) or building → failed with p_error. Other statuses: RLA42.';
+comment on function finish_build(uuid, boolean, text, text, text, text, text) is 'building → active (and the agent''s active version; the previous active one becomes inactive) or building → failed with p_error. p_image: the agent image a Kubernetes build pushed (null for local builds). Other statuses: RLA42.';
 
 create or replace function activate_submission(p_caller uuid, p_submission uuid) returns submissions
 language plpgsql volatile as $$
