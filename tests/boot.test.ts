@@ -14,6 +14,7 @@ function startServer(env: Record<string, string>): Server {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group, like a shell job: Ctrl-C signals the whole group
   });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
@@ -41,7 +42,7 @@ test.before(async () => {
 });
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
-test("a fresh start serves /health and /ready within 30 s on an embedded PostgreSQL, and SIGINT stops everything", async () => {
+test("a fresh start serves /health and /ready within 30 s on an embedded PostgreSQL, and Ctrl-C stops everything in order", async () => {
   const started = Date.now();
   const server = startServer(env);
   const base = `http://127.0.0.1:${env.PORT}`;
@@ -61,9 +62,11 @@ test("a fresh start serves /health and /ready within 30 s on an embedded Postgre
   await sql`insert into boot_marker values ('first run')`;
   await sql.end();
 
-  server.child.kill("SIGINT");
+  // Ctrl-C in a terminal: SIGINT to every process of the foreground group at once.
+  process.kill(-server.child.pid!, "SIGINT");
   assert.is(await server.exit, 0, server.output());
   assert.match(server.output(), /stopped/);
+  assert.not.match(server.output(), /failed|ECONNRESET|terminating connection/, "PostgreSQL outlived the drain (it is not in the terminal's group)");
   await waitFor(() => processesMatching(join(dataDir, "pg")).length === 0, 10_000, "no postgres process left");
 });
 

