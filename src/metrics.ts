@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Sql } from "postgres";
+import { POOL_APPLICATION_NAME } from "./db/client.ts";
 
 /**
  * Every Prometheus metric of the process, in one registry. Labels are bounded on purpose:
@@ -106,6 +107,13 @@ const dbConnections = new Gauge({
   registers: [registry],
 });
 
+const dbPool = new Gauge({
+  name: "rla_db_pool_connections",
+  help: "This process's database pool: connections in use (active or in a transaction) and idle",
+  labelNames: ["state"] as const,
+  registers: [registry],
+});
+
 const dbUp = new Gauge({ name: "rla_db_up", help: "1 when the database answered the last scrape", registers: [registry] });
 
 /** Reads the database-side numbers (queues, connections) just before a scrape. */
@@ -126,11 +134,17 @@ export async function collectDatabaseMetrics(sql: Sql): Promise<void> {
       queueOldest.set({ queue: q.name }, q.oldest);
     }
     const conns = await sql`
-      select coalesce(nullif(application_name, ''), 'other') as app, coalesce(state, 'unknown') as state, count(*)::int as n
+      select regexp_replace(application_name, ':[0-9]+$', '') as app, coalesce(state, 'unknown') as state, count(*)::int as n
       from pg_stat_activity where datname = current_database() and application_name like 'rl-arena%'
       group by 1, 2`;
     dbConnections.reset();
     for (const c of conns) dbConnections.set({ application: c.app, state: c.state }, c.n);
+    const [pool] = await sql`
+      select count(*) filter (where state <> 'idle' and pid <> pg_backend_pid())::int as in_use,
+             count(*) filter (where state = 'idle')::int as idle
+      from pg_stat_activity where application_name = ${POOL_APPLICATION_NAME}`;
+    dbPool.set({ state: "in_use" }, pool!.in_use);
+    dbPool.set({ state: "idle" }, pool!.idle);
     dbUp.set(1);
   } catch {
     dbUp.set(0);

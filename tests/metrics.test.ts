@@ -4,6 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
+import { createSql } from "../src/db/client.ts";
 import { createLogger } from "../src/log.ts";
 import { createApp } from "../src/web/app.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
@@ -38,6 +39,9 @@ test("/metrics is Prometheus text with process, queue and database metrics", asy
   const body = await res.text();
   assert.match(body, /^# HELP rla_process_/m);
   assert.match(body, /^rla_db_up 1$/m);
+  // The test's pool is named like the process pool only when created by createSql with defaults.
+  assert.match(body, /^rla_db_pool_connections\{state="in_use"\} \d+$/m);
+  assert.match(body, /^rla_db_connections\{application="rl-arena[a-z-]*",state="[a-z ]+"\} \d+$/m);
   assert.match(body, /^rla_queue_jobs\{queue="match.run",state="waiting"\} \d+$/m);
   assert.match(body, /^rla_queue_oldest_job_age_seconds\{queue="submission.build"\} /m);
 });
@@ -65,6 +69,25 @@ test("with METRICS_TOKEN set, /metrics needs the bearer token", async () => {
   const ok = await app.request("/metrics", { headers: { Authorization: "Bearer s3cret-token" } });
   assert.is(ok.status, 200);
   assert.match(await ok.text(), /rla_http_request_duration_seconds/);
+});
+
+test("the pool gauge counts this process's connections that are busy in a transaction", async () => {
+  const pool = createSql(db.url, { max: 3 }); // the default application name carries our pid
+  try {
+    const app = createApp({ sql: pool, log, config: config() });
+    const scrape = async () => (await app.request("/metrics")).text();
+    let during = "";
+    await pool.begin(async (tx) => {
+      await tx`select 1`;
+      during = await scrape(); // runs on another connection of the same pool
+    });
+    assert.is(sample(during, "rla_db_pool_connections", { state: "in_use" }), 1);
+    const after = await scrape();
+    assert.is(sample(after, "rla_db_pool_connections", { state: "in_use" }), 0);
+    assert.ok(sample(after, "rla_db_pool_connections", { state: "idle" }) >= 1);
+  } finally {
+    await pool.end({ timeout: 5 });
+  }
 });
 
 test.run();
