@@ -49,8 +49,9 @@ export function checkEntry(entry: string, language: AgentLanguage): string {
   return entry;
 }
 
-/** The argv that starts an agent inside its image (stdin/stdout speak the protocol). */
-export function agentArgv(language: AgentLanguage, entry: string): string[] {
+/** The argv that starts an agent inside its image (stdin/stdout speak the protocol); "builtin" runs in the platform image. */
+export function agentArgv(language: AgentLanguage | "builtin", entry: string): string[] {
+  if (language === "builtin") return builtinArgv(entry);
   checkEntry(entry, language);
   switch (language) {
     case "python":
@@ -60,6 +61,20 @@ export function agentArgv(language: AgentLanguage, entry: string): string[] {
     default:
       throw new ManifestError(`language ${JSON.stringify(language)} is not supported (python or node)`);
   }
+}
+
+/** The built-in policy runner inside the platform image (WORKDIR /app; see the Dockerfile). */
+export const PLATFORM_BUILTIN_RUNNER = "/app/env/bin/rl-arena-builtin.js";
+
+/**
+ * The argv that serves one of rl-arena-env's built-in policies from the platform image: the
+ * demo agents and the opponent of validation matches have no image of their own.
+ */
+export function builtinArgv(name: string): string[] {
+  if (typeof name !== "string" || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
+    throw new ManifestError(`built-in agent name ${JSON.stringify(name)} must be 1-63 lower-case letters, digits and dashes`);
+  }
+  return ["node", PLATFORM_BUILTIN_RUNNER, name];
 }
 
 /**

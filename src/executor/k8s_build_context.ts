@@ -75,7 +75,7 @@ export interface ServedContext {
   url: string;
   token: string;
   sha256: string;
-  /** Resolves when the context has been downloaded once. */
+  /** Resolves when the context has been downloaded once (its connection closed). */
   fetched: Promise<void>;
   close(): Promise<void>;
 }
@@ -99,8 +99,12 @@ export async function serveBuildContext(tarball: Buffer, options: { advertiseHos
     if (given.length !== want.length || !timingSafeEqual(given, want)) return void res.writeHead(401).end();
     if (served) return void res.writeHead(410).end("this build context was already fetched\n");
     served = true;
-    res.writeHead(200, { "content-type": "application/gzip", "content-length": tarball.length });
-    res.end(tarball, () => markFetched());
+    // "connection: close" and resolving only once the socket has closed: the caller may close
+    // the server as soon as `fetched` resolves, and destroying a socket the client is still
+    // reading from cuts the download short.
+    res.socket?.once("close", () => markFetched());
+    res.writeHead(200, { "content-type": "application/gzip", "content-length": tarball.length, connection: "close" });
+    res.end(tarball);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -16,10 +16,11 @@ export interface ContainerResources {
 
 /** One seat of a match as the Kubernetes executor sees it: a built image plus how to start it. */
 export interface KubernetesAgent {
-  /** Image reference produced by the Kaniko build, ideally pinned by digest (`repo@sha256:…`). */
+  /** Image reference produced by the Kaniko build, ideally pinned by digest (`repo@sha256:…`); the platform image for "builtin". */
   image: string;
-  language: AgentLanguage;
-  /** Entry file, relative to the agent folder (e.g. "main.py"). */
+  /** "builtin": one of rl-arena-env's built-in policies, served from the platform image. */
+  language: AgentLanguage | "builtin";
+  /** Entry file, relative to the agent folder (e.g. "main.py"); the policy's name for "builtin". */
   entry: string;
   /** Shown in the replay; never used in a manifest except through JSON in the referee's environment. */
   agentId: string;

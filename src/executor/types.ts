@@ -17,6 +17,8 @@ export interface SeatSpec {
   language: SeatLanguage;
   /** Entry file relative to the unpacked submission, or the built-in policy's name. */
   entry: string;
+  /** The agent image a Kubernetes build pushed (start_match's player*_image); null for local builds and built-ins. */
+  image?: string | null;
 }
 
 /** The limits start_match returns (per-environment settings), in the settings' units. */
@@ -71,6 +73,8 @@ export interface BuildResult {
   log: string;
   /** One sentence for a failed build. */
   error?: string;
+  /** The agent image a Kubernetes build pushed, recorded by finish_build for the matches. */
+  image?: string;
 }
 
 export interface RunContext {

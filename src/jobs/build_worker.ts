@@ -52,12 +52,12 @@ export async function runBuildJob(deps: { sql: Sql; executor: Executor; log: Log
     settings: await matchSettingsFor(sql, env!.id),
     validationSteps: deps.validationSteps ?? VALIDATION_STEPS,
   }, { signal: job.signal });
-  await finish(sql, submissionId, result.ok, result.language ?? null, result.entry ?? null, result.error ?? null, result.log);
+  await finish(sql, submissionId, result.ok, result.language ?? null, result.entry ?? null, result.error ?? null, result.log, result.image ?? null);
   log.info(result.ok ? "build succeeded" : "build failed", { error: result.error });
   engineEvents.emit("build.finished", { submissionId, environment: env!.id, ok: result.ok, language: result.language ?? null, durationMs: Date.now() - started, error: result.error ?? null });
   return result.ok ? "active" : "failed";
 }
 
-export async function finish(sql: Sql, id: string, ok: boolean, language: string | null, entry: string | null, error: string | null, log: string): Promise<void> {
-  await sql`select finish_build(${id}, ${ok}, ${language}, ${entry}, ${log}, ${error})`;
+export async function finish(sql: Sql, id: string, ok: boolean, language: string | null, entry: string | null, error: string | null, log: string, image: string | null = null): Promise<void> {
+  await sql`select finish_build(${id}, ${ok}, ${language}, ${entry}, ${log}, ${error}, ${image})`;
 }

@@ -26,6 +26,7 @@ interface StartMatchRow {
   limits: Record<string, unknown>; seed: string | number; attempt: number;
   player0_agent_id: string; player0_name: string; player0_submission_id: string; player0_version: number; player0_language: string; player0_entry: string;
   player1_agent_id: string; player1_name: string; player1_submission_id: string; player1_version: number; player1_language: string; player1_entry: string;
+  player0_image: string | null; player1_image: string | null;
 }
 
 export type MatchJobOutcome = "completed" | "failed" | "skipped";
@@ -91,6 +92,7 @@ export function matchSpecFromRow(row: StartMatchRow): MatchSpec {
     version: Number(row[`player${p}_version`]),
     language: row[`player${p}_language`] as SeatLanguage,
     entry: row[`player${p}_entry`],
+    image: row[`player${p}_image`] ?? null,
   });
   return {
     matchId: row.match_id,

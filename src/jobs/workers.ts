@@ -6,6 +6,7 @@ import type { PgBoss, Job } from "pg-boss";
 import type { Sql } from "postgres";
 import type { Config } from "../config.ts";
 import { engineEvents } from "../executor/engine_events.ts";
+import { createKubernetesExecutor, type KubernetesConfig } from "../executor/kubernetes_executor.ts";
 import { createLocalExecutor } from "../executor/local.ts";
 import { prepareRuntime } from "../executor/runtime.ts";
 import { initSandbox } from "../executor/sandbox.ts";
@@ -22,7 +23,8 @@ export interface WorkerDeps {
   sql: Sql;
   boss: PgBoss;
   log: Logger;
-  config: Pick<Config, "dataDir" | "MATCH_CONCURRENCY" | "EXECUTOR" | "SANDBOX">;
+  /** The K8S_* keys, PLATFORM_IMAGE, AGENT_REGISTRY, … are read only with EXECUTOR=kubernetes. */
+  config: Pick<Config, "dataDir" | "MATCH_CONCURRENCY" | "EXECUTOR" | "SANDBOX"> & KubernetesConfig;
   /** Use this executor instead of the configured one (tests, embedding). */
   executor?: Executor;
   /** Steps of a build's validation match (default 100). */
@@ -80,13 +82,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
 
 async function configuredExecutor(deps: WorkerDeps, log: Logger): Promise<Executor> {
   const { config } = deps;
-  if (config.EXECUTOR === "kubernetes") {
-    // Loaded on demand so a local install never touches the Kubernetes client.
-    const path = "../executor/kubernetes.ts";
-    const mod = (await import(path)) as { createKubernetesExecutor?: (d: { sql: Sql; log: Logger; config: WorkerDeps["config"] }) => Promise<Executor> | Executor };
-    if (typeof mod.createKubernetesExecutor !== "function") throw new Error("EXECUTOR=kubernetes: src/executor/kubernetes.ts does not export createKubernetesExecutor");
-    return mod.createKubernetesExecutor({ sql: deps.sql, log, config });
-  }
+  if (config.EXECUTOR === "kubernetes") return createKubernetesExecutor({ sql: deps.sql, log, config });
   await initSandbox(config.SANDBOX, log);
   await prepareRuntime(config.dataDir);
   return createLocalExecutor({ dataDir: config.dataDir, sql: deps.sql, log, concurrency: config.MATCH_CONCURRENCY });

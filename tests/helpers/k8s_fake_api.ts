@@ -33,8 +33,12 @@ export interface FakeApi {
   kubeConfig: KubeConfig;
   requests: RecordedRequest[];
   jobs: Map<string, V1Job>;
-  /** Scripted answers to watch requests, consumed in order (functions run when the request arrives); when empty, the watch stays open. */
-  watchSteps: Array<WatchStep | (() => WatchStep)>;
+  /**
+   * Scripted answers to watch requests, consumed in order (functions run when the request
+   * arrives; a function may return a promise, and the watch stays open until it settles);
+   * when empty, the watch stays open.
+   */
+  watchSteps: Array<WatchStep | (() => WatchStep | Promise<WatchStep>)>;
   /** Called with each Job the fake accepted. */
   onCreate?: (job: V1Job) => void;
   /** Called when a Job is created; may set `onCreateStatus` to refuse it. */
@@ -117,7 +121,8 @@ export async function startFakeApi(): Promise<FakeApi> {
     }
     if (req.method === "GET" && m.jobs) {
       const next = api.watchSteps.shift();
-      const step = typeof next === "function" ? next() : next;
+      const step = typeof next === "function" ? await next() : next;
+      if (res.destroyed || res.writableEnded) return; // the client gave up while the step was pending
       if (step && "httpStatus" in step) return json(step.httpStatus, status(step.httpStatus, "Expired", "too old resource version"));
       res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
       open.add(res);
