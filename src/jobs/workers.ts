@@ -17,6 +17,7 @@ import { runDeadLetterJob } from "./dead_letter_worker.ts";
 import { runHousekeepingJob } from "./housekeeping_worker.ts";
 import { runMatchmakingJob, startMatchmakingTimer, type MatchmakingJobData } from "./matchmaking_worker.ts";
 import { runMatchJob, type MatchJobData } from "./match_worker.ts";
+import { sqlState } from "./match_settings.ts";
 import { QUEUES } from "./queues.ts";
 
 export interface WorkerDeps {
@@ -55,7 +56,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
       return await handler(job!);
     } catch (error) {
       const message = (error as Error).message ?? String(error);
-      log.warn(`${queue} job failed; pg-boss retries it`, { jobId: job!.id, error: message });
+      // A coded SQL error (RLAxx) is logged here once, with its code.
+      const code = sqlState(error);
+      log.warn(`${queue} job failed; pg-boss retries it`, { jobId: job!.id, error: message, ...(code ? { errorCode: code } : {}) });
       engineEvents.emit("job.failed", { queue, jobId: job!.id, error: message, retryCount: (job as { retryCount?: number }).retryCount ?? 0 });
       throw error;
     }
