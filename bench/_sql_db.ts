@@ -4,7 +4,7 @@
  * database URL, e.g. postgres://postgres@127.0.0.1:5432/postgres; the bench database is dropped
  * at the end).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,8 @@ import { createLogger } from "../src/log.ts";
 
 export interface BenchDatabase {
   url: string;
+  /** The database's name (it appears in its backends' process titles). */
+  name: string;
   sql: Sql;
   server: string;
   close(): Promise<void>;
@@ -43,6 +45,7 @@ export async function benchDatabase(max = 10): Promise<BenchDatabase> {
   const [{ version }] = await sql`select current_setting('server_version') as version`;
   return {
     url,
+    name,
     sql,
     server: `PostgreSQL ${version}${cluster ? " (embedded)" : ""}`,
     async close() {
@@ -92,4 +95,18 @@ export function backendCpuMs(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** Total CPU ms used so far by every backend connected to database `name` (process titles in /proc). */
+export function databaseBackendsCpuMs(name: string): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(` ${name} `)) continue;
+      total += backendCpuMs(Number(pid)) ?? 0;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
 }

@@ -9,11 +9,14 @@
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/sql_finish_match.ts
  */
 import { gzipSync } from "node:zlib";
-import { benchDatabase, seedEligibleAgents } from "./_sql_db.ts";
+import { loadavg } from "node:os";
+import { benchDatabase, databaseBackendsCpuMs, seedEligibleAgents } from "./_sql_db.ts";
 
 const matches = Number(process.argv[2] ?? 5000);
 const concurrency = Number(process.argv[3] ?? 16);
 const env = "bench-results";
+/** BENCH_NO_REPLAY=1 finishes matches without replay and logs, to see what storing them costs. */
+const withReplay = process.env.BENCH_NO_REPLAY !== "1";
 
 const db = await benchDatabase(concurrency + 2);
 const { sql } = db;
@@ -33,16 +36,23 @@ try {
   const runPass = async (label: string) => {
     const queue = [...ids];
     let i = 0;
+    const cpu0 = databaseBackendsCpuMs(db.name);
+    const [wal0] = await sql`select wal_records, wal_fpi, wal_bytes from pg_stat_wal`;
     const started = process.hrtime.bigint();
     await Promise.all(Array.from({ length: concurrency }, async () => {
       for (let id = queue.pop(); id; id = queue.pop()) {
         const n = i++;
         const outcome = { winner: n % 3 === 2 ? null : n % 2, scores: [n % 11, (n + 3) % 11], end_reason: "completed", total_steps: 1000 };
-        await sql`select status from finish_match(${id}, ${sql.json(outcome)}, ${replay}, ${logs})`;
+        await sql`select status from finish_match(${id}, ${sql.json(outcome)}, ${withReplay ? replay : null}, ${withReplay ? logs : null})`;
       }
     }));
     const s = Number(process.hrtime.bigint() - started) / 1e9;
-    console.log(`${label}: ${ids.length} results in ${s.toFixed(2)} s = ${(ids.length / s).toFixed(0)} results/s`);
+    const cpu = databaseBackendsCpuMs(db.name) - cpu0;
+    const [wal1] = await sql`select wal_records, wal_fpi, wal_bytes from pg_stat_wal`;
+    const walPer = (k: string) => ((Number(wal1[k]) - Number(wal0[k])) / ids.length).toFixed(k === "wal_bytes" ? 0 : 1);
+    console.log(`${label}: ${ids.length} results in ${s.toFixed(2)} s = ${(ids.length / s).toFixed(0)} results/s; ` +
+      `backends used ${(cpu / 1000).toFixed(1)} s CPU = ${(cpu / ids.length).toFixed(2)} ms per result; ` +
+      `WAL per result: ${walPer("wal_records")} records, ${walPer("wal_fpi")} full-page images, ${walPer("wal_bytes")} bytes; load average ${loadavg()[0].toFixed(1)}`);
   };
   await runPass("finish_match (first call: ratings, history, stats, replay, logs)");
   await runPass("finish_match again (exactly-once no-op)");

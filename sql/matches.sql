@@ -113,6 +113,7 @@ declare
   v_new0 integer;
   v_new1 integer;
   v_cap integer;
+  v_count integer;
 begin
   v_row := match_for_update(p_match);
   if v_row.status = 'completed' then
@@ -141,25 +142,29 @@ begin
   v_new0 := elo_rating_after(v_a0.rating, v_a1.rating, v_score0, elo_k(v_row.environment_id, v_a0.games));
   v_new1 := elo_rating_after(v_a1.rating, v_a0.rating, 1 - v_score0, elo_k(v_row.environment_id, v_a1.games));
 
-  update agents set rating = v_new0, games = games + 1,
-    wins = wins + (v_winner is not distinct from 0)::integer, losses = losses + (v_winner is not distinct from 1)::integer,
-    draws = draws + (v_winner is null)::integer
-  where id = v_a0.id;
-  update agents set rating = v_new1, games = games + 1,
-    wins = wins + (v_winner is not distinct from 1)::integer, losses = losses + (v_winner is not distinct from 0)::integer,
-    draws = draws + (v_winner is null)::integer
-  where id = v_a1.id;
+  update agents a
+  set rating = v.rating, games = a.games + 1, wins = a.wins + v.won, losses = a.losses + v.lost, draws = a.draws + v.drew
+  from (values (v_a0.id, v_new0, (v_winner is not distinct from 0)::integer, (v_winner is not distinct from 1)::integer, (v_winner is null)::integer),
+               (v_a1.id, v_new1, (v_winner is not distinct from 1)::integer, (v_winner is not distinct from 0)::integer, (v_winner is null)::integer))
+       as v(id, rating, won, lost, drew)
+  where a.id = v.id;
 
   insert into rating_history (agent_id, match_id, environment_id, rating_before, rating_after, change, created_at)
   values (v_a0.id, p_match, v_row.environment_id, v_a0.rating, v_new0, v_new0 - v_a0.rating, v_now),
          (v_a1.id, p_match, v_row.environment_id, v_a1.rating, v_new1, v_new1 - v_a1.rating, v_now);
 
-  insert into agent_match_stats as s (agent_id, last_match_ended_at, day, matches_today, updated_at)
-  values (v_a0.id, v_now, v_today, 1, v_now), (v_a1.id, v_now, v_today, 1, v_now)
-  on conflict (agent_id) do update
+  -- every agent has its stats row (create_agent makes it), so update first; insert only if it is missing
+  update agent_match_stats s
   set last_match_ended_at = greatest(s.last_match_ended_at, v_now),
       matches_today = case when s.day = v_today then s.matches_today + 1 else 1 end,
-      day = v_today, updated_at = v_now;
+      day = v_today, updated_at = v_now
+  where s.agent_id in (v_a0.id, v_a1.id);
+  get diagnostics v_count = row_count;
+  if v_count < 2 then
+    insert into agent_match_stats (agent_id, last_match_ended_at, day, matches_today, updated_at)
+    select x, v_now, v_today, 1, v_now from unnest(array[v_a0.id, v_a1.id]) as x
+    on conflict (agent_id) do nothing;
+  end if;
 
   update matches
   set status = 'completed', winner_seat = v_winner,
