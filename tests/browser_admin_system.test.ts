@@ -33,6 +33,11 @@ test("the system page's numbers update live, without a reload", async () => {
     const page = await context.newPage();
     const problems: string[] = [];
     page.on("pageerror", (e) => problems.push(e.message));
+    const trace: string[] = [];
+    page.on("console", (m) => trace.push(`console ${m.type()}: ${m.text()}`));
+    page.on("request", (r) => trace.push(`request ${r.method()} ${r.url()}`));
+    page.on("requestfailed", (r) => trace.push(`failed ${r.url()} ${r.failure()?.errorText}`));
+    page.on("response", (r) => trace.push(`response ${r.status()} ${r.url()}`));
     await page.goto(`${base}/admin/system`);
     await page.waitForFunction(() => (window as unknown as { htmx?: { version?: string } }).htmx?.version?.startsWith("4"));
     assert.is(await page.locator('[data-stat="builds-waiting"] b').textContent(), "0");
@@ -44,7 +49,9 @@ test("the system page's numbers update live, without a reload", async () => {
     const [agent] = await db.sql`select * from create_agent(${user!.id}, 'pong', 'waiting-bot', '')`;
     await db.sql`select create_submission(${user!.id}, ${agent!.id}, 'node', 'main.js', ${Buffer.from("x")}, 'main.js')`;
 
-    await page.locator('[data-stat="builds-waiting"] b', { hasText: "1" }).waitFor({ timeout: 15_000 });
+    await page.locator('[data-stat="builds-waiting"] b', { hasText: "1" }).waitFor({ timeout: 15_000 }).catch(async (e) => {
+      throw new Error(`${e.message}\npanel taken at ${await page.locator(".system-panel").getAttribute("data-taken-at")} (first ${firstTaken})\n${trace.join("\n")}`);
+    });
     assert.ok(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), "the page was not reloaded");
     assert.is.not(await page.locator(".system-panel").getAttribute("data-taken-at"), firstTaken);
     assert.ok(await page.locator("#queue-health tr[data-queue='submission.build']").isVisible());

@@ -25,8 +25,12 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, live
       <link rel="stylesheet" href="/static/app.css" />
       <link rel="stylesheet" href="/static/player.css" />
       <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
-      <script src="/static/vendor/htmx.min.js" defer></script>
-      <script src="/static/vendor/hx-sse.min.js" defer></script>
+      {/* Not deferred, on purpose: htmx 4 initialises on a timer when it runs after parsing
+          (deferred scripts run with readyState "interactive"), which can beat the deferred SSE
+          extension and leave hx-sse:connect unprocessed. Parser-blocking scripts run while
+          readyState is "loading", so htmx waits for DOMContentLoaded, after both are loaded. */}
+      <script src="/static/vendor/htmx.min.js"></script>
+      <script src="/static/vendor/hx-sse.min.js"></script>
       <script src="/static/app.js" defer></script>
     </head>
     <body hx-boost:inherited="true">
