@@ -275,23 +275,25 @@ export class LiveHub {
   }
 
   private fanOut(id: string, rendered: Array<{ topic: string; ownerId: string | null; html: string }>): void {
-    const perSub = new Map<Subscriber, string[]>();
-    for (const r of rendered) {
-      if (!r.html) continue;
+    // Which rendered parts each subscriber gets, as indexes into `rendered`.
+    const perSub = new Map<Subscriber, number[]>();
+    rendered.forEach((r, index) => {
+      if (!r.html) return;
       for (const sub of this.byTopic.get(r.topic) ?? []) {
         if (r.ownerId !== null && r.ownerId !== sub.userId) continue;
         const parts = perSub.get(sub);
-        if (parts) parts.push(r.html);
-        else perSub.set(sub, [r.html]);
+        if (parts) parts.push(index);
+        else perSub.set(sub, [index]);
       }
-    }
-    // Subscribers of the same page get the same parts: encode each distinct message once.
+    });
+    // Subscribers of the same page get the same parts: build and encode each distinct message
+    // once, keyed by its part indexes (not by the tens of kilobytes of HTML it holds).
     const frames = new Map<string, SseMessage>();
     for (const [sub, parts] of perSub) {
       this.stats.messages++;
-      const data = parts.length === 1 ? parts[0] : parts.join("");
-      let message = frames.get(data);
-      if (!message) frames.set(data, (message = sseMessage(id, data)));
+      const key = parts.join(",");
+      let message = frames.get(key);
+      if (!message) frames.set(key, (message = sseMessage(id, parts.map((i) => rendered[i]!.html).join(""))));
       sub.send(message);
     }
   }

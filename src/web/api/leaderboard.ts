@@ -28,28 +28,40 @@ export function rankedJson(row: Record<string, unknown>, environmentId: string) 
 export const LEADERBOARD_CACHE_MS = 1000;
 
 /**
- * A one-second, per-process cache of leaderboard pages with single flight: under load, one SQL
- * call per page per second answers every concurrent request (the ranking query costs tens of
- * milliseconds of database time with thousands of agents). Errors are not cached.
+ * A per-process cache of finished response bodies, stale-while-revalidate: a page younger than
+ * `ttlMs` is served as is; an older one is still served at once while ONE background query
+ * refreshes it, so no request ever waits for the ranking query except the very first one for a
+ * page (which concurrent requests share). The body is the serialized JSON, so a hit costs no
+ * serialization either. Errors are not cached.
  */
-function pageCache<T>(ttlMs: number) {
-  const entries = new Map<string, { at: number; value: Promise<T> }>();
-  return (key: string, load: () => Promise<T>): Promise<T> => {
+export function staleWhileRevalidate(ttlMs: number, maxEntries = 1000) {
+  const entries = new Map<string, { at: number; body: Promise<string>; refreshing: boolean }>();
+  return (key: string, load: () => Promise<string>): Promise<string> => {
     const now = Date.now();
     const hit = entries.get(key);
-    if (hit && now - hit.at < ttlMs) return hit.value;
-    if (entries.size > 1000) entries.clear();
-    const value = load();
-    entries.set(key, { at: now, value });
-    value.catch(() => entries.delete(key));
-    return value;
+    if (hit) {
+      if (now - hit.at >= ttlMs && !hit.refreshing) {
+        hit.refreshing = true;
+        const fresh = load();
+        fresh.then(
+          () => entries.set(key, { at: Date.now(), body: fresh, refreshing: false }),
+          () => (hit.refreshing = false), // keep serving the last good body; retry on the next request
+        );
+      }
+      return hit.body;
+    }
+    if (entries.size >= maxEntries) entries.clear();
+    const body = load();
+    entries.set(key, { at: now, body, refreshing: false });
+    body.catch(() => entries.delete(key));
+    return body;
   };
 }
 
 /** `/leaderboard` (every environment, each agent ranked within its own) and `/leaderboard/environment/:envId`. */
 export function leaderboardApi(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
-  const cached = pageCache<{ size: string; rows: Record<string, unknown>[] }>(LEADERBOARD_CACHE_MS);
+  const cached = staleWhileRevalidate(LEADERBOARD_CACHE_MS);
   app.get("/", async (c) => {
     const q = parse(PageQuery, c.req.query());
     const [rows, [{ n }]] = await Promise.all([
@@ -63,11 +75,14 @@ export function leaderboardApi(deps: WebDeps): Hono<WebEnv> {
     const envId = c.req.param("envId");
     const q = parse(PageQuery, c.req.query());
     // One round trip; environment_by_id raises RLA20 (404, naming the known environments) for an unknown id.
-    const { size, rows } = await cached(`${envId}\n${q.page}\n${q.pageSize}`, async () => (await deps.sql<{ size: string; rows: Record<string, unknown>[] }[]>`
-      select leaderboard_size(e.id) as size,
-             coalesce((select json_agg(l) from leaderboard(e.id, ${q.pageSize}, ${(q.page - 1) * q.pageSize}) l), '[]') as rows
-      from environment_by_id(${envId}) e`)[0]);
-    return c.json({ environmentId: envId, leaderboard: rows.map((r) => rankedJson(r, envId)), ...pageOf(q, num(size)) });
+    const body = await cached(`${envId}\n${q.page}\n${q.pageSize}`, async () => {
+      const [{ size, rows }] = await deps.sql<{ size: string; rows: Record<string, unknown>[] }[]>`
+        select leaderboard_size(e.id) as size,
+               coalesce((select json_agg(l) from leaderboard(e.id, ${q.pageSize}, ${(q.page - 1) * q.pageSize}) l), '[]') as rows
+        from environment_by_id(${envId}) e`;
+      return JSON.stringify({ environmentId: envId, leaderboard: rows.map((r) => rankedJson(r, envId)), ...pageOf(q, num(size)) });
+    });
+    return c.body(body, 200, { "Content-Type": "application/json; charset=utf-8" });
   });
   return app;
 }
