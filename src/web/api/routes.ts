@@ -25,7 +25,7 @@ const tooLarge = (limit: number): MiddlewareHandler<WebEnv> =>
  * authenticated by the cookie (not a Bearer token) must come from our own origin.
  */
 const sameOriginForCookies: MiddlewareHandler<WebEnv> = async (c, next) => {
-  if (c.var.auth.via === "cookie" && !["GET", "HEAD", "OPTIONS"].includes(c.req.method)) {
+  if (c.get("auth").via === "cookie" && !["GET", "HEAD", "OPTIONS"].includes(c.req.method)) {
     const site = c.req.header("sec-fetch-site");
     const origin = c.req.header("origin");
     const sameOrigin = site === "same-origin" || (origin !== undefined && origin === new URL(c.req.url).origin);
@@ -38,9 +38,13 @@ const sameOriginForCookies: MiddlewareHandler<WebEnv> = async (c, next) => {
 export function apiV1(deps: WebDeps): Hono<WebEnv> {
   const api = new Hono<WebEnv>();
   api.onError((e, c) => jsonError(c, e));
+  const limitJson = tooLarge(MAX_JSON_BYTES);
+  const limitUpload = tooLarge(MAX_UPLOAD_BYTES + MULTIPART_SLACK);
   api.use("*", async (c, next) => {
-    const upload = c.req.method === "POST" && c.req.path.replace(/\/+$/, "").endsWith("/api/v1/submissions");
-    return tooLarge(upload ? MAX_UPLOAD_BYTES + MULTIPART_SLACK : MAX_JSON_BYTES)(c, next);
+    const m = c.req.method;
+    if (m === "GET" || m === "HEAD" || m === "OPTIONS") return next(); // no body to limit (and touching it is costly)
+    const upload = m === "POST" && c.req.path.replace(/\/+$/, "").endsWith("/api/v1/submissions");
+    return (upload ? limitUpload : limitJson)(c, next);
   });
   api.use("*", loadUser(deps));
   api.use("*", rejectInvalidToken);
