@@ -44,7 +44,7 @@ export const AdminPage: FC<AdminProps> = ({ viewer, sandbox, reports, settings, 
       {reports.map((r) => (
         <details class="spaced" id={`report-${r.name}`}>
           <summary>{r.title} <span class="muted">({r.rows.length} rows)</span></summary>
-          <p><a href={`/admin/reports/${r.name}.csv`} hx-boost="false" download>Download CSV</a></p>
+          <p><a href={`/admin/reports/${r.name}.csv`} download>Download CSV</a></p>
           {r.error ? <p class="form-error">{r.error}</p> : (
             <div class="table-wrap"><table>
               <thead><tr>{r.columns.map((c) => <th>{c}</th>)}</tr></thead>

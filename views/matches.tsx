@@ -94,8 +94,8 @@ export const MatchMain: FC<{ match: MatchItem; hasReplay: boolean; swapOob?: boo
       </section>
       <Section title="Replay" id="replay-section" actions={hasReplay ? (
         <div class="actions">
-          <a class="button small" href={`/api/v1/matches/${match.id}/replay?format=json`} download hx-boost="false">Download JSON</a>
-          <a class="button small" href={`/api/v1/matches/${match.id}/replay?format=html`} download hx-boost="false">Download HTML</a>
+          <a class="button small" href={`/api/v1/matches/${match.id}/replay?format=json`} download>Download JSON</a>
+          <a class="button small" href={`/api/v1/matches/${match.id}/replay?format=html`} download>Download HTML</a>
         </div>
       ) : undefined}>
         {hasReplay ? (
