@@ -30,16 +30,15 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Sql } from "postgres";
-import { builtinAgentsFor, resolveConfig, type MatchOutcome } from "rl-arena-env";
+import { resolveConfig, type MatchOutcome } from "rl-arena-env";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { inspectArchive, IntakeError } from "../submissions/intake.ts";
 import { DEFAULT_RUNTIME_DIR, createBuildContext, prepareAgentRuntime, serveBuildContext } from "./k8s_build_context.ts";
 import { defaultMatchDeadlineS } from "./k8s_match_job.ts";
 import { buildOnKubernetes, runMatchOnKubernetes, type KubernetesExecutorOptions } from "./kubernetes.ts";
 import { KubernetesPlatformError, type KubernetesAgent, type KubernetesBuildResult, type KubernetesMatchSpec, type MatchTimeLimits } from "./kubernetes_types.ts";
 import { Semaphore } from "./semaphore.ts";
-import { ensureUnpacked } from "./submission_files.ts";
+import { ensureUnpacked, inspectBuildArchive, validationOpponent } from "./submission_files.ts";
 import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext } from "./types.ts";
 
 /** The configuration the Kubernetes executor reads (src/config.ts); the K8S_* defaults apply when a key is absent. */
@@ -186,18 +185,11 @@ interface BuildDeps {
  * problem throws (the build job is retried, then failed by the dead-letter worker).
  */
 async function buildOnCluster(spec: BuildSpec, ctx: RunContext, deps: BuildDeps): Promise<BuildResult> {
-  const lines: string[] = [];
-  let summary;
-  try {
-    summary = await inspectArchive(spec.archive, spec.archiveName);
-  } catch (e) {
-    if (e instanceof IntakeError) return { ok: false, error: e.message, log: `archive ${spec.archiveName} refused: ${e.message}\n` };
-    throw e;
-  }
-  const { language, entry } = summary;
-  lines.push(`archive ${spec.archiveName}: ${summary.kind}, ${summary.files} file(s), ${summary.unpackedBytes} bytes unpacked`);
-  lines.push(`language ${language}, entry ${entry}`);
-  const opponent = builtinAgentsFor(spec.environment.id).find((n) => /tracker|heuristic/.test(n)) ?? builtinAgentsFor(spec.environment.id)[0];
+  const inspected = await inspectBuildArchive(spec);
+  if ("refused" in inspected) return inspected.refused;
+  const { lines } = inspected;
+  const { language, entry } = inspected.summary;
+  const opponent = validationOpponent(spec.environment.id);
   if (!opponent) throw new PlatformError(`environment ${spec.environment.id} has no built-in agent to validate against`);
   const { dir } = await ensureUnpacked(deps.dataDir, spec.submissionId, spec.archive, spec.archiveName);
   const { tarball, sha256 } = await createBuildContext({ language, entry, codeDir: dir, runtimeDir: await deps.runtimeDir() });

@@ -16,13 +16,12 @@ import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Sql } from "postgres";
-import { builtinAgentsFor, runMatch, type AgentSpec, type LaunchSpec, type MatchResult } from "rl-arena-env";
+import { runMatch, type AgentSpec, type LaunchSpec, type MatchResult } from "rl-arena-env";
 import type { Logger } from "../log.ts";
-import { inspectArchive, IntakeError } from "../submissions/intake.ts";
 import { RUNTIME_MOUNT, prepareRuntime, runtimeInside, type AgentRuntime } from "./runtime.ts";
 import { DEFAULT_SANDBOX_LIMITS, sandboxLaunch, sandboxStatus, type SandboxCommand, type SandboxLimits } from "./sandbox.ts";
 import { Semaphore } from "./semaphore.ts";
-import { ensureUnpacked, submissionFolder } from "./submission_files.ts";
+import { ensureUnpacked, inspectBuildArchive, submissionFolder, validationOpponent } from "./submission_files.ts";
 import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext, type SeatSpec } from "./types.ts";
 
 export interface LocalExecutorOptions {
@@ -191,28 +190,15 @@ function defaultPython(): string {
   return "/usr/bin/python3";
 }
 
-/** The opponent of validation matches: the strongest built-in policy of the environment. */
-export function validationOpponent(envId: string): string | null {
-  const names = builtinAgentsFor(envId);
-  return names.find((n) => /tracker|heuristic/.test(n)) ?? names[0] ?? null;
-}
-
 /**
  * Builds a submission locally: checks and unpacks the archive, then plays a short validation
  * match against a built-in opponent in the sandbox. An agent at fault fails the build, with
  * the reason and its stderr in the log; a platform problem throws (the job is retried).
  */
 async function build(options: LocalExecutorOptions, slots: Semaphore, spec: BuildSpec, ctx: RunContext): Promise<BuildResult> {
-  const lines: string[] = [];
-  let summary;
-  try {
-    summary = await inspectArchive(spec.archive, spec.archiveName);
-  } catch (e) {
-    if (e instanceof IntakeError) return { ok: false, error: e.message, log: `archive ${spec.archiveName} refused: ${e.message}\n` };
-    throw e;
-  }
-  lines.push(`archive ${spec.archiveName}: ${summary.kind}, ${summary.files} file(s), ${summary.unpackedBytes} bytes unpacked`);
-  lines.push(`language ${summary.language}, entry ${summary.entry}`);
+  const inspected = await inspectBuildArchive(spec);
+  if ("refused" in inspected) return inspected.refused;
+  const { summary, lines } = inspected;
   const status = sandboxStatus();
   if (!status.uploadedCodeAllowed) {
     const error = `this platform cannot run uploaded code: ${status.warning ?? "no working sandbox"}`;

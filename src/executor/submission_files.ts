@@ -8,8 +8,9 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Sql } from "postgres";
-import { unpackArchive, type ArchiveSummary } from "../submissions/intake.ts";
-import { PlatformError } from "./types.ts";
+import { builtinAgentsFor } from "rl-arena-env";
+import { inspectArchive, IntakeError, unpackArchive, type ArchiveSummary } from "../submissions/intake.ts";
+import { PlatformError, type BuildResult, type BuildSpec } from "./types.ts";
 
 export function submissionDir(dataDir: string, submissionId: string): string {
   if (!/^[0-9a-f-]{36}$/i.test(submissionId)) throw new PlatformError(`invalid submission id ${JSON.stringify(submissionId)}`);
@@ -59,4 +60,32 @@ export async function submissionFolder(sql: Sql, dataDir: string, submissionId: 
   } catch (e) {
     throw new PlatformError(`could not unpack submission ${submissionId} on this machine: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The first step of every build: checks the archive. Resolves with its summary and the first
+ * build-log lines, or with the failed build result when the archive is refused (the agent is
+ * at fault); any other error is thrown.
+ */
+export async function inspectBuildArchive(spec: Pick<BuildSpec, "archive" | "archiveName">): Promise<{ summary: ArchiveSummary; lines: string[] } | { refused: BuildResult }> {
+  let summary;
+  try {
+    summary = await inspectArchive(spec.archive, spec.archiveName);
+  } catch (e) {
+    if (e instanceof IntakeError) return { refused: { ok: false, error: e.message, log: `archive ${spec.archiveName} refused: ${e.message}\n` } };
+    throw e;
+  }
+  return {
+    summary,
+    lines: [
+      `archive ${spec.archiveName}: ${summary.kind}, ${summary.files} file(s), ${summary.unpackedBytes} bytes unpacked`,
+      `language ${summary.language}, entry ${summary.entry}`,
+    ],
+  };
+}
+
+/** The opponent of validation matches: the strongest built-in policy of the environment (null when it has none). */
+export function validationOpponent(envId: string): string | null {
+  const names = builtinAgentsFor(envId);
+  return names.find((n) => /tracker|heuristic/.test(n)) ?? names[0] ?? null;
 }
