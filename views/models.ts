@@ -104,6 +104,20 @@ export interface AgentDetail {
   activeVersion: number | null;
 }
 
+/** One of a user's own agents (profile page). */
+export interface OwnAgent {
+  id: string;
+  name: string;
+  environment: string;
+  rating: number;
+  wins: number;
+  losses: number;
+  draws: number;
+  games: number;
+  disabled: boolean;
+  activeVersion: number | null;
+}
+
 export interface RatingPoint {
   at: string;
   rating: number;

@@ -1,33 +1,20 @@
 import type { FC } from "hono/jsx";
 import { Empty, Record } from "./components.tsx";
 import { Layout, Section } from "./layout.tsx";
-import type { Viewer } from "./models.ts";
-
-export interface ProfileAgent {
-  id: string;
-  name: string;
-  environment: string;
-  rating: number;
-  wins: number;
-  losses: number;
-  draws: number;
-  games: number;
-  disabled: boolean;
-  activeVersion: number | null;
-}
+import type { OwnAgent, Viewer } from "./models.ts";
 
 export interface ProfileProps {
   viewer: Viewer | null;
   username: string;
   own: boolean;
-  agents: ProfileAgent[];
+  agents: OwnAgent[];
   environments: Array<{ id: string; name: string }>;
 }
 
 /** `/profile` (your own) and `/users/:name` (anyone's public agents). */
 export const ProfilePage: FC<ProfileProps> = ({ viewer, username, own, agents, environments }) => {
   const totals = agents.reduce((t, a) => ({ wins: t.wins + a.wins, losses: t.losses + a.losses, draws: t.draws + a.draws, games: t.games + a.games }), { wins: 0, losses: 0, draws: 0, games: 0 });
-  const best = agents.reduce<ProfileAgent | null>((b, a) => (!b || a.rating > b.rating ? a : b), null);
+  const best = agents.reduce<OwnAgent | null>((b, a) => (!b || a.rating > b.rating ? a : b), null);
   return (
     <Layout title={own ? "Your profile" : username} viewer={viewer} nav={own ? "profile" : undefined}>
       <div class="page-head">

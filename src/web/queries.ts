@@ -9,6 +9,7 @@ import type {
   LeaderRow,
   MatchItem,
   MatchStatus,
+  OwnAgent,
   RatingPoint,
   SubmissionItem,
 } from "../../views/models.ts";
@@ -293,18 +294,7 @@ export async function getSubmission(sql: Sql, id: string): Promise<(SubmissionIt
   return r ? { ...submissionOf(r, true), ownerId: String(r.owner_id), environment: String(r.environment_id) } : null;
 }
 
-export interface OwnAgent {
-  id: string;
-  name: string;
-  environment: string;
-  rating: number;
-  wins: number;
-  losses: number;
-  draws: number;
-  games: number;
-  disabled: boolean;
-  activeVersion: number | null;
-}
+export type { OwnAgent };
 
 /** The viewer's agents (all environments, or one). */
 export async function userAgents(sql: Sql, userId: string, environment?: string): Promise<OwnAgent[]> {
