@@ -13,13 +13,13 @@
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import postgres from "postgres";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "../src/db/embedded.ts";
 import { prepareDatabase } from "../src/db/prepare.ts";
 import { createLogger } from "../src/log.ts";
 import { PROJECT_ROOT } from "../src/paths.ts";
+import { freePort } from "./helpers/ports.ts";
 
 const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_S ?? 600) * 1000;
 const CONCURRENCY = Number(process.env.TEST_CONCURRENCY ?? 2);
@@ -150,15 +150,4 @@ function removeDeadClusters(root: string): void {
     try { process.kill(Number(readFileSync(pidFile, "utf8").split("\n")[0]), "SIGKILL"); } catch { /* not running */ }
     rmSync(join(root, name), { recursive: true, force: true });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
 }
