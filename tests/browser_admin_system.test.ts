@@ -3,30 +3,20 @@
  * change live over SSE, without a reload, when the database changes.
  */
 import { mkdirSync } from "node:fs";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import { chromium } from "playwright-core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { launchChromium, serveOnFreePort } from "./helpers/browser.ts";
 import { createTestDatabase } from "./helpers/database.ts";
 import { makeUser, webApp } from "./helpers/web.ts";
 
-const CHROME = process.env.CHROME_PATH ?? "/usr/lib/chromium/chromium";
 mkdirSync("test-artifacts", { recursive: true });
 
 test("the system page's numbers update live, without a reload", async () => {
   const db = await createTestDatabase();
   const { app, deps } = webApp(db.sql, { sandboxStatus: () => ({ enabled: true, detail: "bubblewrap" }) });
   const admin = await makeUser(deps, "browser_admin", "admin");
-  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
-  await new Promise<void>((r) => server.once("listening", () => r()));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROME,
-    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-quic",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const { server, base } = await serveOnFreePort(app.fetch);
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     await context.addCookies([{ name: "session", value: admin.cookie.slice("session=".length), url: base }]);

@@ -6,21 +6,18 @@
  * pause and scrub the replay → log out. Screenshots of each page go to test-artifacts/.
  */
 import { existsSync, mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
-import { serve } from "@hono/node-server";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startWorkers } from "../src/jobs/workers.ts";
 import { liveRenderer } from "../src/web/live.tsx";
 import { seedDemo } from "../src/web/demo.ts";
 import { LiveHub } from "../src/web/sse.ts";
+import { CHROME, launchChromium, serveOnFreePort } from "./helpers/browser.ts";
 import { createTestDatabase } from "./helpers/database.ts";
 import { webApp } from "./helpers/web.ts";
 import { jsAgentZip, quietLog, startTestBoss, testDataDir } from "./fixtures/engine.ts";
 
-const CHROME = process.env.CHROME_PATH ?? "/usr/lib/chromium/chromium";
 const ARTIFACTS = "test-artifacts";
 mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -38,15 +35,9 @@ const workers = await startWorkers({
 const hub = new LiveHub(liveRenderer(db.sql), quietLog);
 await hub.listen(db.sql);
 const { app } = webApp(db.sql, { hub });
-const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
-await new Promise<void>((r) => server.once("listening", () => r()));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const { server, base } = await serveOnFreePort(app.fetch);
 
-const browser = await chromium.launch({
-  executablePath: CHROME,
-  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-quic",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 const page: Page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 const problems: string[] = [];
 page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
