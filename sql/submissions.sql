@@ -185,8 +185,7 @@ declare
   v_agent agents;
 begin
   v_row := lock_submission(p_submission);
-  select * into v_agent from agents where id = v_row.agent_id;
-  perform agent_for_caller(p_caller, v_row.agent_id);
+  v_agent := agent_for_caller(p_caller, v_row.agent_id);
   if v_row.status = 'active' then
     return v_row;
   end if;
@@ -205,10 +204,8 @@ create or replace function rebuild_submission(p_caller uuid, p_submission uuid) 
 language plpgsql volatile as $$
 declare
   v_row submissions;
-  v_agent agents;
 begin
   v_row := lock_submission(p_submission);
-  select * into v_agent from agents where id = v_row.agent_id;
   perform agent_for_caller(p_caller, v_row.agent_id);
   if v_row.language = 'builtin' or v_row.status not in ('failed', 'inactive') then
     raise exception 'cannot rebuild submission % (version %): it is %; only failed or inactive versions are rebuilt%', v_row.id, v_row.version,
