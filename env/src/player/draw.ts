@@ -2,6 +2,7 @@
  * Canvas renderers of render states, one per game kind, plus a fallback that prints the state.
  * Pong keeps the colours and proportions of the original HTML replay.
  */
+import type { GridRenderState } from "../games/grid_game.ts";
 
 export interface Renderer {
   /** Canvas size in CSS pixels. */
@@ -20,15 +21,6 @@ interface PongState {
   paddle_height: number;
   scores: [number, number];
   step?: number;
-}
-
-interface GridState {
-  board: number[][];
-  to_move: number;
-  winner: number | null;
-  draw: boolean;
-  last_move: { row: number; col: number } | null;
-  winning_line: Array<{ row: number; col: number }> | null;
 }
 
 const pong: Renderer = {
@@ -70,7 +62,7 @@ const pong: Renderer = {
 };
 
 function gridCaption(raw: unknown, names: string[]): string {
-  const s = raw as GridState;
+  const s = raw as GridRenderState;
   if (s.winner !== null && s.winner !== undefined) return `${names[s.winner]} wins`;
   if (s.draw) return "Draw: the board is full";
   return `${names[s.to_move]} to move`;
@@ -81,7 +73,7 @@ const ticTacToe: Renderer = {
   height: 480,
   fps: 2,
   draw(ctx, raw) {
-    const s = raw as GridState;
+    const s = raw as GridRenderState;
     const size = 480;
     const cell = size / 3;
     ctx.fillStyle = "#16213e";
@@ -136,7 +128,7 @@ const connectFour: Renderer = {
   height: 600,
   fps: 2,
   draw(ctx, raw) {
-    const s = raw as GridState;
+    const s = raw as GridRenderState;
     const rows = s.board.length;
     const cols = s.board[0]?.length ?? 0;
     const cell = Math.min(700 / cols, 600 / rows);
@@ -184,7 +176,7 @@ export function rendererFor(envId: string, sample: unknown): Renderer {
   if (envId === "pong") return pong;
   if (envId === "tic-tac-toe") return ticTacToe;
   if (envId === "connect-four") return connectFour;
-  const s = sample as Partial<GridState> | null;
+  const s = sample as Partial<GridRenderState> | null;
   if (s && Array.isArray(s.board) && Array.isArray(s.board[0])) return connectFour;
   return fallback;
 }
