@@ -16,7 +16,7 @@ export function webApp(sql: Sql, extra: Partial<WebDeps> = {}) {
   return { app: createApp(deps), deps, hub };
 }
 
-/** A user created through register_user (password hash is a placeholder) and their session cookie. */
+/** A user created through register_user, with a fixed dummy hash (these users sign in by cookie, never by password), and their session cookie. */
 export async function makeUser(deps: WebDeps, username: string, role: "user" | "admin" = "user") {
   const [row] = await deps.sql`select * from register_user(${username}, ${username + "@example.test"}, ${"scrypt$2$1$1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA"}, ${""})`;
   if (role === "admin") await deps.sql`update users set role = 'admin' where id = ${row.id}`;
