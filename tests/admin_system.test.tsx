@@ -28,6 +28,11 @@ test("the system page is for administrators only", async () => {
   assert.is((await get("/admin/system/stream", { Cookie: alice.cookie })).status, 403);
 });
 
+test("the admin page links to the system page", async () => {
+  const body = await (await get("/admin", { Cookie: admin.cookie })).text();
+  assert.match(body, /<a href="\/admin\/system" id="system-link">/);
+});
+
 test("the system page shows headline numbers, queue health and the sandbox warning", async () => {
   const res = await get("/admin/system", { Cookie: admin.cookie });
   assert.is(res.status, 200);

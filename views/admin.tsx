@@ -35,7 +35,7 @@ const Post: FC<{ action: string; label: string; danger?: boolean }> = ({ action,
 /** `/admin`: reports, settings, users, agents, matches, the dead-letter queue and the sandbox warning. */
 export const AdminPage: FC<AdminProps> = ({ viewer, sandbox, reports, settings, users, agents, matches, dead }) => (
   <Layout title="Admin" viewer={viewer} nav="admin">
-    <div class="page-head"><div><h1>Administration</h1><p>Operators change rules here without a deploy.</p></div></div>
+    <div class="page-head"><div><h1>Administration</h1><p>Operators change rules here without a deploy. <a href="/admin/system" id="system-link">Live system status</a></p></div></div>
     {sandbox && !sandbox.enabled && (
       <p class="notice bad" id="sandbox-warning"><b>The match sandbox is disabled.</b> Agents run without isolation: {sandbox.detail}</p>
     )}
