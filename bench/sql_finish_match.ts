@@ -1,9 +1,13 @@
 /**
- * finish_match throughput (issue 4 target: ≥ 500 results/s). 10,000 agents are paired into
- * 5,000 matches by pair_agents and started; then every match is finished through
+ * finish_match throughput (issue 4 target: ≥ 500 results/s). 4 × `matches` agents are paired
+ * into 2 × `matches` matches by pair_agents and started; then each half is finished through
  * `concurrency` connections, each call in its own transaction (commit per result, fsync on),
- * with a gzip replay of a 1,000-step Pong-like episode and a stderr log per seat — what the
- * match worker sends. A second pass finishes the same matches again (the exactly-once no-op).
+ * with a gzip replay of a 1,000-step Pong-like episode and a stderr log per seat:
+ *   1. baseline: `select finish_match(…)`, whose events are NOTIFYed inside the result's
+ *      transaction (so commits queue on PostgreSQL's NOTIFY lock);
+ *   2. `call finish_match_then_notify(…)` — what the match worker sends: the result commits,
+ *      then its events are sent; a LISTEN connection counts the match.finished events;
+ *   3. the same call again on the second half (the exactly-once no-op).
  *
  *   node --import tsx bench/sql_finish_match.ts [matches=5000] [concurrency=16]
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/sql_finish_match.ts
@@ -21,19 +25,25 @@ const withReplay = process.env.BENCH_NO_REPLAY !== "1";
 const db = await benchDatabase(concurrency + 2);
 const { sql } = db;
 try {
-  await seedEligibleAgents(sql, env, matches * 2, 500);
+  await seedEligibleAgents(sql, env, matches * 4, 500);
   await sql`update agents set rating = 1500 where environment_id = ${env}`; // everyone pairs
-  const ids = (await sql`select id from pair_agents(${env})`).map((r) => r.id as string);
-  await sql`select count(*) from unnest(${ids}::uuid[]) as m(id), lateral start_match(m.id)`;
+  const all = (await sql`select id from pair_agents(${env})`).map((r) => r.id as string);
+  await sql`select count(*) from unnest(${all}::uuid[]) as m(id), lateral start_match(m.id)`;
+  const halves = [all.slice(0, matches), all.slice(matches, 2 * matches)];
+  if (halves[1]!.length !== matches) throw new Error(`pair_agents made ${all.length} matches, expected ${2 * matches}`);
+  let heard = 0;
+  const listener = await sql.listen("rla_events", (payload) => {
+    if (JSON.parse(payload).type === "match.finished") heard++;
+  });
   const steps = Array.from({ length: 1000 }, (_, i) => ({
     step: i, actions: [i % 3, (i * 7) % 3], rewards: [0, 0],
     render: { ball: [Math.fround(0.5 + Math.sin(i / 9) / 3), Math.fround(0.5 + Math.cos(i / 7) / 3)], paddles: [0.5, 0.45] },
   }));
   const replay = gzipSync(Buffer.from(JSON.stringify({ schema_version: 1, steps })));
   const logs = ["agent 0 starting\n".repeat(50), "agent 1 starting\n".repeat(50)];
-  console.log(`${db.server}: ${ids.length} running matches; replay ${replay.length} bytes gzip; ${concurrency} connections`);
+  console.log(`${db.server}: ${all.length} running matches; replay ${replay.length} bytes gzip; ${concurrency} connections`);
 
-  const runPass = async (label: string) => {
+  const runPass = async (label: string, ids: string[], call: (id: string, outcome: object) => Promise<unknown>) => {
     const queue = [...ids];
     let i = 0;
     const cpu0 = databaseBackendsCpuMs(db.name);
@@ -43,7 +53,7 @@ try {
       for (let id = queue.pop(); id; id = queue.pop()) {
         const n = i++;
         const outcome = { winner: n % 3 === 2 ? null : n % 2, scores: [n % 11, (n + 3) % 11], end_reason: "completed", total_steps: 1000 };
-        await sql`select status from finish_match(${id}, ${sql.json(outcome)}, ${withReplay ? replay : null}, ${withReplay ? logs : null})`;
+        await call(id, outcome);
       }
     }));
     const s = Number(process.hrtime.bigint() - started) / 1e9;
@@ -54,13 +64,22 @@ try {
       `backends used ${(cpu / 1000).toFixed(1)} s CPU = ${(cpu / ids.length).toFixed(2)} ms per result; ` +
       `WAL per result: ${walPer("wal_records")} records, ${walPer("wal_fpi")} full-page images, ${walPer("wal_bytes")} bytes; load average ${loadavg()[0].toFixed(1)}`);
   };
-  await runPass("finish_match (first call: ratings, history, stats, replay, logs)");
-  await runPass("finish_match again (exactly-once no-op)");
+  const [r, l] = [withReplay ? replay : null, withReplay ? logs : null];
+  const viaFunction = (id: string, o: object) => sql`select status from finish_match(${id}, ${sql.json(o as never)}, ${r}, ${l})`;
+  const viaProcedure = (id: string, o: object) => sql`call finish_match_then_notify(${id}, ${sql.json(o as never)}, ${r}, ${l})`;
+  await runPass("baseline: select finish_match (events NOTIFYed inside the result's transaction)", halves[0]!, viaFunction);
+  heard = 0;
+  await runPass("call finish_match_then_notify (what the worker sends: commit, then events)", halves[1]!, viaProcedure);
+  await new Promise((res) => setTimeout(res, 500));
+  console.log(`match.finished events heard by a LISTEN connection during the procedure pass: ${heard} of ${matches}`);
+  if (heard !== matches) throw new Error(`expected ${matches} match.finished events, heard ${heard}`);
+  await runPass("call finish_match_then_notify again (exactly-once no-op)", halves[1]!, viaProcedure);
+  await listener.unlisten();
   const [check] = await sql`select count(*) filter (where status = 'completed')::int as completed,
     (select count(*)::int from rating_history) as history, (select count(*)::int from replays) as replays
     from matches where environment_id = ${env}`;
   console.log(`check: ${check.completed} completed, ${check.history} rating history rows, ${check.replays} replays`);
-  if (check.completed !== ids.length || check.history !== 2 * ids.length) throw new Error("results went missing");
+  if (check.completed !== all.length || check.history !== 2 * all.length) throw new Error("results went missing");
 } finally {
   await db.close();
 }

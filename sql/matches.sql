@@ -115,9 +115,14 @@ declare
   v_cap integer;
   v_count integer;
 begin
+  -- completed is final, so a repeat is answered without a row lock (a lock would write WAL).
+  select * into v_row from matches where id = p_match;
+  if found and v_row.status = 'completed' then
+    return v_row; -- exactly once: the repeat is a no-op
+  end if;
   v_row := match_for_update(p_match);
   if v_row.status = 'completed' then
-    return v_row; -- exactly once: the repeat is a no-op
+    return v_row;
   end if;
   if v_row.status = 'failed' then
     raise exception 'match % already failed (%): its result is not recorded', p_match, v_row.error using errcode = 'RLA51';
@@ -196,6 +201,22 @@ begin
   return v_row;
 end $$;
 comment on function finish_match(uuid, jsonb, bytea, text[]) is 'Records a running match''s result exactly once: ELO for both sides, W/L/D counters, rating history, cooldown and UTC-day counters, replay (gzip) and per-seat logs; frees both agents. A repeat returns the stored row unchanged.';
+
+-- What the match worker calls: finish_match committed on its own, then its events sent in a
+-- second transaction (see sql/events.sql for why). Call it at top level, not inside a transaction
+-- block (it commits). If the connection drops between the two, the result stands and only the
+-- live-page events are lost; pages show the result on their next render.
+create or replace procedure finish_match_then_notify(p_match uuid, p_outcome jsonb, p_replay bytea default null,
+                                                     p_logs text[] default null, inout status text default null)
+language plpgsql as $$
+begin
+  perform begin_deferred_events();
+  status := (finish_match(p_match, p_outcome, p_replay, p_logs)).status;
+  perform end_deferred_events();
+  commit;
+  perform send_deferred_events();
+end $$;
+comment on procedure finish_match_then_notify(uuid, jsonb, bytea, text[], text) is 'finish_match, committed before its events are sent, so concurrent results group-commit instead of queueing on the NOTIFY lock. Returns the match status.';
 
 -- Ends a pending or running match as failed without touching ratings, and frees its agents.
 create or replace function end_match_failed(p_row matches, p_error text) returns matches

@@ -224,6 +224,68 @@ test("finishing a match notifies match.finished and leaderboard.changed", async 
   }
 });
 
+test("finish_match_then_notify commits the result, then sends its events; a repeat sends none", async () => {
+  const { a, b, m } = await pair();
+  await sql`select start_match(${m})`;
+  const listener = await listenEvents(sql);
+  const conn = await sql.reserve();
+  try {
+    const [r] = await conn`call finish_match_then_notify(${m}, ${sql.json(outcome(1) as never)}, ${gzipSync("{}")}, ${["x", "y"]})`;
+    assert.is(r.status, "completed");
+    const [row] = await sql`select status, winner_seat, player1_rating_after - player1_rating_before as gain from matches where id = ${m}`;
+    assert.equal({ ...row }, { status: "completed", winner_seat: 1, gain: 20 });
+    await waitFor(() => listener.events.some((e) => e.type === "leaderboard.changed"));
+    const mine = () => listener.events.filter((e) => e.matchId === m || e.type === "leaderboard.changed");
+    assert.equal(mine().map((e) => e.type), ["match.finished", "leaderboard.changed"]);
+    assert.equal(mine()[0], { type: "match.finished", matchId: m, environment: "pong", agentIds: [a, b], status: "completed" });
+
+    const [again] = await conn`call finish_match_then_notify(${m}, ${sql.json(outcome(0) as never)})`;
+    assert.is(again.status, "completed");
+    await conn`select emit_event('test.after-repeat', ${sql.json({ matchId: m })})`; // same session: notifies at once
+    await waitFor(() => listener.events.some((e) => e.type === "test.after-repeat"));
+    assert.equal(mine().map((e) => e.type), ["match.finished", "leaderboard.changed", "test.after-repeat"], "the repeat sent nothing");
+    const [{ n }] = await sql`select count(*)::int as n from rating_history where match_id = ${m}`;
+    assert.is(n, 2);
+  } finally {
+    conn.release();
+    await listener.stop();
+  }
+});
+
+test("a failing finish_match_then_notify changes nothing, sends nothing and leaves its session notifying normally", async () => {
+  const { m } = await pair(); // still pending: finish_match refuses it (RLA52)
+  const listener = await listenEvents(sql);
+  const conn = await sql.reserve();
+  try {
+    await expectCode(conn`call finish_match_then_notify(${m}, ${sql.json(outcome(0) as never)})`, "RLA52");
+    const [s] = await conn`select current_setting('rla.defer_events', true) as defer, current_setting('rla.deferred_events', true) as queued`;
+    assert.ok(s.defer !== "on", `rla.defer_events is ${s.defer} after the failure`);
+    assert.ok(!s.queued, "nothing queued");
+    await conn`select emit_event('test.after-failure', ${sql.json({ matchId: m })})`;
+    await waitFor(() => listener.events.some((e) => e.type === "test.after-failure"));
+    assert.equal(listener.events.filter((e) => e.matchId === m).map((e) => e.type), ["test.after-failure"]);
+    const [row] = await sql`select status from matches where id = ${m}`;
+    assert.is(row.status, "pending");
+  } finally {
+    conn.release();
+    await listener.stop();
+  }
+});
+
+test("finish_match_then_notify inside a transaction block is refused (it commits on its own)", async () => {
+  const { m } = await pair();
+  await sql`select start_match(${m})`;
+  let message = "";
+  try {
+    await sql.begin((tx) => tx`call finish_match_then_notify(${m}, ${sql.json(outcome(0) as never)})`);
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert.match(message, /invalid transaction termination/);
+  const [row] = await sql`select status from matches where id = ${m}`;
+  assert.is(row.status, "running");
+});
+
 test("recent_matches and agent_matches page newest first", async () => {
   const a = await makeAgent(sql, owner.id);
   const ids: string[] = [];
@@ -259,7 +321,7 @@ test("housekeeping frees agents whose match row is gone or no longer open", asyn
   assert.is((await sql`select 1 from busy_agents where agent_id in (${a}, ${b})`).length, 0);
 });
 
-test("200 concurrent finish_match calls on 12 overlapping agents lose no update: ratings equal a serial replay in commit order", async () => {
+test("200 concurrent finish_match / finish_match_then_notify calls on 12 overlapping agents lose no update: ratings equal a serial replay in commit order", async () => {
   const agents: string[] = [];
   for (let i = 0; i < 12; i++) agents.push(await makeAgent(sql, i % 2 ? owner.id : rival.id));
   const plan: Array<{ m: string; a: string; b: string; winner: 0 | 1 | null }> = [];
@@ -270,7 +332,10 @@ test("200 concurrent finish_match calls on 12 overlapping agents lose no update:
     await sql`select start_match(${m})`;
     plan.push({ m, a: agents[x], b: agents[y], winner: ([0, 1, null] as const)[i % 3] });
   }
-  await Promise.all(plan.map((p) => sql`select finish_match(${p.m}, ${sql.json(outcome(p.winner) as never)})`));
+  // Half through the function, half through the procedure the worker calls (commit, then events).
+  await Promise.all(plan.map((p, i) => i % 2
+    ? sql`call finish_match_then_notify(${p.m}, ${sql.json(outcome(p.winner) as never)})`
+    : sql`select finish_match(${p.m}, ${sql.json(outcome(p.winner) as never)})`));
 
   // Commit order per agent = order of its rating_history rows (written after both agent locks are held).
   const order = await sql`select match_id from rating_history where match_id = any(${plan.map((p) => p.m)}) group by match_id order by min(id)`;

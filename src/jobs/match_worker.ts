@@ -60,7 +60,7 @@ export async function runMatchJob(deps: { sql: Sql; executor: Executor; log: Log
     return "failed";
   }
   try {
-    await sql`select finish_match(${matchId}, ${sql.json(result.outcome as never)}, ${result.replayGzip}, ${result.logs}::text[])`;
+    await sql`call finish_match_then_notify(${matchId}, ${sql.json(result.outcome as never)}, ${result.replayGzip}, ${result.logs}::text[])`;
   } catch (error) {
     if (sqlState(error) === "RLA51") {
       log.warn("the match ended elsewhere while it ran (cancelled or past its deadline); result dropped", { reason: (error as Error).message });
