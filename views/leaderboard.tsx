@@ -9,7 +9,7 @@ export const LeaderboardBody: FC<{ environment: string; rows: LeaderRow[]; viewe
       <tr><td colspan={6} class="empty">No ranked agents yet — upload one and it joins after its build.</td></tr>
     ) : (
       rows.map((r) => (
-        <tr id={`lb-${r.agentId}`} data-agent={r.agentId} class={viewerId === r.ownerId ? "mine" : undefined}>
+        <tr data-agent={r.agentId} class={viewerId === r.ownerId ? "mine" : undefined}>
           <td class="rank">{r.rank}</td>
           <td><a href={`/agents/${r.agentId}`}>{r.agentName}</a></td>
           <td><a class="muted" href={`/users/${r.ownerName}`}>{r.ownerName}</a></td>
