@@ -1,7 +1,8 @@
 -- Live updates start here. Every function that changes what a page shows calls emit_event; the
 -- web's SSE hub LISTENs on the one channel `rla_events`. Payloads are small JSON objects:
 --   {"type": "submission.status",  "submissionId", "agentId", "ownerId", "status"}
---   {"type": "match.created",      "matchId", "environment", "agentIds"}
+--   {"type": "match.created",      "matchId", "environment", "agentIds"}      (rerun_match)
+--   {"type": "matches.created",    "environment", "matchIds", "agentIds"}     (pair_agents, ≤ 50 matches each)
 --   {"type": "match.started",      "matchId", "environment", "agentIds"}
 --   {"type": "match.finished",     "matchId", "environment", "agentIds", "status"}
 --   {"type": "leaderboard.changed","environment"}

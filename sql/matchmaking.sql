@@ -154,9 +154,14 @@ begin
   select agent_b, match_id, v_now from pair_pairs;
 
   perform enqueue_jobs('match.run', (select array_agg(jsonb_build_object('matchId', match_id)) from pair_pairs));
-  perform emit_event('match.created', jsonb_build_object('matchId', match_id, 'environment', p_environment,
-                                                         'agentIds', jsonb_build_array(agent_a, agent_b)))
-  from pair_pairs;
+  -- One event per 50 matches, not per match: a NOTIFY payload must stay under 8,000 bytes
+  -- (50 match ids + 100 agent ids ≈ 5.9 kB), and 50,000 single events cost ~0.3 s here plus
+  -- their share of the commit, and make every web process parse them.
+  perform emit_event('matches.created', jsonb_build_object('environment', p_environment,
+                                                           'matchIds', jsonb_agg(match_id),
+                                                           'agentIds', jsonb_agg(agent_a) || jsonb_agg(agent_b)))
+  from (select match_id, agent_a, agent_b, (row_number() over () - 1) / 50 as chunk from pair_pairs) c
+  group by chunk;
   truncate pair_pool_a, pair_pool_b, pair_pairs;
 end $$;
 comment on function pair_agents(text) is 'Matchmaking tick for one environment: pairs eligible agents by closest rating within their waiting windows, creates the pending matches with their match.run jobs and returns them. Safe to call from several sessions at once.';

@@ -145,7 +145,7 @@ test("waiting after the daily cap starts at the UTC midnight that lifted it", as
   assert.is(w.rating_window, 300);
 });
 
-test("pair_agents creates pending matches with a seed and deadline, busy rows, one match.run job each, and match.created events", async () => {
+test("pair_agents creates pending matches with a seed and deadline, busy rows, one match.run job each, and matches.created events", async () => {
   const env = await makeEnvironment(sql);
   await agentsAt(env, T0, Array.from({ length: 10 }, (_, i) => 1500 + i));
   const listener = await listenEvents(sql);
@@ -165,8 +165,11 @@ test("pair_agents creates pending matches with a seed and deadline, busy rows, o
     const [q] = await sql`select retry_limit, expire_seconds, heartbeat_seconds, dead_letter from pgboss.queue where name = 'match.run'`;
     for (const j of jobs) assert.equal([j.retry_limit, j.expire_seconds, j.heartbeat_seconds, j.dead_letter, j.state], [q.retry_limit, q.expire_seconds, q.heartbeat_seconds, q.dead_letter, "created"]);
     assert.is((await sql`select count(*)::int as n from busy_agents where match_id = any(${ids})`)[0].n, 10);
-    await waitFor(() => listener.events.filter((e) => e.type === "match.created" && e.environment === env).length === 5);
-    assert.equal(listener.events.filter((e) => e.type === "match.created" && e.environment === env).map((e) => e.matchId).sort(), [...ids].sort());
+    await waitFor(() => listener.events.some((e) => e.type === "matches.created" && e.environment === env));
+    const created = listener.events.filter((e) => e.type === "matches.created" && e.environment === env);
+    assert.is(created.length, 1, "five matches fit in one event");
+    assert.equal([...created[0]!.matchIds].sort(), [...ids].sort());
+    assert.equal([...created[0]!.agentIds].sort(), rows.flatMap((r) => [r.player0_agent_id, r.player1_agent_id]).sort());
   } finally {
     await listener.stop();
   }

@@ -49,6 +49,11 @@ test("a match.finished event reaches the feed, the environment's leaderboard, bo
   assert.equal(topics.sort(), ["agent:a", "agent:b", "feed", "feed:pong", "leaderboard:pong", "leaders", "match:m1"].sort());
 });
 
+test("a matches.created event (one matchmaking tick) reaches the feeds, every agent and every match", () => {
+  const topics = deliveriesOf({ type: "matches.created", environment: "pong", matchIds: ["m1", "m2"], agentIds: ["a", "b", "c", "d"] }).map((d) => d.topic);
+  assert.equal(topics.sort(), ["agent:a", "agent:b", "agent:c", "agent:d", "feed", "feed:pong", "match:m1", "match:m2"].sort());
+});
+
 test("build status goes only to the submission's owner", () => {
   const d = deliveriesOf({ type: "submission.status", submissionId: "s", agentId: "a", ownerId: "u1", status: "active" });
   assert.equal(d.find((x) => x.topic === "submissions"), { topic: "submissions", ownerId: "u1" });

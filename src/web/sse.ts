@@ -15,6 +15,8 @@ export interface ArenaEvent {
   matchId?: string;
   environment?: string;
   agentIds?: string[];
+  /** matches.created: the matches one matchmaking tick created (at most 50 per event). */
+  matchIds?: string[];
 }
 
 /**
@@ -82,6 +84,12 @@ export function deliveriesOf(event: ArenaEvent): Delivery[] {
         add(`leaderboard:${event.environment}`);
         add("leaders");
       }
+      break;
+    case "matches.created":
+      add("feed");
+      if (event.environment) add(`feed:${event.environment}`);
+      for (const a of event.agentIds ?? []) add(`agent:${a}`);
+      for (const m of event.matchIds ?? []) add(`match:${m}`);
       break;
     case "leaderboard.changed":
       if (event.environment) add(`leaderboard:${event.environment}`);
