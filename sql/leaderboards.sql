@@ -2,41 +2,73 @@
 -- Ranked agents: not deleted, not disabled, owner not disabled, and either with an active
 -- version or at least one game. Competition ranking: equal ratings share a rank (1, 1, 3).
 
-create or replace view ranked_agents as
+-- leaderboard_agents is the filter alone; ranked_agents adds the rank with a window over the
+-- whole environment, which is right for reports but costs O(agents) per call. The page functions
+-- below read leaderboard_agents in index order (agents_leaderboard_idx) and count ranks as
+-- 1 + the agents rated strictly higher: a page costs one count over the agents above it.
+create or replace view leaderboard_agents as
   select a.id as agent_id, a.environment_id, a.name as agent_name, a.owner_id, u.username as owner_username,
-         a.rating, a.wins, a.losses, a.draws, a.games, a.active_submission_id, a.created_at,
-         rank() over (partition by a.environment_id order by a.rating desc) as rank
+         a.rating, a.wins, a.losses, a.draws, a.games, a.active_submission_id, a.created_at
   from agents a join users u on u.id = a.owner_id
   where a.deleted_at is null and not a.disabled and not u.disabled
     and (a.active_submission_id is not null or a.games > 0);
+comment on view leaderboard_agents is 'Every agent that appears on a leaderboard (not deleted or disabled, owner not disabled, built or has played), without its rank.';
+
+create or replace view ranked_agents as
+  select l.*, rank() over (partition by l.environment_id order by l.rating desc) as rank
+  from leaderboard_agents l;
 comment on view ranked_agents is 'Every agent that appears on a leaderboard, with its competition rank in its environment.';
+
+create or replace function leaderboard_rank(p_environment text, p_rating integer) returns bigint
+language sql stable as $$
+  select 1 + count(*) from leaderboard_agents l where l.environment_id = p_environment and l.rating > p_rating
+$$;
+comment on function leaderboard_rank(text, integer) is 'The competition rank a rating has on an environment''s leaderboard: 1 + how many ranked agents are rated strictly higher.';
 
 create or replace function leaderboard(p_environment text, p_limit integer default 50, p_offset integer default 0)
 returns table (rank bigint, agent_id uuid, agent_name text, owner_id uuid, owner_username text,
                rating integer, wins integer, losses integer, draws integer, games integer)
 language sql stable as $$
-  select r.rank, r.agent_id, r.agent_name, r.owner_id, r.owner_username, r.rating, r.wins, r.losses, r.draws, r.games
-  from ranked_agents r
-  where r.environment_id = p_environment
-  order by r.rating desc, r.games desc, lower(r.agent_name), r.agent_id
-  limit least(greatest(coalesce(p_limit, 50), 1), 1000) offset greatest(coalesce(p_offset, 0), 0)
+  -- One count for the whole page instead of one per row. With top = the page's highest rating,
+  -- higher/tied = ranked agents rated above/at top (some of the tied may sit on earlier pages)
+  -- and page_rank = the rank within the page: a row at top ranks higher + 1; a row below it has
+  -- above it everyone at top (tied) and the page rows between, so it ranks
+  -- higher + page_rank + tied - (the page's rows at top).
+  with page as (
+    select l.*, rank() over (order by l.rating desc) as page_rank
+    from (select * from leaderboard_agents l
+          where l.environment_id = p_environment
+          order by l.rating desc, l.games desc, lower(l.agent_name), l.agent_id
+          limit least(greatest(coalesce(p_limit, 50), 1), 1000) offset greatest(coalesce(p_offset, 0), 0)) l
+  ), top as (
+    select max(rating) as rating from page
+  ), counts as (
+    select count(*) filter (where l.rating > t.rating) as higher, count(*) filter (where l.rating = t.rating) as tied,
+           (select count(*) from page p where p.rating = t.rating) as tied_on_page
+    from top t left join leaderboard_agents l on l.environment_id = p_environment and l.rating >= t.rating
+    group by t.rating
+  )
+  select c.higher + p.page_rank + case when p.rating < t.rating then c.tied - c.tied_on_page else 0 end,
+         p.agent_id, p.agent_name, p.owner_id, p.owner_username, p.rating, p.wins, p.losses, p.draws, p.games
+  from page p cross join top t cross join counts c
+  order by p.rating desc, p.games desc, lower(p.agent_name), p.agent_id
 $$;
 comment on function leaderboard(text, integer, integer) is 'One page of an environment''s leaderboard, best first, with competition ranks (1, 1, 3).';
 
 create or replace function leaderboard_size(p_environment text) returns bigint
 language sql stable as $$
-  select count(*) from ranked_agents where environment_id = p_environment
+  select count(*) from leaderboard_agents where environment_id = p_environment
 $$;
 comment on function leaderboard_size(text) is 'How many agents an environment''s leaderboard has (for paging).';
 
 create or replace view environment_overview as
   select e.id, e.name, e.version, e.description, e.enabled,
-         (select count(*) from ranked_agents r where r.environment_id = e.id) as ranked_agents,
+         leaderboard_size(e.id) as ranked_agents,
          (select count(*) from matches m where m.environment_id = e.id and m.status = 'completed') as completed_matches,
          l.agent_id as leader_agent_id, l.agent_name as leader_name, l.owner_username as leader_owner_username, l.rating as leader_rating
   from environments e
   left join lateral (
-    select r.agent_id, r.agent_name, r.owner_username, r.rating from ranked_agents r
+    select r.agent_id, r.agent_name, r.owner_username, r.rating from leaderboard_agents r
     where r.environment_id = e.id order by r.rating desc, r.games desc, lower(r.agent_name) limit 1) l on true;
 comment on view environment_overview is 'Environments with their leader and counts, for the home page.';
 
@@ -70,7 +102,7 @@ create or replace function agent_stats(p_agent uuid) returns table (
   matchmaking_status text, created_at timestamptz)
 language sql stable as $$
   select a.id, a.name, a.description, a.environment_id, a.owner_id, u.username, a.rating,
-         (select r.rank from ranked_agents r where r.agent_id = a.id),
+         (select leaderboard_rank(l.environment_id, l.rating) from leaderboard_agents l where l.agent_id = a.id),
          a.wins, a.losses, a.draws, a.games,
          case when a.games > 0 then round(a.wins::numeric / a.games, 4) end,
          greatest(a.rating, (select greatest(max(h.rating_after), max(h.rating_before)) from rating_history h where h.agent_id = a.id)),

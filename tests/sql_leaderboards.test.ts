@@ -23,6 +23,38 @@ test("leaderboard uses competition ranking: equal ratings share a rank (1, 1, 3)
   assert.is(Number((await sql`select leaderboard_size(${env}) as n`)[0].n), 4);
 });
 
+test("every leaderboard page and every agent's rank equal one window ranking of the whole board (ties, excluded agents, deep pages)", async () => {
+  const env = await makeEnvironment(sql);
+  const owners = [await makeUser(sql), await makeUser(sql), await makeUser(sql)];
+  const ids: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    // Five rating values, so most rows share a rank with others; games vary to test the order within a rating.
+    ids.push(await makeAgent(sql, owners[i % 3]!.id, { environment: env, rating: 1400 + (i * 7 % 5) * 50, games: i % 4, active: i % 13 !== 5 }));
+  }
+  await sql`select set_agent_disabled(${admin.id}, ${ids[7]}, true)`;
+  await sql`select delete_agent(${owners[2]!.id}, ${ids[8]})`;
+  const offUser = await makeUser(sql);
+  const offAgent = await makeAgent(sql, offUser.id, { environment: env, rating: 1600 });
+  await sql`select set_user_disabled(${admin.id}, ${offUser.id}, true)`;
+
+  const whole = await sql`select agent_id, rank from ranked_agents where environment_id = ${env}
+                          order by rating desc, games desc, lower(agent_name), agent_id`;
+  assert.ok(whole.length > 40 && !whole.some((r) => [ids[7], ids[8], offAgent].includes(r.agent_id)));
+  assert.is(Number((await sql`select leaderboard_size(${env}) as n`)[0].n), whole.length);
+  for (const size of [7, 50]) {
+    for (let offset = 0; offset < whole.length + size; offset += size) {
+      const page = await sql`select agent_id, rank from leaderboard(${env}, ${size}, ${offset})`;
+      assert.equal(page.map((r) => [r.agent_id, Number(r.rank)]), whole.slice(offset, offset + size).map((r) => [r.agent_id, Number(r.rank)]), `page ${size}@${offset}`);
+    }
+  }
+  for (const r of whole) {
+    const [stats] = await sql`select rank from agent_stats(${r.agent_id})`;
+    assert.is(Number(stats.rank), Number(r.rank));
+  }
+  const [off] = await sql`select rank from agent_stats(${offAgent})`;
+  assert.is(off.rank, null, "an agent of a disabled user has no rank");
+});
+
 test("the leaderboard leaves out deleted and disabled agents, agents of disabled users and agents that never had a version", async () => {
   const env = await makeEnvironment(sql);
   const u = await makeUser(sql);
