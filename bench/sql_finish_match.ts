@@ -6,11 +6,13 @@
  *   1. baseline: `select finish_match(…)`, whose events are NOTIFYed inside the result's
  *      transaction (so commits queue on PostgreSQL's NOTIFY lock);
  *   2. `call finish_match_then_notify(…)` — what the match worker sends: the result commits,
- *      then its events are sent; a LISTEN connection counts the match.finished events;
+ *      then its events are sent;
+ *   (1 and 2 alternate in chunks of a fifth; a LISTEN connection counts the match.finished events)
  *   3. the same call again on the second half (the exactly-once no-op).
  *
  *   node --import tsx bench/sql_finish_match.ts [matches=5000] [concurrency=16]
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/sql_finish_match.ts
+ *   BENCH_NO_NOTIFY=1 node --import tsx bench/sql_finish_match.ts     # diagnostic: no NOTIFY at all
  */
 import { gzipSync } from "node:zlib";
 import { loadavg } from "node:os";
@@ -21,12 +23,18 @@ const concurrency = Number(process.argv[3] ?? 16);
 const env = "bench-results";
 /** BENCH_NO_REPLAY=1 finishes matches without replay and logs, to see what storing them costs. */
 const withReplay = process.env.BENCH_NO_REPLAY !== "1";
+/**
+ * BENCH_NO_NOTIFY=1 (diagnostic): emit_event is replaced by a no-op in the bench database, to
+ * see what NOTIFY costs. The LISTEN check is skipped then, as nothing is sent.
+ */
+const noNotify = process.env.BENCH_NO_NOTIFY === "1";
 
 const db = await benchDatabase(concurrency + 2);
 const { sql } = db;
 try {
   await seedEligibleAgents(sql, env, matches * 4, 500);
   await sql`update agents set rating = 1500 where environment_id = ${env}`; // everyone pairs
+  if (noNotify) await sql`create or replace function emit_event(p_type text, p_payload jsonb) returns void language sql as $$ select $$`;
   const all = (await sql`select id from pair_agents(${env})`).map((r) => r.id as string);
   await sql`select count(*) from unnest(${all}::uuid[]) as m(id), lateral start_match(m.id)`;
   const halves = [all.slice(0, matches), all.slice(matches, 2 * matches)];
@@ -43,11 +51,14 @@ try {
   const logs = ["agent 0 starting\n".repeat(50), "agent 1 starting\n".repeat(50)];
   console.log(`${db.server}: ${all.length} running matches; replay ${replay.length} bytes gzip; ${concurrency} connections`);
 
-  const runPass = async (label: string, ids: string[], call: (id: string, outcome: object) => Promise<unknown>) => {
+  interface Tally { results: number; seconds: number; cpuMs: number; walRecords: number; walBytes: number }
+  const tally = (): Tally => ({ results: 0, seconds: 0, cpuMs: 0, walRecords: 0, walBytes: 0 });
+  /** Finishes `ids` through `concurrency` connections with `call`, adding what it took to `into`. */
+  const runPass = async (into: Tally, ids: string[], call: (id: string, outcome: object) => Promise<unknown>) => {
     const queue = [...ids];
     let i = 0;
     const cpu0 = databaseBackendsCpuMs(db.name);
-    const [wal0] = await sql`select wal_records, wal_fpi, wal_bytes from pg_stat_wal`;
+    const [wal0] = await sql`select wal_records, wal_bytes from pg_stat_wal`;
     const started = process.hrtime.bigint();
     await Promise.all(Array.from({ length: concurrency }, async () => {
       for (let id = queue.pop(); id; id = queue.pop()) {
@@ -56,24 +67,36 @@ try {
         await call(id, outcome);
       }
     }));
-    const s = Number(process.hrtime.bigint() - started) / 1e9;
-    const cpu = databaseBackendsCpuMs(db.name) - cpu0;
-    const [wal1] = await sql`select wal_records, wal_fpi, wal_bytes from pg_stat_wal`;
-    const walPer = (k: string) => ((Number(wal1[k]) - Number(wal0[k])) / ids.length).toFixed(k === "wal_bytes" ? 0 : 1);
-    console.log(`${label}: ${ids.length} results in ${s.toFixed(2)} s = ${(ids.length / s).toFixed(0)} results/s; ` +
-      `backends used ${(cpu / 1000).toFixed(1)} s CPU = ${(cpu / ids.length).toFixed(2)} ms per result; ` +
-      `WAL per result: ${walPer("wal_records")} records, ${walPer("wal_fpi")} full-page images, ${walPer("wal_bytes")} bytes; load average ${loadavg()[0].toFixed(1)}`);
+    into.seconds += Number(process.hrtime.bigint() - started) / 1e9;
+    into.cpuMs += databaseBackendsCpuMs(db.name) - cpu0;
+    const [wal1] = await sql`select wal_records, wal_bytes from pg_stat_wal`;
+    into.walRecords += Number(wal1.wal_records) - Number(wal0.wal_records);
+    into.walBytes += Number(wal1.wal_bytes) - Number(wal0.wal_bytes);
+    into.results += ids.length;
   };
+  const report = (label: string, t: Tally) => console.log(`${label}: ${t.results} results in ${t.seconds.toFixed(2)} s = ${(t.results / t.seconds).toFixed(0)} results/s; ` +
+    `backends used ${(t.cpuMs / 1000).toFixed(1)} s CPU = ${(t.cpuMs / t.results).toFixed(2)} ms per result; ` +
+    `WAL per result: ${(t.walRecords / t.results).toFixed(1)} records, ${(t.walBytes / t.results).toFixed(0)} bytes; load average ${loadavg()[0].toFixed(1)}`);
   const [r, l] = [withReplay ? replay : null, withReplay ? logs : null];
   const viaFunction = (id: string, o: object) => sql`select status from finish_match(${id}, ${sql.json(o as never)}, ${r}, ${l})`;
   const viaProcedure = (id: string, o: object) => sql`call finish_match_then_notify(${id}, ${sql.json(o as never)}, ${r}, ${l})`;
-  await runPass("baseline: select finish_match (events NOTIFYed inside the result's transaction)", halves[0]!, viaFunction);
+  // The two ways alternate in 5 chunks each, so neither gains from running second (warm caches)
+  // or loses from running on bigger tables.
+  const [fn, proc] = [tally(), tally()];
   heard = 0;
-  await runPass("call finish_match_then_notify (what the worker sends: commit, then events)", halves[1]!, viaProcedure);
+  const chunk = Math.ceil(matches / 5);
+  for (let c = 0; c < matches; c += chunk) {
+    await runPass(fn, halves[0]!.slice(c, c + chunk), viaFunction);
+    await runPass(proc, halves[1]!.slice(c, c + chunk), viaProcedure);
+  }
+  report("baseline: select finish_match (events NOTIFYed inside the result's transaction)", fn);
+  report("call finish_match_then_notify (what the worker sends: commit, then events)", proc);
   await new Promise((res) => setTimeout(res, 500));
-  console.log(`match.finished events heard by a LISTEN connection during the procedure pass: ${heard} of ${matches}`);
-  if (heard !== matches) throw new Error(`expected ${matches} match.finished events, heard ${heard}`);
-  await runPass("call finish_match_then_notify again (exactly-once no-op)", halves[1]!, viaProcedure);
+  console.log(`match.finished events heard by a LISTEN connection: ${heard} of ${2 * matches} (both ways notify)`);
+  if (heard !== (noNotify ? 0 : 2 * matches)) throw new Error(`expected ${noNotify ? 0 : 2 * matches} match.finished events, heard ${heard}`);
+  const repeat = tally();
+  await runPass(repeat, halves[1]!, viaProcedure);
+  report("call finish_match_then_notify again (exactly-once no-op)", repeat);
   await listener.unlisten();
   const [check] = await sql`select count(*) filter (where status = 'completed')::int as completed,
     (select count(*)::int from rating_history) as history, (select count(*)::int from replays) as replays

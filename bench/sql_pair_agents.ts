@@ -14,6 +14,9 @@
  *
  *   node --import tsx bench/sql_pair_agents.ts [agents=100000] [runs=3]
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/sql_pair_agents.ts
+ *   BENCH_FLOOR_WITHOUT_TRIGGERS=1 node --import tsx bench/sql_pair_agents.ts 100000 1
+ *     diagnostic (needs a superuser): the write floor with every trigger — so every foreign-key
+ *     and delete-guard check — switched off on matches, busy_agents and pg-boss's job table.
  */
 import { loadavg } from "node:os";
 import { PgBoss } from "pg-boss";
@@ -70,6 +73,9 @@ try {
                  on b.rn = a.rn + 1 where a.rn % 2 = 1`;
       await c.unsafe("rollback");
     });
+    const noTriggers = process.env.BENCH_FLOOR_WITHOUT_TRIGGERS === "1";
+    const floorTables = ["matches", "busy_agents", "pgboss.job_common"];
+    if (noTriggers) for (const t of floorTables) await sql.unsafe(`alter table ${t} disable trigger all`);
     const floor = await measure(async (c) => {
       await c.unsafe("begin");
       await c`create temp table floor_pairs on commit drop as
@@ -84,6 +90,7 @@ try {
       await c`select enqueue_jobs('match.run', (select array_agg(jsonb_build_object('matchId', id)) from floor_pairs))`;
       await c.unsafe("commit");
     });
+    if (noTriggers) for (const t of floorTables) await sql.unsafe(`alter table ${t} enable trigger all`);
     await sql`delete from pgboss.job where name = 'match.run'`;
     await sql`truncate busy_agents, matches cascade`;
     await sql`vacuum analyze matches, busy_agents, pgboss.job_common`;
@@ -104,7 +111,7 @@ try {
                 union all select player1_agent_id from matches where environment_id = ${env}) s group by agent_id having count(*) > 1) d) as doubled,
              (select count(*)::int from matches m join agents a on a.id = m.player0_agent_id join agents b on b.id = m.player1_agent_id
                 where m.environment_id = ${env} and abs(a.rating - b.rating) > 500) as too_far`;
-    console.log(`run ${run}: pair_agents ${n} matches in ${fmt(pair)} | bare insert of ${Math.floor(agents / 2)} matches ${fmt(bare)} | write floor ${fmt(floor)} | pg-boss insert of ${jobs.length} jobs ${bossMs.toFixed(0)} ms wall`
+    console.log(`run ${run}: pair_agents ${n} matches in ${fmt(pair)} | bare insert of ${Math.floor(agents / 2)} matches ${fmt(bare)} | write floor${noTriggers ? " WITHOUT TRIGGERS" : ""} ${fmt(floor)} | pg-boss insert of ${jobs.length} jobs ${bossMs.toFixed(0)} ms wall`
       + ` | checks: ${check.jobs} jobs, ${check.busy} busy agents, ${check.doubled} agents in two matches, ${check.too_far} pairs over ±500`);
     if (check.doubled || check.too_far || check.jobs !== n || check.busy !== 2 * n) throw new Error("pairing produced an inconsistent result");
     results.pair.push(pair.wall);
