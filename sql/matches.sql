@@ -214,7 +214,13 @@ begin
   status := (finish_match(p_match, p_outcome, p_replay, p_logs)).status;
   perform end_deferred_events();
   commit;
-  perform send_deferred_events();
+  -- The result is committed: a failure to notify must not turn into an error, or the worker
+  -- would retry a match that is already recorded. Pages catch up on their next event.
+  begin
+    perform send_deferred_events();
+  exception when others then
+    raise warning 'match % is recorded but its events were not sent: %', p_match, sqlerrm;
+  end;
 end $$;
 comment on procedure finish_match_then_notify(uuid, jsonb, bytea, text[], text) is 'finish_match, committed before its events are sent, so concurrent results group-commit instead of queueing on the NOTIFY lock. Returns the match status.';
 

@@ -272,6 +272,40 @@ test("a failing finish_match_then_notify changes nothing, sends nothing and leav
   }
 });
 
+test("while events are deferred, emit_event sends nothing and collects the payload; a rollback forgets both the payloads and the deferral", async () => {
+  const listener = await listenEvents(sql);
+  const conn = await sql.reserve();
+  try {
+    await conn`begin`;
+    await conn`select begin_deferred_events()`;
+    await conn`select emit_event('test.deferred', '{"n": 1}')`;
+    await conn`select emit_event('test.deferred', '{"n": 2}')`;
+    const [held] = await conn`select current_setting('rla.defer_events') as defer, current_setting('rla.deferred_events') as queued`;
+    assert.is(held.defer, "on");
+    assert.equal(held.queued.split("\n").map((l: string) => JSON.parse(l)), [{ type: "test.deferred", n: 1 }, { type: "test.deferred", n: 2 }]);
+    await conn`rollback`;
+    const [after] = await conn`select current_setting('rla.defer_events', true) as defer, current_setting('rla.deferred_events', true) as queued`;
+    assert.ok(after.defer !== "on" && !after.queued, `after the rollback: defer=${after.defer} queued=${after.queued}`);
+    await conn`select emit_event('test.deferred-done', '{}')`; // notifies at once again
+    await waitFor(() => listener.events.some((e) => e.type === "test.deferred-done"));
+    assert.equal(listener.events.filter((e) => e.type.startsWith("test.deferred")).map((e) => e.type), ["test.deferred-done"]);
+
+    // Committed while deferring (what the procedure does): nothing is sent until send_deferred_events.
+    await conn`select begin_deferred_events()`;
+    await conn`select emit_event('test.sent-later', '{"n": 3}')`;
+    await conn`select end_deferred_events()`;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.not.ok(listener.events.some((e) => e.type === "test.sent-later"), "sent before send_deferred_events");
+    const [{ sent }] = await conn`select send_deferred_events() as sent`;
+    assert.is(sent, 1);
+    await waitFor(() => listener.events.some((e) => e.type === "test.sent-later"));
+    assert.equal(listener.events.find((e) => e.type === "test.sent-later"), { type: "test.sent-later", n: 3 });
+  } finally {
+    conn.release();
+    await listener.stop();
+  }
+});
+
 test("finish_match_then_notify inside a transaction block is refused (it commits on its own)", async () => {
   const { m } = await pair();
   await sql`select start_match(${m})`;

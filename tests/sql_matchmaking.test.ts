@@ -175,6 +175,27 @@ test("pair_agents creates pending matches with a seed and deadline, busy rows, o
   }
 });
 
+test("a tick that creates more than 50 matches sends them in matches.created events of at most 50", async () => {
+  const env = await makeEnvironment(sql);
+  await agentsAt(env, T0, Array.from({ length: 120 }, (_, i) => 1500 + (i % 7)));
+  const listener = await listenEvents(sql);
+  try {
+    const rows = await pairAt(env, T0);
+    assert.is(rows.length, 60);
+    await waitFor(() => listener.events.filter((e) => e.type === "matches.created" && e.environment === env).flatMap((e) => e.matchIds).length === 60);
+    const events = listener.events.filter((e) => e.type === "matches.created" && e.environment === env);
+    assert.is(events.length, 2);
+    for (const e of events) {
+      assert.ok(e.matchIds.length <= 50, `${e.matchIds.length} matches in one event`);
+      assert.is(e.agentIds.length, 2 * e.matchIds.length);
+    }
+    assert.equal(events.flatMap((e) => e.matchIds).sort(), rows.map((r) => r.id).sort());
+    assert.equal(events.flatMap((e) => e.agentIds).sort(), rows.flatMap((r) => [r.player0_agent_id, r.player1_agent_id]).sort());
+  } finally {
+    await listener.stop();
+  }
+});
+
 test("paired agents are not paired again while their match is open", async () => {
   const env = await makeEnvironment(sql);
   await agentsAt(env, T0, [1500, 1500]);

@@ -58,8 +58,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
       const message = (error as Error).message ?? String(error);
       // A coded SQL error (RLAxx) is logged here once, with its code.
       const code = sqlState(error);
-      if (job!.signal?.aborted) log.info(`${queue} job interrupted (shutdown or a missed heartbeat); pg-boss retries it`, { jobId: job!.id, error: message });
-      else log.warn(`${queue} job failed; pg-boss retries it`, { jobId: job!.id, error: message, ...(code ? { errorCode: code } : {}) });
+      const fields = { jobId: job!.id, error: message, ...(code ? { errorCode: code } : {}) };
+      if (job!.signal?.aborted) log.info(`${queue} job interrupted (shutdown or a missed heartbeat); pg-boss retries it`, fields);
+      else log.warn(`${queue} job failed; pg-boss retries it`, fields);
       engineEvents.emit("job.failed", { queue, jobId: job!.id, error: message, retryCount: (job as { retryCount?: number }).retryCount ?? 0 });
       throw error;
     }
