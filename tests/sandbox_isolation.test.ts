@@ -5,7 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,11 @@ const status = await initSandbox("bwrap");
 const codeDir = mkdtempSync(join(tmpdir(), "rla-sandbox-"));
 chmodSync(codeDir, 0o755);
 
-interface Run { code: number | null; signal: string | null; stdout: string; stderr: string; ms: number; uid: number | null; leftovers: number }
+interface Run {
+  code: number | null; signal: string | null; stdout: string; stderr: string; ms: number; uid: number | null; leftovers: number;
+  /** The agent's memory cgroup (when the host has them): its path, peak memory and OOM kills, read before release. */
+  cgroup: { path: string; peakBytes: number | null; oomKills: number | null } | null;
+}
 
 async function run(program: "node" | "python", source: string, limits: Partial<SandboxLimits> = {}, timeoutMs = 20_000): Promise<Run> {
   const file = program === "node" ? "prog.js" : "prog.py";
@@ -38,8 +42,10 @@ async function run(program: "node" | "python", source: string, limits: Partial<S
   clearTimeout(timer);
   const ms = Date.now() - started;
   const uid = sandboxed.uid;
+  const cg = sandboxed.cgroup;
+  const cgroup = cg ? { path: cg.path, peakBytes: cg.peakBytes(), oomKills: cg.oomKills() } : null;
   const leftovers = await sandboxed.release();
-  return { code, signal, stdout, stderr, ms, uid, leftovers };
+  return { code, signal, stdout, stderr, ms, uid, leftovers, cgroup };
 }
 
 test("bwrap works on this machine and agents get uids of their own (the platform runs as root)", () => {
@@ -116,6 +122,41 @@ test("a memory bomb is stopped at the memory limit (node and python)", async () 
   assert.ok(py.code !== 0, "the python bomb must fail");
   assert.match(py.stderr, /MemoryError/);
   assert.is(js.leftovers + py.leftovers, 0);
+});
+
+test("where the host allows it (root, a writable memory cgroup), all of an agent's processes share one memory limit", async () => {
+  const writable = process.getuid!() === 0 && (existsSync("/sys/fs/cgroup/memory/memory.limit_in_bytes") || existsSync("/sys/fs/cgroup/cgroup.controllers"));
+  if (!writable) {
+    assert.is(status.memoryCgroup, null, "no writable memory cgroup here: per-process limits only");
+    return;
+  }
+  assert.ok(status.memoryCgroup === "v1" || status.memoryCgroup === "v2", `memory cgroup ${status.memoryCgroup}`);
+  // Four children each write 150 MB: under the per-process limit (256 MB each), 600 MB together.
+  const r = await run("python", `
+import os, sys, time
+kids = []
+for i in range(4):
+    pid = os.fork()
+    if pid == 0:
+        block = b"\x01" * (150 << 20)
+        print("child", i, "holds 150 MB", flush=True)
+        time.sleep(4)
+        os._exit(0)
+    kids.append(pid)
+    time.sleep(0.3)
+alive = 0
+for pid in kids:
+    _, st = os.waitpid(pid, 0)
+    alive += os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
+print("children that kept their memory:", alive, flush=True)
+`, { memoryBytes: 256 * 1024 * 1024 }, 30_000);
+  const kept = Number(/kept their memory: (\d+)/.exec(r.stdout)?.[1] ?? "-1");
+  assert.ok(kept >= 0 && kept <= 1, `with a 256 MB limit at most one 150 MB child can live; ${kept} did (stdout: ${r.stdout} stderr: ${r.stderr.slice(0, 500)})`);
+  assert.ok(r.cgroup, "the run had a cgroup");
+  assert.ok((r.cgroup!.oomKills ?? 1) >= 1, `the OOM killer acted (${r.cgroup!.oomKills})`);
+  assert.ok(r.cgroup!.peakBytes === null || r.cgroup!.peakBytes <= 256 * 1024 * 1024, `peak ${r.cgroup!.peakBytes}`);
+  assert.not.ok(existsSync(r.cgroup!.path), "the agent's cgroup is removed after release");
+  assert.is(r.leftovers, 0);
 });
 
 test("a fork bomb is held at the process limit, and nothing of it survives", async () => {

@@ -8,11 +8,15 @@
  * RLIMIT_DATA bounds memory (node needs a large virtual address space, so RLIMIT_AS would
  * break it; RLIMIT_DATA counts private writable mappings, which is where heaps and buffers
  * live). RLIMIT_NPROC is per host uid, hence a uid per agent (sandbox_uids.ts).
+ * Where the host lets us (root, a writable memory cgroup), the chain starts with a shell that
+ * moves itself into a memory cgroup of the agent's own before exec'ing the rest, so the limit
+ * also holds for all the agent's processes and pages together (sandbox_cgroup.ts).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Logger } from "../log.ts";
+import { createAgentCgroup, detectCgroupSupport, type AgentCgroup, type CgroupSupport } from "./sandbox_cgroup.ts";
 import { leaseUid, type UidLease } from "./sandbox_uids.ts";
 
 export type SandboxRequest = "auto" | "bwrap" | "none";
@@ -30,6 +34,11 @@ export interface SandboxStatus {
   bwrapVersion: string | null;
   /** Each agent runs as a host uid of its own (possible only when the platform runs as root). */
   separateUids: boolean;
+  /**
+   * Each agent also runs in a memory cgroup of its own (cgroup v1 or v2), so its memory limit
+   * counts all its processes together; null: the limit applies per process (RLIMIT_DATA) only.
+   */
+  memoryCgroup: "v1" | "v2" | null;
 }
 
 export interface SandboxLimits {
@@ -93,8 +102,10 @@ let status: SandboxStatus = {
   bwrap: null,
   bwrapVersion: null,
   separateUids: false,
+  memoryCgroup: null,
 };
-let tools: { bwrap: string; prlimit: string; setpriv: string | null } | null = null;
+let tools: { bwrap: string; prlimit: string; setpriv: string | null; sh: string | null } | null = null;
+let cgroups: CgroupSupport | null = null;
 
 /** The sandbox state decided at boot, for the admin pages, /ready and the executor. */
 export function sandboxStatus(): SandboxStatus {
@@ -111,10 +122,15 @@ export async function initSandbox(requested: SandboxRequest, log?: Logger, optio
   const bwrap = options.bwrap !== undefined ? (existsSync(options.bwrap) ? options.bwrap : null) : findTool("bwrap");
   const prlimit = findTool("prlimit");
   const setpriv = root ? findTool("setpriv") : null;
-  const base = { requested, bwrap, bwrapVersion: null as string | null, separateUids: root && setpriv !== null };
+  const sh = findTool("sh");
+  cgroups = root && sh ? detectCgroupSupport() : null;
+  const base = {
+    requested, bwrap, bwrapVersion: null as string | null, separateUids: root && setpriv !== null,
+    memoryCgroup: cgroups ? (`v${cgroups.version}` as const) : null,
+  };
   if (requested === "none") {
     tools = null;
-    status = { ...base, mode: "none", uploadedCodeAllowed: true, warning: "SANDBOX=none: uploaded agents run WITHOUT a sandbox, with the platform's access to this machine. Use only with code you trust.", separateUids: false };
+    status = { ...base, mode: "none", uploadedCodeAllowed: true, warning: "SANDBOX=none: uploaded agents run WITHOUT a sandbox, with the platform's access to this machine. Use only with code you trust.", separateUids: false, memoryCgroup: null };
     log?.warn(status.warning!);
     return status;
   }
@@ -123,7 +139,7 @@ export async function initSandbox(requested: SandboxRequest, log?: Logger, optio
   else if (!prlimit) problem = "prlimit (util-linux) is not installed";
   else if (root && !setpriv) problem = "setpriv (util-linux) is not installed; it is needed to run agents as unprivileged uids";
   else {
-    tools = { bwrap, prlimit, setpriv };
+    tools = { bwrap, prlimit, setpriv, sh };
     base.bwrapVersion = spawnSync(bwrap, ["--version"], { encoding: "utf8" }).stdout.trim() || null;
     status = { ...base, mode: "unavailable", uploadedCodeAllowed: false, warning: "checking the sandbox" };
     problem = await probe();
@@ -141,7 +157,7 @@ export async function initSandbox(requested: SandboxRequest, log?: Logger, optio
     uploadedCodeAllowed: true,
     warning: base.separateUids ? null : "the platform does not run as root, so agents share its uid: the process limit counts the platform's own processes too",
   };
-  log?.info("sandbox ready", { bwrap: base.bwrapVersion, separateUids: base.separateUids });
+  log?.info("sandbox ready", { bwrap: base.bwrapVersion, separateUids: base.separateUids, memoryCgroup: base.memoryCgroup ?? "none (per-process limits only)" });
   if (status.warning) log?.warn(status.warning);
   return status;
 }
@@ -152,6 +168,8 @@ export interface SandboxedLaunch {
   /** Kills whatever still runs as the agent's uid and frees the uid. Resolves with the number of processes it had to kill. */
   release(): Promise<number>;
   uid: number | null;
+  /** The agent's memory cgroup, when the host has one for us (peak memory, OOM kills). */
+  cgroup: AgentCgroup | null;
 }
 
 /** Builds the command that runs `cmd` in the sandbox. Requires initSandbox to have found a working bwrap. */
@@ -168,11 +186,25 @@ export async function sandboxLaunch(cmd: SandboxCommand): Promise<SandboxedLaunc
     "--core=0:0",
   ];
   const user = lease && tools.setpriv ? [tools.setpriv, `--reuid=${lease.uid}`, `--regid=${lease.uid}`, "--clear-groups", "--"] : [];
-  const args = [...limitArgs, "--", ...user, tools.bwrap, ...bwrapArgs(cmd, l), "--", cmd.command, ...cmd.args];
+  const chain = [tools.prlimit, ...limitArgs, "--", ...user, tools.bwrap, ...bwrapArgs(cmd, l), "--", cmd.command, ...cmd.args];
+  let cgroup: AgentCgroup | null = null;
+  try {
+    if (cgroups && tools.sh) cgroup = createAgentCgroup(cgroups, l.memoryBytes);
+  } catch (error) {
+    await lease?.release();
+    throw new Error(`could not create the agent's memory cgroup under ${cgroups!.base}: ${(error as Error).message}`);
+  }
+  // `sh -c script procs prlimit …`: the shell joins the cgroup ($0), then becomes the chain ("$@").
+  const [command, ...args] = cgroup ? [tools.sh!, "-c", 'echo $$ > "$0" || exit 125; exec "$@"', cgroup.procsFile, ...chain] : chain;
   return {
-    launch: { command: tools.prlimit, args, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
-    release: lease ? () => lease.release() : async () => 0,
+    launch: { command: command!, args, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
+    async release() {
+      const killed = lease ? await lease.release() : 0;
+      await cgroup?.remove();
+      return killed;
+    },
     uid: lease?.uid ?? null,
+    cgroup,
   };
 }
 
