@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { play } from "../src/executor/local.ts";
-import { initSandbox } from "../src/executor/sandbox.ts";
+import { initSandbox, sandboxStatus } from "../src/executor/sandbox.ts";
 import { uidRange } from "../src/executor/sandbox_uids.ts";
 import type { MatchRunResult, MatchSettings, SeatSpec } from "../src/executor/types.ts";
 import { quietLog, testDataDir } from "./fixtures/engine.ts";
@@ -82,6 +82,30 @@ test("a memory bomb (python) crashes with MemoryError and loses", async () => {
   const r = await playAgainstTracker("main.py", `hoard = []\ndef act(observation):\n    while True:\n        hoard.append(bytearray(8 << 20))\n`);
   assertOpponentWon(r, "crash");
   assert.match(r.logs[0]!, /MemoryError/);
+});
+
+test("an agent whose processes together pass the memory limit loses, and its log says the memory limit was reached", async () => {
+  // 200 MB in the agent and in each of its two children: each under the 256 MB per-process
+  // limit; 600 MB together, over the agent's total (256 MB + its tmpfs + runtime slack = 400 MB).
+  // (Fork first: a child inherits its parent's pages, and they would count toward its own limit.)
+  const r = await playAgainstTracker("main.py", `import os, time
+def act(observation):
+    kids = []
+    for i in range(2):
+        pid = os.fork()
+        if pid == 0:
+            block = b"\\x02" * (200 << 20)
+            time.sleep(1)
+            os._exit(0)
+        kids.append(pid)
+    block = b"\\x01" * (200 << 20)
+    statuses = [os.waitpid(pid, 0)[1] for pid in kids]
+    raise SystemExit("the children ended with statuses %s" % statuses)
+`, { timeBankS: 10 });
+  assertOpponentWon(r, "crash");
+  if (sandboxStatus().memoryCgroup === null) return; // per-process limits only on this host: nothing more to check
+  assert.match(r.logs[0]!, /\[rl-arena\] the memory limit of all this agent's processes together \(400 MB\) was reached: the kernel killed [1-9]\d* of its processes/);
+  assert.match(r.outcome.fault_detail ?? "", /player 0: the memory limit of all this agent's processes together \(400 MB\)/);
 });
 
 test("a fork bomb is stopped at the process limit; the agent loses and nothing of it survives", async () => {

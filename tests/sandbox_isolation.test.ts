@@ -4,12 +4,13 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_SANDBOX_LIMITS, initSandbox, sandboxLaunch, sandboxStatus, type SandboxLimits } from "../src/executor/sandbox.ts";
+import { agentMemoryBytes, DEFAULT_SANDBOX_LIMITS, initSandbox, sandboxLaunch, sandboxStatus, type SandboxLimits } from "../src/executor/sandbox.ts";
+import { createAgentCgroup, detectCgroupSupport } from "../src/executor/sandbox_cgroup.ts";
 import { processesOfUid } from "../src/executor/sandbox_uids.ts";
 
 const status = await initSandbox("bwrap");
@@ -19,7 +20,7 @@ chmodSync(codeDir, 0o755);
 interface Run {
   code: number | null; signal: string | null; stdout: string; stderr: string; ms: number; uid: number | null; leftovers: number;
   /** The agent's memory cgroup (when the host has them): its path, peak memory and OOM kills, read before release. */
-  cgroup: { path: string; peakBytes: number | null; oomKills: number | null } | null;
+  cgroup: { path: string; limitBytes: number; peakBytes: number | null; oomKills: number | null } | null;
 }
 
 async function run(program: "node" | "python", source: string, limits: Partial<SandboxLimits> = {}, timeoutMs = 20_000): Promise<Run> {
@@ -43,7 +44,7 @@ async function run(program: "node" | "python", source: string, limits: Partial<S
   const ms = Date.now() - started;
   const uid = sandboxed.uid;
   const cg = sandboxed.cgroup;
-  const cgroup = cg ? { path: cg.path, peakBytes: cg.peakBytes(), oomKills: cg.oomKills() } : null;
+  const cgroup = cg ? { path: cg.path, limitBytes: cg.limitBytes, peakBytes: cg.peakBytes(), oomKills: cg.oomKills() } : null;
   const leftovers = await sandboxed.release();
   return { code, signal, stdout, stderr, ms, uid, leftovers, cgroup };
 }
@@ -131,7 +132,8 @@ test("where the host allows it (root, a writable memory cgroup), all of an agent
     return;
   }
   assert.ok(status.memoryCgroup === "v1" || status.memoryCgroup === "v2", `memory cgroup ${status.memoryCgroup}`);
-  // Four children each write 150 MB: under the per-process limit (256 MB each), 600 MB together.
+  // Four children each write 150 MB: under the per-process limit (256 MB each), 600 MB together,
+  // over the agent's total of 256 MB + its tmpfs + runtime slack (400 MB, agentMemoryBytes).
   const r = await run("python", `
 import os, sys, time
 kids = []
@@ -151,12 +153,31 @@ for pid in kids:
 print("children that kept their memory:", alive, flush=True)
 `, { memoryBytes: 256 * 1024 * 1024 }, 30_000);
   const kept = Number(/kept their memory: (\d+)/.exec(r.stdout)?.[1] ?? "-1");
-  assert.ok(kept >= 0 && kept <= 1, `with a 256 MB limit at most one 150 MB child can live; ${kept} did (stdout: ${r.stdout} stderr: ${r.stderr.slice(0, 500)})`);
+  const total = agentMemoryBytes({ ...DEFAULT_SANDBOX_LIMITS, memoryBytes: 256 * 1024 * 1024 });
+  assert.is(total, 400 * 1024 * 1024);
+  assert.ok(kept >= 0 && kept <= 2, `with 400 MB for the whole agent at most two 150 MB children can live; ${kept} did (stdout: ${r.stdout} stderr: ${r.stderr.slice(0, 500)})`);
   assert.ok(r.cgroup, "the run had a cgroup");
+  assert.is(r.cgroup!.limitBytes, total);
   assert.ok((r.cgroup!.oomKills ?? 1) >= 1, `the OOM killer acted (${r.cgroup!.oomKills})`);
-  assert.ok(r.cgroup!.peakBytes === null || r.cgroup!.peakBytes <= 256 * 1024 * 1024, `peak ${r.cgroup!.peakBytes}`);
+  assert.ok(r.cgroup!.peakBytes === null || r.cgroup!.peakBytes <= total, `peak ${r.cgroup!.peakBytes}`);
   assert.not.ok(existsSync(r.cgroup!.path), "the agent's cgroup is removed after release");
   assert.is(r.leftovers, 0);
+});
+
+test("at boot, agent cgroups left by a killed platform process are removed; a live process's are kept", async () => {
+  if (status.memoryCgroup === null) return; // no memory cgroups on this host (checked by the test above)
+  const support = detectCgroupSupport()!;
+  const gone = spawnSync("true").pid!; // a pid that has exited
+  const orphan = createAgentCgroup(support, 64 << 20, `agent-${gone}-orphan`);
+  const mine = createAgentCgroup(support, 64 << 20, `agent-${process.pid}-fresh`);
+  try {
+    assert.ok(detectCgroupSupport(), "still supported");
+    assert.not.ok(existsSync(orphan.path), "the dead process's cgroup is removed");
+    assert.ok(existsSync(mine.path), "this live process's cgroup is kept");
+  } finally {
+    await orphan.remove();
+    await mine.remove();
+  }
 });
 
 test("a fork bomb is held at the process limit, and nothing of it survives", async () => {

@@ -20,6 +20,7 @@ import { runMatch, type AgentSpec, type LaunchSpec, type MatchResult } from "rl-
 import type { Logger } from "../log.ts";
 import { RUNTIME_MOUNT, prepareRuntime, runtimeInside, type AgentRuntime } from "./runtime.ts";
 import { DEFAULT_SANDBOX_LIMITS, sandboxLaunch, sandboxStatus, type SandboxCommand, type SandboxLimits } from "./sandbox.ts";
+import type { AgentCgroup } from "./sandbox_cgroup.ts";
 import { Semaphore } from "./semaphore.ts";
 import { ensureUnpacked, inspectBuildArchive, submissionFolder, validationOpponent } from "./submission_files.ts";
 import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext, type SeatSpec } from "./types.ts";
@@ -60,6 +61,22 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
   };
 }
 
+/**
+ * A process the kernel's OOM killer ends dies of SIGKILL, which alone reads like any crash.
+ * When an agent's memory cgroup counted OOM kills, its log and the fault detail say that the
+ * memory limit was reached. The outcome itself (who won, why) stays the referee's.
+ */
+function explainMemoryKills(result: MatchResult, oomKills: Array<{ kills: number; limitBytes: number }>): void {
+  oomKills.forEach(({ kills, limitBytes }, player) => {
+    if (kills <= 0) return;
+    const note = `the memory limit of all this agent's processes together (${Math.round(limitBytes / 2 ** 20)} MB) was reached: the kernel killed ${kills} of its processes`;
+    result.logs[player] = `${result.logs[player] ?? ""}${result.logs[player]?.endsWith("\n") || !result.logs[player] ? "" : "\n"}[rl-arena] ${note}\n`;
+    if (result.outcome.faulted_players?.includes(player)) {
+      result.outcome.fault_detail = `${result.outcome.fault_detail ? `${result.outcome.fault_detail}; ` : ""}player ${player}: ${note}`;
+    }
+  });
+}
+
 /** Plays one match between the seats; `folders[p]` is the unpacked code of uploaded seats. */
 export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log" | "python">, spec: MatchSpec, folders: Array<string | null>, ctx: RunContext = {}): Promise<MatchRunResult> {
   const sandbox = sandboxStatus();
@@ -78,12 +95,15 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
     version: String(seat.version),
   }));
   const releases: Array<() => Promise<number>> = [];
+  const cgroups: Array<AgentCgroup | null> = spec.seats.map(() => null);
   const launch = async (_spec: AgentSpec, player: number): Promise<LaunchSpec> => {
     if (sandbox.mode !== "bwrap") return commands[player]!.plain;
     const sandboxed = await sandboxLaunch(commands[player]!.sandboxed);
     releases.push(sandboxed.release);
+    cgroups[player] = sandboxed.cgroup;
     return sandboxed.launch;
   };
+  let oomKills: Array<{ kills: number; limitBytes: number }> = [];
   let result: MatchResult;
   let leftoverProcesses = 0;
   try {
@@ -107,6 +127,7 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
     if (ctx.signal?.aborted) throw error;
     throw new PlatformError(`the referee failed: ${(error as Error).message}`, { cause: error });
   } finally {
+    oomKills = cgroups.map((g) => ({ kills: g?.oomKills() ?? 0, limitBytes: g?.limitBytes ?? 0 })); // read before release removes the cgroups
     const killed = await Promise.all(releases.map((release) => release().catch((e: Error) => {
       options.log.error("could not clean up a sandbox uid", { error: e });
       return 0;
@@ -114,6 +135,7 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
     leftoverProcesses = killed.reduce((a, b) => a + b, 0);
   }
   if (leftoverProcesses > 0) options.log.warn("agent processes survived the referee's kill and were killed by uid", { leftoverProcesses });
+  explainMemoryKills(result, oomKills);
   return {
     outcome: result.outcome,
     replayGzip: gzipSync(JSON.stringify(result.replay)),

@@ -189,7 +189,7 @@ export async function sandboxLaunch(cmd: SandboxCommand): Promise<SandboxedLaunc
   const chain = [tools.prlimit, ...limitArgs, "--", ...user, tools.bwrap, ...bwrapArgs(cmd, l), "--", cmd.command, ...cmd.args];
   let cgroup: AgentCgroup | null = null;
   try {
-    if (cgroups && tools.sh) cgroup = createAgentCgroup(cgroups, l.memoryBytes);
+    if (cgroups && tools.sh) cgroup = createAgentCgroup(cgroups, agentMemoryBytes(l));
   } catch (error) {
     await lease?.release();
     throw new Error(`could not create the agent's memory cgroup under ${cgroups!.base}: ${(error as Error).message}`);
@@ -206,6 +206,20 @@ export async function sandboxLaunch(cmd: SandboxCommand): Promise<SandboxedLaunc
     uid: lease?.uid ?? null,
     cgroup,
   };
+}
+
+/** Page cache for the runtime's own files (interpreter, libraries) that the cgroup also counts. */
+const RUNTIME_SLACK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The memory cgroup's limit: one process's memory limit, plus the agent's /tmp and /dev/shm
+ * (tmpfs pages are charged to it) and the runtime's file pages. So a single process still
+ * stops at RLIMIT_DATA first, with its language's own out-of-memory error, instead of
+ * thrashing at the cgroup limit; an agent that spreads its memory over several processes is
+ * stopped by the kernel's OOM killer at this total.
+ */
+export function agentMemoryBytes(l: SandboxLimits): number {
+  return l.memoryBytes + l.tmpBytes + SHM_BYTES + RUNTIME_SLACK_BYTES;
 }
 
 function bwrapArgs(cmd: SandboxCommand, l: SandboxLimits): string[] {

@@ -23,6 +23,8 @@ export interface CgroupSupport {
 
 export interface AgentCgroup {
   path: string;
+  /** The limit on all the agent's memory together (processes, tmpfs and shared memory pages). */
+  limitBytes: number;
   /** Writing a pid here moves that process (and its future children) into the cgroup. */
   procsFile: string;
   /** The most memory the agent's processes used at once, when the kernel reports it. */
@@ -59,7 +61,7 @@ export function detectCgroupSupport(root = "/sys/fs/cgroup"): CgroupSupport | nu
 }
 
 /** Creates a cgroup limited to `memoryBytes` (no swap) for one agent. */
-export function createAgentCgroup(support: CgroupSupport, memoryBytes: number, name = `agent-${randomBytes(6).toString("hex")}`): AgentCgroup {
+export function createAgentCgroup(support: CgroupSupport, memoryBytes: number, name = `agent-${process.pid}-${randomBytes(6).toString("hex")}`): AgentCgroup {
   const path = join(support.base, name);
   mkdirSync(path);
   try {
@@ -85,6 +87,7 @@ export function createAgentCgroup(support: CgroupSupport, memoryBytes: number, n
   };
   return {
     path,
+    limitBytes: memoryBytes,
     procsFile: join(path, "cgroup.procs"),
     peakBytes: () => numberIn(support.version === 2 ? "memory.peak" : "memory.max_usage_in_bytes"),
     oomKills: () => numberIn(support.version === 2 ? "memory.events" : "memory.oom_control", "oom_kill"),
@@ -105,20 +108,31 @@ export function createAgentCgroup(support: CgroupSupport, memoryBytes: number, n
 }
 
 /**
- * A platform process killed with -9 leaves its agents' cgroups behind (their processes were
- * killed by uid on the next lease). Empty ones older than ten minutes are removed at boot; the
- * age keeps us off a cgroup another process on this host has just made and not yet joined.
+ * A platform process killed with -9 leaves its agents' cgroups behind (their processes are
+ * killed by uid on the next lease). At boot, empty ones are removed when the process that made
+ * them (its pid is in the name) is gone, or when they are older than ten minutes; a live
+ * process's fresh cgroup, made and not yet joined, is left alone.
  */
 function removeStaleCgroups(support: CgroupSupport): void {
   const cutoff = Date.now() - 10 * 60_000;
   for (const name of readdirSync(support.base)) {
-    if (!name.startsWith("agent-")) continue;
+    const creator = /^agent-(\d+)-/.exec(name);
+    if (!creator && !name.startsWith("agent-")) continue;
     const path = join(support.base, name);
     try {
-      if (statSync(path).mtimeMs < cutoff) rmdirSync(path); // fails (EBUSY) while processes remain: left alone
+      if ((creator && !alive(Number(creator[1]))) || statSync(path).mtimeMs < cutoff) rmdirSync(path); // EBUSY while processes remain
     } catch {
       // in use or already gone
     }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
