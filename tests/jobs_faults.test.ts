@@ -102,10 +102,14 @@ test("kill -9 of a worker during a match: the retried job completes it exactly o
     const [during] = await sql`select status, attempts from matches where id = ${matchId}`;
     assert.is(during!.status, "running", "the match is left running by the dead worker");
 
+    // Once the retry has finished the match, the two agents would be paired again within a
+    // second; a cooldown keeps the worker from starting a new match before it is stopped.
+    await sql`select set_setting('match_cooldown_s', '3600')`;
     const second = startWorker(db, dataDir);
     workers.push(second);
     await second.waitLine(new RegExp(`^match\\.finished ${matchId}`), 60_000);
     await stopWorker(second);
+    await sql`select set_setting('match_cooldown_s', '0')`;
 
     // Assertions
     const matches = await sql`select id, status, attempts, end_reason from matches`;
