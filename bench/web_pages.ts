@@ -6,7 +6,9 @@
  * 2. SSE fan-out: `clients` connections to /events?topics=feed,feed:pong,leaderboard:pong; a
  *    match.finished event is sent with pg_notify and we time, per client, from just before the
  *    NOTIFY to the arrival of the pushed fragments (the hub renders three topics and writes
- *    one message per client). Repeated `rounds` times; p50/p99/max over all deliveries.
+ *    one message per client). One uncounted warm-up event first (the process's first fan-out
+ *    runs cold; its time is printed apart), then `rounds` events; p50/p99/max over all their
+ *    deliveries.
  *
  *   node --import tsx bench/web_pages.ts [agents=300] [seconds=15] [connections=100] [clients=1000] [rounds=5]
  */
@@ -55,7 +57,6 @@ await sql`
 const config = loadConfig({ NODE_ENV: "production", JWT_SECRET: "bench-secret-bench-secret-bench-secret", LOG_LEVEL: "warn", DATA_DIR: "/tmp/rla-bench-web" });
 const renderer = liveRenderer(sql);
 const sizes = await Promise.all(["leaderboard:pong", "feed:pong"].map(async (t) => `${t} ${(await renderer(t, null, [])).length} bytes`));
-if (process.env.SHOW_HTML) for (const t of ["leaderboard:pong", "feed:pong"]) console.log((await renderer(t, null, [])).slice(0, 1500));
 console.log(`what one match.finished pushes to an environment page: ${sizes.join(", ")}`);
 const hub = new LiveHub(renderer, log);
 await hub.listen(sql);
