@@ -129,7 +129,7 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
   } finally {
     oomKills = cgroups.map((g) => ({ kills: g?.oomKills() ?? 0, limitBytes: g?.limitBytes ?? 0 })); // read before release removes the cgroups
     const killed = await Promise.all(releases.map((release) => release().catch((e: Error) => {
-      options.log.error("could not clean up a sandbox uid", { error: e });
+      options.log.error("could not clean up an agent's sandbox (its uid or its memory cgroup)", { error: e });
       return 0;
     })));
     leftoverProcesses = killed.reduce((a, b) => a + b, 0);

@@ -123,7 +123,7 @@ export async function initSandbox(requested: SandboxRequest, log?: Logger, optio
   const prlimit = findTool("prlimit");
   const setpriv = root ? findTool("setpriv") : null;
   const sh = findTool("sh");
-  cgroups = root && sh ? detectCgroupSupport() : null;
+  cgroups = root && sh && requested !== "none" ? detectCgroupSupport("/sys/fs/cgroup", sh) : null;
   const base = {
     requested, bwrap, bwrapVersion: null as string | null, separateUids: root && setpriv !== null,
     memoryCgroup: cgroups ? (`v${cgroups.version}` as const) : null,
@@ -199,9 +199,11 @@ export async function sandboxLaunch(cmd: SandboxCommand): Promise<SandboxedLaunc
   return {
     launch: { command: command!, args, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
     async release() {
-      const killed = lease ? await lease.release() : 0;
-      await cgroup?.remove();
-      return killed;
+      try {
+        return lease ? await lease.release() : 0;
+      } finally {
+        await cgroup?.remove();
+      }
     },
     uid: lease?.uid ?? null,
     cgroup,
