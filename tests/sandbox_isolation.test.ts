@@ -4,12 +4,12 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { agentMemoryBytes, DEFAULT_SANDBOX_LIMITS, initSandbox, sandboxLaunch, sandboxStatus, type SandboxLimits } from "../src/executor/sandbox.ts";
+import { agentMemoryBytes, CGROUP_JOIN_FAILED, DEFAULT_SANDBOX_LIMITS, initSandbox, sandboxLaunch, sandboxStatus, type SandboxLimits } from "../src/executor/sandbox.ts";
 import { createAgentCgroup, detectCgroupSupport, processTag } from "../src/executor/sandbox_cgroup.ts";
 import { processesOfUid } from "../src/executor/sandbox_uids.ts";
 
@@ -193,6 +193,16 @@ test("at boot, agent cgroups left by a killed platform process are removed; a li
     await orphan.remove();
     await mine.remove();
   }
+});
+
+test("a process that cannot join its memory cgroup stops before the agent starts and says why", async () => {
+  if (status.memoryCgroup === null) return; // no memory cgroups on this host
+  const sandboxed = await sandboxLaunch({ command: "/usr/bin/true", args: [], limits: DEFAULT_SANDBOX_LIMITS });
+  await sandboxed.cgroup!.remove(); // gone before the agent's process starts: its join fails
+  const r = spawnSync(sandboxed.launch.command, sandboxed.launch.args, { env: sandboxed.launch.env, encoding: "utf8" });
+  await sandboxed.release();
+  assert.is(r.status, 125);
+  assert.ok(r.stderr.includes(CGROUP_JOIN_FAILED), r.stderr);
 });
 
 test("a fork bomb is held at the process limit, and nothing of it survives", async () => {

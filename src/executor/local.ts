@@ -19,7 +19,7 @@ import type { Sql } from "postgres";
 import { runMatch, type AgentSpec, type LaunchSpec, type MatchResult } from "rl-arena-env";
 import type { Logger } from "../log.ts";
 import { RUNTIME_MOUNT, prepareRuntime, runtimeInside, type AgentRuntime } from "./runtime.ts";
-import { DEFAULT_SANDBOX_LIMITS, sandboxLaunch, sandboxStatus, type SandboxCommand, type SandboxLimits } from "./sandbox.ts";
+import { CGROUP_JOIN_FAILED, DEFAULT_SANDBOX_LIMITS, sandboxLaunch, sandboxStatus, type SandboxCommand, type SandboxLimits } from "./sandbox.ts";
 import type { AgentCgroup } from "./sandbox_cgroup.ts";
 import { Semaphore } from "./semaphore.ts";
 import { ensureUnpacked, inspectBuildArchive, submissionFolder, validationOpponent } from "./submission_files.ts";
@@ -135,6 +135,8 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
     leftoverProcesses = killed.reduce((a, b) => a + b, 0);
   }
   if (leftoverProcesses > 0) options.log.warn("agent processes survived the referee's kill and were killed by uid", { leftoverProcesses });
+  const unjoined = result.logs.findIndex((log) => log?.includes(CGROUP_JOIN_FAILED));
+  if (unjoined >= 0) throw new PlatformError(`seat ${unjoined}'s process could not join its memory cgroup; the match is not the agents' fault`);
   explainMemoryKills(result, oomKills);
   return {
     outcome: result.outcome,

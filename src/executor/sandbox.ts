@@ -195,7 +195,10 @@ export async function sandboxLaunch(cmd: SandboxCommand): Promise<SandboxedLaunc
     throw new Error(`could not create the agent's memory cgroup under ${cgroups!.base}: ${(error as Error).message}`);
   }
   // `sh -c script procs prlimit …`: the shell joins the cgroup ($0), then becomes the chain ("$@").
-  const [command, ...args] = cgroup ? [tools.sh!, "-c", 'echo $$ > "$0" || exit 125; exec "$@"', cgroup.procsFile, ...chain] : chain;
+  // If it cannot join, it says so on stderr (the agent's log), where play() finds it: that is
+  // the platform's failure, not the agent's.
+  const joinThenExec = `echo $$ > "$0" || { echo "${CGROUP_JOIN_FAILED}" >&2; exit 125; }; exec "$@"`;
+  const [command, ...args] = cgroup ? [tools.sh!, "-c", joinThenExec, cgroup.procsFile, ...chain] : chain;
   return {
     launch: { command: command!, args, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
     async release() {
@@ -209,6 +212,9 @@ export async function sandboxLaunch(cmd: SandboxCommand): Promise<SandboxedLaunc
     cgroup,
   };
 }
+
+/** What an agent's log starts with when its process could not join its memory cgroup. */
+export const CGROUP_JOIN_FAILED = "rl-arena sandbox: could not join the agent's memory cgroup";
 
 /** Page cache for the runtime's own files (interpreter, libraries) that the cgroup also counts. */
 const RUNTIME_SLACK_BYTES = 64 * 1024 * 1024;
