@@ -48,6 +48,21 @@ export const agentStepDuration = new Histogram({
   registers: [registry],
 });
 
+export const agentMemoryPeak = new Histogram({
+  name: "rla_agent_memory_peak_bytes",
+  help: "Most memory one agent's processes used at once during a match (memory cgroups only), by environment",
+  labelNames: ["environment"] as const,
+  buckets: [16, 32, 64, 128, 256, 512, 1024, 2048].map((mb) => mb * 1024 * 1024),
+  registers: [registry],
+});
+
+export const agentOomKills = new Counter({
+  name: "rla_agent_oom_kills_total",
+  help: "Agent processes the kernel's OOM killer ended at their memory cgroup's limit, by environment",
+  labelNames: ["environment"] as const,
+  registers: [registry],
+});
+
 export const buildsFinished = new Counter({
   name: "rla_builds_total",
   help: "Submission builds, by outcome (active|failed|error)",

@@ -1,6 +1,6 @@
 import { engineEvents } from "./executor/engine_events.ts";
 import {
-  agentStepDuration, buildDuration, buildsFinished, matchDuration, matchesFinished, matchesRunning, matchesStarted,
+  agentMemoryPeak, agentOomKills, agentStepDuration, buildDuration, buildsFinished, matchDuration, matchesFinished, matchesRunning, matchesStarted,
 } from "./metrics.ts";
 
 let subscribed = false;
@@ -36,6 +36,10 @@ export function subscribeEngineMetrics(executor: string): void {
   });
   engineEvents.on("agent.step", (e) => {
     agentStepDuration.observe({ environment: e.environment }, e.ms / 1000);
+  });
+  engineEvents.on("agent.memory", (e) => {
+    if (e.peakBytes !== null) agentMemoryPeak.observe({ environment: e.environment }, e.peakBytes);
+    if (e.oomKills > 0) agentOomKills.inc({ environment: e.environment }, e.oomKills);
   });
   engineEvents.on("build.finished", (e) => {
     const outcome = e.ok ? "active" : "failed";

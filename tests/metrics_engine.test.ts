@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { loadConfig } from "../src/config.ts";
 import { startWorkers } from "../src/jobs/workers.ts";
+import { sandboxStatus } from "../src/executor/sandbox.ts";
 import { subscribeEngineMetrics } from "../src/metrics_engine.ts";
 import { createApp } from "../src/web/app.ts";
 import { createTestDatabase } from "./helpers/database.ts";
@@ -70,6 +71,14 @@ test("a real build and a real match move the build, match and per-step metrics b
     assert.ok(steps >= 2 * match.total_steps, `${steps} step observations for a ${match.total_steps}-step match`);
     assert.ok(steps <= 2 * match.total_steps + 2 * 30, `${steps} is at most the match plus a 30-step validation`);
     assert.ok(delta("rla_agent_step_seconds_sum", { environment: "pong" }) > 0);
+    // Where agents get memory cgroups, each seat of each match (validation and real) is one
+    // peak-memory observation: 2 for the validation match + 2 for the real one.
+    if (sandboxStatus().memoryCgroup !== null) {
+      assert.is(delta("rla_agent_memory_peak_bytes_count", { environment: "pong" }), 4);
+      const mean = delta("rla_agent_memory_peak_bytes_sum", { environment: "pong" }) / 4;
+      assert.ok(mean > 1024 * 1024 && mean < 1024 * 1024 * 1024, `mean peak ${mean} bytes`);
+      assert.is(delta("rla_agent_oom_kills_total", { environment: "pong" }), 0);
+    }
     for (const line of after.split("\n")) {
       if (line.startsWith("#")) continue;
       assert.not.match(line, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, `no ids as label values: ${line}`);

@@ -12,6 +12,8 @@ export interface EngineEvents {
   };
   /** One agent answered one step in `ms` (per-step response-time histogram). */
   "agent.step": { environment: string; ms: number };
+  /** One agent's memory cgroup after its match (only where agents get one): peak bytes and OOM kills. */
+  "agent.memory": { environment: string; peakBytes: number | null; oomKills: number };
   "match.failed": { matchId: string; environment: string | null; error: string };
   /** A match job found its match already completed or failed (a retry after a crash): nothing was done. */
   "match.skipped": { matchId: string; reason: string };

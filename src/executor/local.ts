@@ -103,7 +103,7 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
     cgroups[player] = sandboxed.cgroup;
     return sandboxed.launch;
   };
-  let oomKills: Array<{ kills: number; limitBytes: number }> = [];
+  let oomKills: Array<{ kills: number; limitBytes: number; peakBytes: number | null; measured: boolean }> = [];
   let result: MatchResult;
   let leftoverProcesses = 0;
   try {
@@ -127,7 +127,8 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
     if (ctx.signal?.aborted) throw error;
     throw new PlatformError(`the referee failed: ${(error as Error).message}`, { cause: error });
   } finally {
-    oomKills = cgroups.map((g) => ({ kills: g?.oomKills() ?? 0, limitBytes: g?.limitBytes ?? 0 })); // read before release removes the cgroups
+    // read before release removes the cgroups
+    oomKills = cgroups.map((g) => ({ kills: g?.oomKills() ?? 0, limitBytes: g?.limitBytes ?? 0, peakBytes: g?.peakBytes() ?? null, measured: g !== null }));
     const killed = await Promise.all(releases.map((release) => release().catch((e: Error) => {
       options.log.error("could not clean up an agent's sandbox (its uid or its memory cgroup)", { error: e });
       return 0;
@@ -138,6 +139,9 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
   const unjoined = result.logs.findIndex((log) => log?.includes(CGROUP_JOIN_FAILED));
   if (unjoined >= 0) throw new PlatformError(`seat ${unjoined}'s process could not join its memory cgroup; the match is not the agents' fault`);
   explainMemoryKills(result, oomKills);
+  for (const m of oomKills) {
+    if (m.measured) engineEvents.emit("agent.memory", { environment: spec.environment.id, peakBytes: m.peakBytes, oomKills: m.kills });
+  }
   return {
     outcome: result.outcome,
     replayGzip: gzipSync(JSON.stringify(result.replay)),
