@@ -61,14 +61,22 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
   };
 }
 
+/** What an agent's memory cgroup reported after its match. */
+interface AgentMemory {
+  oomKills: number;
+  limitBytes: number;
+  peakBytes: number | null;
+}
+
 /**
  * A process the kernel's OOM killer ends dies of SIGKILL, which alone reads like any crash.
  * When an agent's memory cgroup counted OOM kills, its log and the fault detail say that the
  * memory limit was reached. The outcome itself (who won, why) stays the referee's.
  */
-function explainMemoryKills(result: MatchResult, oomKills: Array<{ kills: number; limitBytes: number }>): void {
-  oomKills.forEach(({ kills, limitBytes }, player) => {
-    if (kills <= 0) return;
+function explainMemoryKills(result: MatchResult, memory: Array<AgentMemory | null>): void {
+  memory.forEach((m, player) => {
+    if (!m || m.oomKills <= 0) return;
+    const { oomKills: kills, limitBytes } = m;
     const note = `the memory limit of all this agent's processes together (${Math.round(limitBytes / 2 ** 20)} MB) was reached: the kernel killed ${kills} of its processes`;
     result.logs[player] = `${result.logs[player] ?? ""}${result.logs[player]?.endsWith("\n") || !result.logs[player] ? "" : "\n"}[rl-arena] ${note}\n`;
     if (result.outcome.faulted_players?.includes(player)) {
@@ -103,7 +111,7 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
     cgroups[player] = sandboxed.cgroup;
     return sandboxed.launch;
   };
-  let oomKills: Array<{ kills: number; limitBytes: number; peakBytes: number | null; measured: boolean }> = [];
+  let memory: Array<AgentMemory | null> = []; // per seat; null where the agent had no memory cgroup
   let result: MatchResult;
   let leftoverProcesses = 0;
   try {
@@ -128,7 +136,7 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
     throw new PlatformError(`the referee failed: ${(error as Error).message}`, { cause: error });
   } finally {
     // read before release removes the cgroups
-    oomKills = cgroups.map((g) => ({ kills: g?.oomKills() ?? 0, limitBytes: g?.limitBytes ?? 0, peakBytes: g?.peakBytes() ?? null, measured: g !== null }));
+    memory = cgroups.map((g) => (g ? { oomKills: g.oomKills() ?? 0, limitBytes: g.limitBytes, peakBytes: g.peakBytes() } : null));
     const killed = await Promise.all(releases.map((release) => release().catch((e: Error) => {
       options.log.error("could not clean up an agent's sandbox (its uid or its memory cgroup)", { error: e });
       return 0;
@@ -138,9 +146,9 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
   if (leftoverProcesses > 0) options.log.warn("agent processes survived the referee's kill and were killed by uid", { leftoverProcesses });
   const unjoined = result.logs.findIndex((log) => log?.includes(CGROUP_JOIN_FAILED));
   if (unjoined >= 0) throw new PlatformError(`seat ${unjoined}'s process could not join its memory cgroup; the match is not the agents' fault`);
-  explainMemoryKills(result, oomKills);
-  for (const m of oomKills) {
-    if (m.measured) engineEvents.emit("agent.memory", { environment: spec.environment.id, peakBytes: m.peakBytes, oomKills: m.kills });
+  explainMemoryKills(result, memory);
+  for (const m of memory) {
+    if (m) engineEvents.emit("agent.memory", { environment: spec.environment.id, peakBytes: m.peakBytes, oomKills: m.oomKills });
   }
   return {
     outcome: result.outcome,
