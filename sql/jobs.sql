@@ -3,6 +3,12 @@
 -- (plans.insertJobs): the row goes into the queue's own table (pgboss.queue.table_name) and
 -- takes the queue's retry, expiry, retention, heartbeat and dead-letter settings; queues with
 -- `notify` get the same wake-up pg_notify. The schema is pg-boss's default, `pgboss`.
+-- Two differences, both for speed when pair_agents enqueues 50,000 jobs at once:
+--   * ids are time-ordered (uuid_v7, in payload order), so the primary key grows at its right edge;
+--   * `on conflict do nothing` (how send() drops a job a singleton-style policy refuses) is used
+--     only on queues whose policy has such a unique index. On a `standard` queue only the
+--     primary key is unique and a fresh id cannot collide; the speculative insert that ON
+--     CONFLICT does costs an extra WAL record per row.
 -- plpgsql on purpose: its body is only checked when it runs, because on a fresh database our
 -- concept files are applied before pg-boss creates its schema.
 
@@ -29,11 +35,13 @@ begin
       id, name, data, priority, start_after, created_on, expire_seconds, deletion_seconds, keep_until,
       retry_limit, retry_delay, retry_backoff, retry_delay_max, policy, dead_letter, heartbeat_seconds,
       blocked, blocking, pending_dependencies)
-    select gen_random_uuid(), $1, d.payload, 0, t.now, t.now, $2, $3, t.now + $4 * interval '1 second',
+    select uuid_v7(t.now, d.n), $1, d.payload, 0, t.now, t.now, $2, $3, t.now + $4 * interval '1 second',
       $5, $6, $7, $8, $9, $10, $11, false, false, 0
-    from unnest($12::jsonb[]) as d(payload), (select pgboss.job_now() as now) as t
-    on conflict do nothing
-  $sql$, v_queue.table_name)
+    from unnest($12::jsonb[]) with ordinality as d(payload, n), (select pgboss.job_now() as now) as t
+    order by d.n
+    %s
+  $sql$, v_queue.table_name,
+    case when v_queue.policy = 'standard' then '' else 'on conflict do nothing' end)
   using p_queue, v_queue.expire_seconds, v_queue.deletion_seconds, v_queue.retention_seconds,
     v_queue.retry_limit, v_queue.retry_delay, v_queue.retry_backoff, v_queue.retry_delay_max,
     v_queue.policy, v_queue.dead_letter, v_queue.heartbeat_seconds, p_payloads;

@@ -195,7 +195,7 @@ begin
     where l.log is not null;
   end if;
 
-  delete from busy_agents where match_id = p_match;
+  delete from busy_agents where agent_id in (v_row.player0_agent_id, v_row.player1_agent_id) and match_id = p_match;
   perform match_event('match.finished', v_row);
   perform emit_event('leaderboard.changed', jsonb_build_object('environment', v_row.environment_id));
   return v_row;
@@ -232,7 +232,7 @@ declare
 begin
   update matches set status = 'failed', error = coalesce(nullif(btrim(p_error), ''), 'the match failed'), ended_at = arena_now()
   where id = p_row.id returning * into v_row;
-  delete from busy_agents where match_id = p_row.id;
+  delete from busy_agents where agent_id in (p_row.player0_agent_id, p_row.player1_agent_id) and match_id = p_row.id;
   perform match_event('match.finished', v_row);
   return v_row;
 end $$;

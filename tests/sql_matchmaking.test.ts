@@ -45,6 +45,62 @@ test("the nearest neighbour wins over an earlier one in rating order (1000, 1090
   assert.equal(pairsOf(await pairAt(env, T0)), [pairKey(b, c)]);
 });
 
+test("as many pairs as the windows allow: 1000, 1090, 1091, 1180 make two pairs, not 1090+1091 alone", async () => {
+  const env = await makeEnvironment(sql);
+  const [a, b, c, d] = await agentsAt(env, T0, [1000, 1090, 1091, 1180]);
+  assert.equal(pairsOf(await pairAt(env, T0)), [pairKey(a, b), pairKey(c, d)].sort());
+});
+
+test("in an odd run the agent left out is the one that leaves the smallest total gap", async () => {
+  const env = await makeEnvironment(sql);
+  // Gaps 50, 10, 10, 90: leaving out 1000 costs 10 + 90, 1060 costs 50 + 90, 1160 costs 50 + 10.
+  const [a, b, c, d] = await agentsAt(env, T0, [1000, 1050, 1060, 1070, 1160]);
+  assert.equal(pairsOf(await pairAt(env, T0)), [pairKey(a, b), pairKey(c, d)].sort());
+});
+
+test("agents whose neighbour in rating order is outside a window are paired past it in a later round", async () => {
+  const env = await makeEnvironment(sql);
+  const [low, high] = await agentsAt(env, T0, [1000, 1300]);
+  // Four minutes later low and high accept ±500; the newcomer between them only ±100.
+  const [newcomer] = await agentsAt(env, at(T0, 240), [1150]);
+  const rows = await pairAt(env, at(T0, 240));
+  assert.equal(pairsOf(rows), [pairKey(low, high)]);
+  assert.ok(!pairsOf(rows).join().includes(newcomer));
+});
+
+/**
+ * The most pairs, then the least total gap, for agents that all accept ±w: a dynamic programme
+ * over the sorted ratings (with one window for everybody the best matching pairs neighbours).
+ */
+function bestMatching(ratings: number[], w: number): { pairs: number; gap: number } {
+  const r = [...ratings].sort((x, y) => x - y);
+  const best = [{ pairs: 0, gap: 0 }, { pairs: 0, gap: 0 }];
+  for (let i = 2; i <= r.length; i++) {
+    const skip = best[i - 1]!;
+    const gap = r[i - 1]! - r[i - 2]!;
+    const pair = gap <= w ? { pairs: best[i - 2]!.pairs + 1, gap: best[i - 2]!.gap + gap } : null;
+    best.push(pair && (pair.pairs > skip.pairs || (pair.pairs === skip.pairs && pair.gap < skip.gap)) ? pair : skip);
+  }
+  return best[r.length]!;
+}
+
+test("random pools: every pair is within both windows, and with one window for all the pairing is the best matching", async () => {
+  for (let trial = 0; trial < 8; trial++) {
+    const env = await makeEnvironment(sql);
+    const ratings = Array.from({ length: 60 + trial * 7 }, () => 1000 + Math.floor(Math.random() * (300 + trial * 200)));
+    const ids = await agentsAt(env, T0, ratings);
+    const ratingOf = new Map(ids.map((id, i) => [id, ratings[i]!]));
+    const rows = await pairAt(env, T0);
+    const seats = rows.flatMap((m) => [m.player0_agent_id, m.player1_agent_id]);
+    assert.is(new Set(seats).size, seats.length, "an agent is in two matches");
+    const gaps = rows.map((m) => Math.abs(ratingOf.get(m.player0_agent_id)! - ratingOf.get(m.player1_agent_id)!));
+    assert.ok(gaps.every((g) => g <= 100), `a pair is ${Math.max(...gaps)} apart`);
+    const best = bestMatching(ratings, 100);
+    assert.is(rows.length, best.pairs, `trial ${trial}: pairs`);
+    assert.is(gaps.reduce((x, y) => x + y, 0), best.gap, `trial ${trial}: total rating gap`);
+  }
+});
+
 test("the window is ±100 at first and widens by 100 per whole minute waited", async () => {
   const env = await makeEnvironment(sql);
   await agentsAt(env, T0, [1500, 1650]);
