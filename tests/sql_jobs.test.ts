@@ -58,6 +58,31 @@ test("a submission.build job created by create_submission can be fetched, and a 
   assert.is((await boss.fetch("submission.build", { batchSize: 10 })).length, 0);
 });
 
+test("on a \"short\" queue a second queued job is dropped, as boss.send drops it", async () => {
+  const queue = "test.short";
+  await boss.createQueue(queue, { policy: "short" });
+  const sent = await boss.send(queue, { via: "send" });
+  const refused = await boss.send(queue, { via: "send again" });
+  const [{ n }] = await sql`select enqueue_jobs(${queue}, ${[{ via: "sql" }, { via: "sql 2" }] as never}::jsonb[]) as n`;
+  assert.ok(sent);
+  assert.is(refused, null, "pg-boss refuses a second queued job on a short queue");
+  assert.is(n, 0, "so does enqueue_jobs");
+  assert.is((await sql`select count(*)::int as n from pgboss.job where name = ${queue}`)[0].n, 1);
+  await boss.deleteQueue(queue);
+});
+
+test("jobs enqueued together get time-ordered ids in payload order (uuid_v7)", async () => {
+  const payloads = Array.from({ length: 40 }, (_, i) => ({ n: i }));
+  await sql`select enqueue_jobs('submission.build', ${payloads as never}::jsonb[])`;
+  const rows = await sql`select id::text, (data->>'n')::int as n, created_on from pgboss.job where name = 'submission.build' and data ? 'n' order by id`;
+  assert.equal(rows.map((r) => r.n), payloads.map((p) => p.n), "sorted by id they are in payload order");
+  for (const r of rows) {
+    assert.match(r.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, "version 7, RFC 9562 variant");
+    assert.is(parseInt(r.id.replace(/-/g, "").slice(0, 12), 16), Math.floor(r.created_on.getTime()), "the id starts with the creation time in ms");
+  }
+  await sql`delete from pgboss.job where name = 'submission.build' and data ? 'n'`;
+});
+
 test("enqueueing on a queue that does not exist is RLA03", async () => {
   await expectCode(sql`select enqueue_job('no.such.queue', '{}')`, "RLA03", /no such pg-boss queue/);
   const [{ n }] = await sql`select enqueue_jobs('match.run', '{}'::jsonb[]) as n`;
