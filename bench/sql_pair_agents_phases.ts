@@ -31,11 +31,11 @@ try {
   const [{ def }] = await sql`select pg_get_functiondef('pair_agents(text)'::regprocedure) as def`;
   let copy = (def as string).replace("FUNCTION public.pair_agents(", "FUNCTION public.pair_agents_timed(");
   copy = insert(copy, "v_deadline interval;", " v_t0 timestamptz := clock_timestamp();", true);
-  copy = insert(copy, "get diagnostics v_left = row_count;", ` raise notice '%', 'round ' || v_round || ' (' || v_left || ' agents left unpaired) at ' || extract(milliseconds from clock_timestamp() - v_t0)::int || ' ms';`, true);
+  copy = insert(copy, "v_left := cardinality(v_pool_ids);", ` raise notice '%', 'round ' || v_round || ' (' || v_left || ' agents left unpaired) at ' || extract(milliseconds from clock_timestamp() - v_t0)::int || ' ms';`, true);
   copy = insert(copy, "insert into busy_agents", mark("matches"));
   copy = insert(copy, "perform enqueue_jobs", mark("busy rows"));
-  copy = insert(copy, "perform emit_event(", mark("jobs"));
-  copy = insert(copy, "truncate pair_pool_a, pair_pool_b, pair_pairs;\nend", mark("events"));
+  copy = insert(copy, "perform emit_event_json(", mark("jobs"));
+  copy = insert(copy, "  group by (n - 1) / 50;\n", mark("events"), true);
   await sql.unsafe(copy);
 
   const t = performance.now();

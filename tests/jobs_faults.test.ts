@@ -12,7 +12,7 @@ import { createInterface } from "node:readline";
 import { uidRange } from "../src/executor/sandbox_uids.ts";
 import { PROJECT_ROOT } from "../src/paths.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
-import { jsAgentZip, makeAgent, makeUser, sleep, startTestBoss, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { JS_TRACKER, jsAgentZip, makeAgent, makeUser, sleep, startTestBoss, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
 
 // The workers of this file lease uids from a range of their own (inherited through the environment).
 process.env.RLA_SANDBOX_UID_BASE = String(900_000 + (process.pid % 1000) * 600);
@@ -144,7 +144,10 @@ test("kill -9 of a worker during a build: the retried job builds the submission 
     await sql`select set_setting('matchmaking_interval_s', '3600')`; // no pairing: this test is about the build
     const owner = await makeUser(sql, "build_owner");
     const agent = await makeAgent(sql, owner, "uploaded");
-    const submission = await upload(sql, owner, agent, jsAgentZip(), "agent.zip", "node", "main.mjs");
+    // The agent takes 3 s to start (init allows 10 s), so the kill below lands inside the build's
+    // validation match however fast the machine is.
+    const slowStart = `await new Promise((r) => setTimeout(r, 3000));\n${JS_TRACKER}`;
+    const submission = await upload(sql, owner, agent, jsAgentZip(slowStart), "agent.zip", "node", "main.mjs");
 
     const first = startWorker(db, dataDir);
     workers.push(first);
