@@ -342,9 +342,17 @@ comment on view match_summaries is 'A match with both players'' names, owners an
 create or replace function recent_matches(p_environment text default null, p_limit integer default 50, p_before timestamptz default null)
 returns setof match_summaries
 language sql stable as $$
+  -- The newest of each environment through matches_environment_created_idx, merged (there is
+  -- no index on created_at alone: see migration 0008).
   select * from match_summaries
-  where (p_environment is null or environment_id = p_environment)
-    and (p_before is null or created_at < p_before)
+  where id in (
+    select newest.id from environments e
+    cross join lateral (
+      select m.id from matches m
+      where m.environment_id = e.id and (p_before is null or m.created_at < p_before)
+      order by m.created_at desc, m.id
+      limit least(greatest(coalesce(p_limit, 50), 1), 500)) newest
+    where p_environment is null or e.id = p_environment)
   order by created_at desc, id
   limit least(greatest(coalesce(p_limit, 50), 1), 500)
 $$;

@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
 import {
-  atTime, expectCode, insertMatch, listenEvents, makeAgent, makeUser, outcome, playMatch, waitFor,
+  atTime, expectCode, insertMatch, listenEvents, makeAgent, makeEnvironment, makeUser, outcome, playMatch, waitFor,
 } from "./helpers/sql_fixtures.ts";
 
 const db = await createTestDatabase({ max: 24 });
@@ -335,6 +335,16 @@ test("recent_matches and agent_matches page newest first", async () => {
   assert.equal(page2.map((r) => r.id), [ids[1], ids[0]]);
   const recent = await sql`select id from recent_matches('pong', 2)`;
   assert.equal(recent.map((r) => r.id), [ids[4], ids[3]]);
+  // All environments: the newest of each, merged in time order.
+  const other = await makeEnvironment(sql);
+  const [x, y] = [await makeAgent(sql, owner.id, { environment: other }), await makeAgent(sql, rival.id, { environment: other })];
+  const elsewhere = await insertMatch(sql, x, y, other);
+  await sql`update matches set created_at = now() + interval '2.5 seconds' where id = ${elsewhere}`;
+  const mine = new Set([...ids, elsewhere]);
+  const all = (await sql`select id from recent_matches(null, 500)`).map((r) => r.id).filter((id) => mine.has(id));
+  assert.equal(all, [ids[4], ids[3], elsewhere, ids[2], ids[1], ids[0]]);
+  const before = await sql`select id from recent_matches(null, 2, ${page1[0].created_at})`;
+  assert.equal(before.map((r) => r.id).filter((id) => mine.has(id)), [ids[3], elsewhere]);
 });
 
 test("what a match refers to cannot be hard-deleted: agents, their played submissions, environments", async () => {

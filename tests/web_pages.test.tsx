@@ -1,7 +1,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
+import { insertMatch, makeAgent as makeSqlAgent, makeEnvironment, makeUser as makeSqlUser } from "./helpers/sql_fixtures.ts";
 import { formPost, makeUser, ORIGIN, webApp } from "./helpers/web.ts";
+import { recentMatches } from "../src/web/queries.ts";
 
 const db = await createTestDatabase();
 const { app, deps } = webApp(db.sql);
@@ -153,6 +155,22 @@ test("a malformed agent id is a 404 page, not a server error", async () => {
 test("the match feed page renders and rejects a bad page number", async () => {
   assert.is((await get("/matches")).status, 200);
   assert.is((await get("/matches?page=0")).status, 400);
+});
+
+test("the feed of all environments merges each environment's newest matches in time order, page by page", async () => {
+  const owner = await makeSqlUser(db.sql);
+  const envs = [await makeEnvironment(db.sql), await makeEnvironment(db.sql)];
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const env = envs[i % 3 === 0 ? 0 : 1]!;
+    const m = await insertMatch(db.sql, await makeSqlAgent(db.sql, owner.id, { environment: env }), await makeSqlAgent(db.sql, owner.id, { environment: env }), env);
+    await db.sql`update matches set created_at = now() + interval '1 hour' + ${i} * interval '1 second' where id = ${m}`;
+    ids.push(m);
+  }
+  const newestFirst = [...ids].reverse();
+  assert.equal((await recentMatches(db.sql, {}, 4)).map((m) => m.id), newestFirst.slice(0, 4));
+  assert.equal((await recentMatches(db.sql, {}, 3, 3)).map((m) => m.id), newestFirst.slice(3, 6));
+  assert.equal((await recentMatches(db.sql, { environment: envs[0] }, 10)).map((m) => m.id), [ids[3], ids[0]]);
 });
 
 test("the admin pages need an administrator", async () => {

@@ -164,8 +164,15 @@ export async function recentMatches(
     : filter.environment
       ? sql`m.environment_id = ${filter.environment}`
       : sql`true`;
+  // All environments: the newest of each through matches_environment_created_idx, merged
+  // (there is no index on created_at alone, see sql/migrations/0008).
+  const source = filter.agentId || filter.environment
+    ? sql`matches m`
+    : sql`(select newest.* from environments e cross join lateral (
+             select * from matches x where x.environment_id = e.id
+             order by x.created_at desc, x.id limit ${limit + offset}) newest) m`;
   const rows = await sql`
-    select ${MATCH_COLUMNS(sql)} from matches m ${MATCH_JOINS(sql)}
+    select ${MATCH_COLUMNS(sql)} from ${source} ${MATCH_JOINS(sql)}
     where ${where} order by m.created_at desc, m.id limit ${limit} offset ${offset}`;
   return rows.map(matchOf);
 }
