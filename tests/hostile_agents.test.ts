@@ -9,9 +9,9 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { play } from "../src/executor/local.ts";
-import { initSandbox, sandboxStatus } from "../src/executor/sandbox.ts";
+import { CGROUP_JOIN_FAILED, initSandbox, sandboxLaunch, sandboxStatus } from "../src/executor/sandbox.ts";
 import { uidRange } from "../src/executor/sandbox_uids.ts";
-import type { MatchRunResult, MatchSettings, SeatSpec } from "../src/executor/types.ts";
+import { PlatformError, type MatchRunResult, type MatchSettings, type SeatSpec } from "../src/executor/types.ts";
 import { quietLog, testDataDir } from "./fixtures/engine.ts";
 
 // A uid range of this test process's own, so other tests' agents running meanwhile are not "ours".
@@ -23,7 +23,7 @@ const settings: MatchSettings = { initTimeoutS: 5, stepTimeoutS: 0.5, timeBankS:
 let n = 0;
 
 /** Writes `source` as the agent's entry in a folder of its own and plays it (seat 0) against builtin:pong-tracker (seat 1). */
-async function playAgainstTracker(file: "main.py" | "main.mjs", source: string, extra: Partial<MatchSettings> = {}): Promise<MatchRunResult> {
+async function playAgainstTracker(file: "main.py" | "main.mjs", source: string, extra: Partial<MatchSettings> = {}, launcher?: typeof sandboxLaunch): Promise<MatchRunResult> {
   const dir = join(dataDir, `agent-${++n}`);
   mkdirSync(dir);
   chmodSync(dir, 0o755);
@@ -32,7 +32,7 @@ async function playAgainstTracker(file: "main.py" | "main.mjs", source: string, 
     { agentId: "hostile", name: "hostile", submissionId: "", version: 1, language: file.endsWith(".py") ? "python" : "node", entry: file },
     { agentId: "tracker", name: "tracker", submissionId: "", version: 1, language: "builtin", entry: "pong-tracker" },
   ];
-  const result = await play({ dataDir, log: quietLog }, { matchId: `hostile-${n}`, environment: { id: "pong", version: "1.0.0", config: {} }, seed: n, settings: { ...settings, ...extra }, seats }, [dir, null]);
+  const result = await play({ dataDir, log: quietLog, launcher }, { matchId: `hostile-${n}`, environment: { id: "pong", version: "1.0.0", config: {} }, seed: n, settings: { ...settings, ...extra }, seats }, [dir, null]);
   assertNothingLeft();
   return result;
 }
@@ -195,6 +195,33 @@ test("exiting at init is a crash", async () => {
   assertOpponentWon(r, "crash");
   assert.match(r.logs[0]!, /bye/);
   assert.match(r.logs[0]!, /crash: init/);
+});
+
+test("an agent that prints the platform's cgroup-join message is still judged on its play", async () => {
+  // The message alone must not turn a lost match into a platform failure (no rating change):
+  // play() trusts only the flag file the sandbox's shell leaves, which agents cannot reach.
+  const r = await playAgainstTracker("main.py", `import sys\nprint(${JSON.stringify(CGROUP_JOIN_FAILED)}, file=sys.stderr, flush=True)\nwhile True: pass\n`);
+  assertOpponentWon(r, "timeout");
+  assert.match(r.logs[0]!, CGROUP_JOIN_FAILED);
+});
+
+test("a process that really cannot join its memory cgroup makes the match a platform error, not the agent's loss", async () => {
+  if (sandboxStatus().memoryCgroup === null) return; // no memory cgroups on this host
+  // The real launcher, with the agent's cgroup removed before its process starts: the join fails.
+  const cgroupGone: typeof sandboxLaunch = async (cmd) => {
+    const s = await sandboxLaunch(cmd);
+    await s.cgroup?.remove();
+    return s;
+  };
+  let error: unknown;
+  try {
+    await playAgainstTracker("main.mjs", "export default function act() { return 1; }", {}, cgroupGone);
+  } catch (e) {
+    error = e;
+  }
+  assert.instance(error, PlatformError);
+  assert.match((error as Error).message, /seat 0's process could not join its memory cgroup/);
+  assertNothingLeft();
 });
 
 test("after all of that the platform still plays a normal match", async () => {

@@ -200,9 +200,20 @@ test("a process that cannot join its memory cgroup stops before the agent starts
   const sandboxed = await sandboxLaunch({ command: "/usr/bin/true", args: [], limits: DEFAULT_SANDBOX_LIMITS });
   await sandboxed.cgroup!.remove(); // gone before the agent's process starts: its join fails
   const r = spawnSync(sandboxed.launch.command, sandboxed.launch.args, { env: sandboxed.launch.env, encoding: "utf8" });
+  const flagged = sandboxed.joinFailed();
   await sandboxed.release();
   assert.is(r.status, 125);
   assert.ok(r.stderr.includes(CGROUP_JOIN_FAILED), r.stderr);
+  assert.ok(flagged, "the failure left its flag");
+  assert.not.ok(sandboxed.joinFailed(), "release removes the flag");
+
+  const fine = await sandboxLaunch({ command: "/bin/sh", args: ["-c", `echo "${CGROUP_JOIN_FAILED}" >&2`], limits: DEFAULT_SANDBOX_LIMITS });
+  const ok = spawnSync(fine.launch.command, fine.launch.args, { env: fine.launch.env, encoding: "utf8" });
+  const fineFlagged = fine.joinFailed();
+  await fine.release();
+  assert.is(ok.status, 0);
+  assert.ok(ok.stderr.includes(CGROUP_JOIN_FAILED), "the agent printed the message itself");
+  assert.not.ok(fineFlagged, "a process that joined leaves no flag, whatever it prints");
 });
 
 test("a fork bomb is held at the process limit, and nothing of it survives", async () => {

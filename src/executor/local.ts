@@ -19,8 +19,7 @@ import type { Sql } from "postgres";
 import { runMatch, type AgentSpec, type LaunchSpec, type MatchResult } from "rl-arena-env";
 import type { Logger } from "../log.ts";
 import { RUNTIME_MOUNT, prepareRuntime, runtimeInside, type AgentRuntime } from "./runtime.ts";
-import { CGROUP_JOIN_FAILED, DEFAULT_SANDBOX_LIMITS, sandboxLaunch, sandboxStatus, type SandboxCommand, type SandboxLimits } from "./sandbox.ts";
-import type { AgentCgroup } from "./sandbox_cgroup.ts";
+import { DEFAULT_SANDBOX_LIMITS, sandboxLaunch, sandboxStatus, type SandboxCommand, type SandboxedLaunch, type SandboxLimits } from "./sandbox.ts";
 import { Semaphore } from "./semaphore.ts";
 import { ensureUnpacked, inspectBuildArchive, submissionFolder, validationOpponent } from "./submission_files.ts";
 import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext, type SeatSpec } from "./types.ts";
@@ -85,8 +84,13 @@ function explainMemoryKills(result: MatchResult, memory: Array<AgentMemory | nul
   });
 }
 
+export interface PlayOptions extends Pick<LocalExecutorOptions, "dataDir" | "log" | "python"> {
+  /** Wraps each seat's command in the sandbox: sandboxLaunch, which tests wrap to inject a real failure. */
+  launcher?: (cmd: SandboxCommand) => Promise<SandboxedLaunch>;
+}
+
 /** Plays one match between the seats; `folders[p]` is the unpacked code of uploaded seats. */
-export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log" | "python">, spec: MatchSpec, folders: Array<string | null>, ctx: RunContext = {}): Promise<MatchRunResult> {
+export async function play(options: PlayOptions, spec: MatchSpec, folders: Array<string | null>, ctx: RunContext = {}): Promise<MatchRunResult> {
   const sandbox = sandboxStatus();
   const uploaded = spec.seats.filter((s) => s.language !== "builtin");
   if (uploaded.length && !sandbox.uploadedCodeAllowed) {
@@ -102,16 +106,14 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
     submission_id: seat.submissionId || null,
     version: String(seat.version),
   }));
-  const releases: Array<() => Promise<number>> = [];
-  const cgroups: Array<AgentCgroup | null> = spec.seats.map(() => null);
+  const sandboxed: Array<SandboxedLaunch | null> = spec.seats.map(() => null);
   const launch = async (_spec: AgentSpec, player: number): Promise<LaunchSpec> => {
     if (sandbox.mode !== "bwrap") return commands[player]!.plain;
-    const sandboxed = await sandboxLaunch(commands[player]!.sandboxed);
-    releases.push(sandboxed.release);
-    cgroups[player] = sandboxed.cgroup;
-    return sandboxed.launch;
+    sandboxed[player] = await (options.launcher ?? sandboxLaunch)(commands[player]!.sandboxed);
+    return sandboxed[player]!.launch;
   };
   let memory: Array<AgentMemory | null> = []; // per seat; null where the agent had no memory cgroup
+  let unjoined = -1; // a seat whose process could not join its memory cgroup
   let result: MatchResult;
   let leftoverProcesses = 0;
   try {
@@ -135,16 +137,17 @@ export async function play(options: Pick<LocalExecutorOptions, "dataDir" | "log"
     if (ctx.signal?.aborted) throw error;
     throw new PlatformError(`the referee failed: ${(error as Error).message}`, { cause: error });
   } finally {
-    // read before release removes the cgroups
-    memory = cgroups.map((g) => (g ? { oomKills: g.oomKills() ?? 0, limitBytes: g.limitBytes, peakBytes: g.peakBytes() } : null));
-    const killed = await Promise.all(releases.map((release) => release().catch((e: Error) => {
+    // read before release removes the cgroups and the join flags
+    memory = sandboxed.map((s) => s?.cgroup ?? null).map((g) => (g ? { oomKills: g.oomKills() ?? 0, limitBytes: g.limitBytes, peakBytes: g.peakBytes() } : null));
+    unjoined = sandboxed.findIndex((s) => s?.joinFailed());
+    const launched = sandboxed.filter((s): s is SandboxedLaunch => s !== null);
+    const killed = await Promise.all(launched.map((s) => s.release().catch((e: Error) => {
       options.log.error("could not clean up an agent's sandbox (its uid or its memory cgroup)", { error: e });
       return 0;
     })));
     leftoverProcesses = killed.reduce((a, b) => a + b, 0);
   }
   if (leftoverProcesses > 0) options.log.warn("agent processes survived the referee's kill and were killed by uid", { leftoverProcesses });
-  const unjoined = result.logs.findIndex((log) => log?.includes(CGROUP_JOIN_FAILED));
   if (unjoined >= 0) throw new PlatformError(`seat ${unjoined}'s process could not join its memory cgroup; the match is not the agents' fault`);
   explainMemoryKills(result, memory);
   for (const m of memory) {

@@ -13,10 +13,11 @@
  * also holds for all the agent's processes and pages together (sandbox_cgroup.ts).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
 import type { Logger } from "../log.ts";
-import { createAgentCgroup, detectCgroupSupport, type AgentCgroup, type CgroupSupport } from "./sandbox_cgroup.ts";
+import { createAgentCgroup, detectCgroupSupport, processTag, type AgentCgroup, type CgroupSupport } from "./sandbox_cgroup.ts";
 import { leaseUid, type UidLease } from "./sandbox_uids.ts";
 
 export type SandboxRequest = "auto" | "bwrap" | "none";
@@ -170,6 +171,28 @@ export interface SandboxedLaunch {
   uid: number | null;
   /** The agent's memory cgroup, when the host has one for us (peak memory, OOM kills). */
   cgroup: AgentCgroup | null;
+  /**
+   * True when the process could not join its memory cgroup and stopped before the agent
+   * started: the platform's failure, not the agent's. Read it before `release`. Unlike the line
+   * the process also writes to stderr, an agent cannot fake it (see joinFlagPath).
+   */
+  joinFailed(): boolean;
+}
+
+let joinFlagDir: string | null = null;
+
+/**
+ * Where a process that cannot join its cgroup leaves a flag file: a folder of the platform's
+ * own (mode 0700) in the host's temp folder. Agents never see it: each runs in bubblewrap with
+ * a private /tmp (and, as root, under another uid), and the flag is written by the shell that
+ * gives up before any agent code exists.
+ */
+function joinFlagPath(cgroup: AgentCgroup): string {
+  if (!joinFlagDir) {
+    joinFlagDir = join(tmpdir(), `rl-arena-cgroup-joins-${processTag()}`);
+    mkdirSync(joinFlagDir, { recursive: true, mode: 0o700 });
+  }
+  return join(joinFlagDir, `${basename(cgroup.path)}.failed`);
 }
 
 /** Builds the command that runs `cmd` in the sandbox. Requires initSandbox to have found a working bwrap. */
@@ -194,26 +217,29 @@ export async function sandboxLaunch(cmd: SandboxCommand): Promise<SandboxedLaunc
     await lease?.release();
     throw new Error(`could not create the agent's memory cgroup under ${cgroups!.base}: ${(error as Error).message}`);
   }
-  // `sh -c script procs prlimit …`: the shell joins the cgroup ($0), then becomes the chain ("$@").
-  // If it cannot join, it says so on stderr (the agent's log), where play() finds it: that is
-  // the platform's failure, not the agent's.
-  const joinThenExec = `echo $$ > "$0" || { echo "${CGROUP_JOIN_FAILED}" >&2; exit 125; }; exec "$@"`;
-  const [command, ...args] = cgroup ? [tools.sh!, "-c", joinThenExec, cgroup.procsFile, ...chain] : chain;
+  // `sh -c script procs flag prlimit …`: the shell joins the cgroup ($0), then becomes the chain
+  // ("$@" after the shift). If it cannot join, it leaves the flag file ($1), which play() reads
+  // (the platform's failure, not the agent's), and says so on stderr for the agent's log.
+  const joinThenExec = `echo $$ > "$0" || { echo "${CGROUP_JOIN_FAILED}" >&2; : > "$1"; exit 125; }; shift; exec "$@"`;
+  const flag = cgroup ? joinFlagPath(cgroup) : null;
+  const [command, ...args] = cgroup ? [tools.sh!, "-c", joinThenExec, cgroup.procsFile, flag!, ...chain] : chain;
   return {
     launch: { command: command!, args, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
     async release() {
       try {
         return lease ? await lease.release() : 0;
       } finally {
+        if (flag) rmSync(flag, { force: true });
         await cgroup?.remove();
       }
     },
     uid: lease?.uid ?? null,
     cgroup,
+    joinFailed: () => flag !== null && existsSync(flag),
   };
 }
 
-/** What an agent's log starts with when its process could not join its memory cgroup. */
+/** What an agent's log says when its process could not join its memory cgroup (for people: play() reads joinFailed()). */
 export const CGROUP_JOIN_FAILED = "rl-arena sandbox: could not join the agent's memory cgroup";
 
 /** Page cache for the runtime's own files (interpreter, libraries) that the cgroup also counts. */
