@@ -2,9 +2,9 @@
  * Where pair_agents spends its time: a copy of the function with `raise notice` timings after
  * each phase (round 1 includes reading the eligible pool; then later rounds, matches, busy rows,
  * jobs, events), then the commit (which runs pg-boss's deferred foreign-key checks), and the WAL
- * one call writes (pg_stat_wal). Prints each run and the median of each phase. The copy is made from the installed
- * definition, so it times the code in sql/matchmaking.sql; the bench fails if a marker's
- * anchor is no longer found in it.
+ * one call writes (pg_stat_wal). Prints each run and the median of each phase. The copy is made
+ * from the installed definition, so it times the code in sql/matchmaking.sql; the bench fails
+ * if a marker's anchor is no longer found in it.
  *
  *   node --import tsx bench/sql_pair_agents_phases.ts [agents=100000] [runs=3]
  */

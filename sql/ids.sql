@@ -3,7 +3,7 @@
 -- A random uuid lands on a random leaf of every btree it is a key of, so 50,000 of them in one
 -- statement dirty (and split) pages all over the index. A version 7 uuid (RFC 9562) starts with
 -- the Unix time in milliseconds, so ids made together sort together and inserts append at the
--- right edge of the primary key: 50,000 jobs insert ~25% faster (bench/README.md).
+-- right edge of the primary key: 50,000 jobs insert about 20 % faster (bench/README.md).
 -- PostgreSQL 18 has uuidv7(), 15 does not; this one also takes a sequence number so the ids of
 -- one statement sort in the caller's order (RFC 9562 §6.2 method 1, a counter after the time).
 
