@@ -101,6 +101,32 @@ test("random pools: every pair is within both windows, and with one window for a
   }
 });
 
+test("random pools with different waits: pairs within both windows, and no two unpaired neighbours could have been paired", async () => {
+  for (let trial = 0; trial < 6; trial++) {
+    const env = await makeEnvironment(sql);
+    const agents: Array<{ id: string; rating: number; window: number }> = [];
+    for (let i = 0; i < 50; i++) {
+      const waited = Math.floor(Math.random() * 420); // 0–7 minutes before the tick
+      const rating = 1000 + Math.floor(Math.random() * 1500);
+      const [id] = await agentsAt(env, at(T0, -waited), [rating]);
+      agents.push({ id: id!, rating, window: Math.min(500, 100 + 100 * Math.floor(waited / 60)) });
+    }
+    const byId = new Map(agents.map((a) => [a.id, a]));
+    const rows = await pairAt(env, T0);
+    const seats = rows.flatMap((m) => [m.player0_agent_id, m.player1_agent_id]);
+    assert.is(new Set(seats).size, seats.length, "an agent is in two matches");
+    for (const m of rows) {
+      const [a, b] = [byId.get(m.player0_agent_id)!, byId.get(m.player1_agent_id)!];
+      assert.ok(Math.abs(a.rating - b.rating) <= Math.min(a.window, b.window), `trial ${trial}: ${a.rating}±${a.window} with ${b.rating}±${b.window}`);
+    }
+    const unpaired = agents.filter((a) => !seats.includes(a.id)).sort((x, y) => x.rating - y.rating);
+    for (let i = 0; i + 1 < unpaired.length; i++) {
+      const [a, b] = [unpaired[i]!, unpaired[i + 1]!];
+      assert.ok(b.rating - a.rating > Math.min(a.window, b.window), `trial ${trial}: ${a.rating}±${a.window} and ${b.rating}±${b.window} were both left unpaired`);
+    }
+  }
+});
+
 test("the window is ±100 at first and widens by 100 per whole minute waited", async () => {
   const env = await makeEnvironment(sql);
   await agentsAt(env, T0, [1500, 1650]);
