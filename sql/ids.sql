@@ -8,7 +8,7 @@
 -- one statement sort in the caller's order (RFC 9562 §6.2 method 1, a counter after the time).
 
 create or replace function uuid_v7(p_time timestamptz, p_seq bigint) returns uuid
-language sql volatile parallel safe as $$
+language sql volatile parallel restricted as $$ -- restricted: random()
   -- bytes 0-5: Unix ms; 6-7: version 7 and the counter's top 12 bits; 8-9: variant 10 and its
   -- low 14 bits; 10-15: 48 random bits (two ids with the same ms and counter differ there).
   select encode(
@@ -16,4 +16,4 @@ language sql volatile parallel safe as $$
     || int8send((-9223372036854775808) | ((p_seq & 16383) << 48) | floor(random() * 281474976710656)::bigint),
     'hex')::uuid
 $$;
-comment on function uuid_v7(timestamptz, bigint) is 'A version 7 uuid: p_time''s Unix milliseconds, then p_seq (26 bits) as a counter, then 48 random bits. Ids made with one time sort by p_seq.';
+comment on function uuid_v7(timestamptz, bigint) is 'A version 7 uuid: p_time''s Unix milliseconds (a time after 1970), then p_seq as a 26-bit counter, then 48 random bits. Ids made with one time sort by p_seq up to 2^26 - 1; beyond, the counter wraps (ids stay valid, only their order is lost).';

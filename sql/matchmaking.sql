@@ -43,14 +43,15 @@ language sql stable as $$
   with rules as materialized ( -- settings are looked up once, not once per agent
     select setting_number_for(p_environment, 'match_cooldown_s') * interval '1 second' as cooldown,
            setting_number_for(p_environment, 'daily_match_limit')::integer as cap,
-           setting_number_for(p_environment, 'matchmaking_window')::integer as base,
-           setting_number_for(p_environment, 'matchmaking_window_step')::integer as step,
-           setting_number_for(p_environment, 'matchmaking_window_max')::integer as widest,
+           setting_number_for(p_environment, 'matchmaking_window')::double precision as base,
+           setting_number_for(p_environment, 'matchmaking_window_step')::double precision as step,
+           setting_number_for(p_environment, 'matchmaking_window_max')::double precision as widest,
            utc_day(p_now) as today
   )
   select a.id, a.active_submission_id, a.rating, w.since,
-         -- date_part (double precision), not extract (numeric): 100,000 numeric divisions cost ~30 ms
-         least(r.widest, r.base + r.step * greatest(0, floor(date_part('epoch', p_now - w.since) / 60)::integer))
+         -- In double precision (date_part, not extract): numeric arithmetic on 100,000 rows costs
+         -- ~30 ms; integers would round fractional settings and overflow on huge ones.
+         least(r.widest, r.base + r.step * greatest(0, floor(date_part('epoch', p_now - w.since) / 60)))::integer
   from rules r
   join agents a on a.environment_id = p_environment
   join users u on u.id = a.owner_id
@@ -115,7 +116,7 @@ begin
                lead(rating) over o - rating as gap, rating - lag(rating) over o as gap_prev,
                coalesce(lead(rating) over o - rating <= least(rating_window, lead(rating_window) over o), false) as joins_next,
                coalesce(rating - lag(rating) over o <= least(rating_window, lag(rating_window) over o), false) as joins_prev
-        from pool window o as (order by rating, tiebreak)
+        from pool window o as (order by rating, tiebreak, agent_id) -- agent_id: one order even if random() repeats
       ), runs as ( -- run: a stretch of agents each joined to the next; run_start: its first i.
                    -- Running totals of the gaps to the next agent at even and at odd i, up to
                    -- (not including) this agent. (One window: "before" is "up to" minus this row.)
@@ -125,7 +126,7 @@ begin
                     - case when joins_next and i %% 2 = 0 then gap else 0 end as even_gaps_before,
                   coalesce(sum(gap) filter (where joins_next and i %% 2 = 1) over upto, 0)
                     - case when joins_next and i %% 2 = 1 then gap else 0 end as odd_gaps_before
-        from ordered window upto as (order by rating, tiebreak rows unbounded preceding)
+        from ordered window upto as (order by rating, tiebreak, agent_id rows unbounded preceding)
       ), placed as ( -- p: place in the run (1-based). In an odd run, leaving out the agent at odd
                      -- place k costs the pairs before it (odd places < k) plus those after it (even
                      -- places > k): gaps at odd places before k - gaps at even places before k, plus
@@ -168,7 +169,11 @@ begin
     v_b := v_b || v_round_b;
     v_sb := v_sb || v_round_sb;
     v_left := cardinality(v_pool_ids);
-    exit when v_left = v_left_before or v_left < 2 or v_round >= 64; -- the pool stopped shrinking, or fewer than two are left
+    -- The pool stopped shrinking, or fewer than two are left. Every round with two or more
+    -- agents shrinks it (the agent with the narrowest window joins a neighbour or is dropped),
+    -- so this ends; the cap bounds a contrived chain that loses one agent a round: whoever is
+    -- left waits for the next tick.
+    exit when v_left = v_left_before or v_left < 2 or v_round >= 64;
     v_left_before := v_left;
   end loop;
 

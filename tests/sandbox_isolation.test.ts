@@ -5,10 +5,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { agentMemoryBytes, CGROUP_JOIN_FAILED, DEFAULT_SANDBOX_LIMITS, initSandbox, sandboxLaunch, sandboxStatus, type SandboxLimits } from "../src/executor/sandbox.ts";
 import { createAgentCgroup, detectCgroupSupport, processTag } from "../src/executor/sandbox_cgroup.ts";
 import { processesOfUid } from "../src/executor/sandbox_uids.ts";
@@ -206,6 +206,19 @@ test("a process that cannot join its memory cgroup stops before the agent starts
   assert.ok(r.stderr.includes(CGROUP_JOIN_FAILED), r.stderr);
   assert.ok(flagged, "the failure left its flag");
   assert.not.ok(sandboxed.joinFailed(), "release removes the flag");
+
+  // A temp cleaner removed the flags' folder: the next launch makes a new private one.
+  const flagFolder = dirname(sandboxed.launch.args[3]!);
+  rmSync(flagFolder, { recursive: true, force: true });
+  const again = await sandboxLaunch({ command: "/usr/bin/true", args: [], limits: DEFAULT_SANDBOX_LIMITS });
+  await again.cgroup!.remove();
+  const r2 = spawnSync(again.launch.command, again.launch.args, { env: again.launch.env, encoding: "utf8" });
+  const flagged2 = again.joinFailed();
+  const folder2 = lstatSync(dirname(again.launch.args[3]!));
+  await again.release();
+  assert.is(r2.status, 125);
+  assert.ok(flagged2, "detected with the new folder too");
+  assert.ok(folder2.isDirectory() && (folder2.mode & 0o077) === 0, "the new folder is private");
 
   const fine = await sandboxLaunch({ command: "/bin/sh", args: ["-c", `echo "${CGROUP_JOIN_FAILED}" >&2`], limits: DEFAULT_SANDBOX_LIMITS });
   const ok = spawnSync(fine.launch.command, fine.launch.args, { env: fine.launch.env, encoding: "utf8" });

@@ -85,9 +85,13 @@ function bestMatching(ratings: number[], w: number): { pairs: number; gap: numbe
 }
 
 test("random pools: every pair is within both windows, and with one window for all the pairing is the best matching", async () => {
-  for (let trial = 0; trial < 8; trial++) {
+  for (let trial = 0; trial < 24; trial++) {
     const env = await makeEnvironment(sql);
-    const ratings = Array.from({ length: 60 + trial * 7 }, () => 1000 + Math.floor(Math.random() * (300 + trial * 200)));
+    // Dense pools (one long run) and sparse ones (gaps near the ±100 window: many short runs,
+    // odd ones among them, so the choice of whom to leave out matters).
+    const size = trial < 8 ? 60 + trial * 7 : 2 + Math.floor(Math.random() * 14);
+    const spread = trial < 8 ? 300 + trial * 200 : size * (40 + Math.floor(Math.random() * 160));
+    const ratings = Array.from({ length: size }, () => 1000 + Math.floor(Math.random() * spread));
     const ids = await agentsAt(env, T0, ratings);
     const ratingOf = new Map(ids.map((id, i) => [id, ratings[i]!]));
     const rows = await pairAt(env, T0);
@@ -159,6 +163,16 @@ test("window settings of an environment override the global ones", async () => {
   await sql`select set_environment_settings(${admin.id}, ${env}, ${sql.json({ matchmaking_window: 1000, matchmaking_window_max: 1000 })})`;
   await agentsAt(env, T0, [1000, 1900]);
   assert.is((await pairAt(env, T0)).length, 1);
+});
+
+test("fractional and very large window settings are taken as they are (step 0.5: ±105 after 10 minutes)", async () => {
+  const env = await makeEnvironment(sql);
+  await sql`select set_environment_settings(${admin.id}, ${env}, ${sql.json({ matchmaking_window_step: 0.5, matchmaking_window_max: 1e10 })})`;
+  await agentsAt(env, T0, [1000, 1106, 2000, 2105]);
+  const rows = await pairAt(env, at(T0, 600));
+  assert.is(rows.length, 1, "2000+2105 (gap 105) only; 1000+1106 (gap 106) is outside ±105");
+  const [w] = await atTime(sql, at(T0, 600), (tx) => tx`select max(rating_window) as w from matchmaking_pool(${env}, arena_now())`);
+  assert.is(w.w, 105);
 });
 
 test("only eligible agents are paired: not disabled, owner enabled, not deleted, active version, not busy", async () => {

@@ -13,11 +13,11 @@
  * also holds for all the agent's processes and pages together (sandbox_cgroup.ts).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Logger } from "../log.ts";
-import { createAgentCgroup, detectCgroupSupport, processTag, type AgentCgroup, type CgroupSupport } from "./sandbox_cgroup.ts";
+import { createAgentCgroup, detectCgroupSupport, type AgentCgroup, type CgroupSupport } from "./sandbox_cgroup.ts";
 import { leaseUid, type UidLease } from "./sandbox_uids.ts";
 
 export type SandboxRequest = "auto" | "bwrap" | "none";
@@ -183,16 +183,29 @@ let joinFlagDir: string | null = null;
 
 /**
  * Where a process that cannot join its cgroup leaves a flag file: a folder of the platform's
- * own (mode 0700) in the host's temp folder. Agents never see it: each runs in bubblewrap with
- * a private /tmp (and, as root, under another uid), and the flag is written by the shell that
- * gives up before any agent code exists.
+ * own in the host's temp folder, with an unpredictable name (mkdtemp), mode 0700. Agents never
+ * see it: each runs in bubblewrap with a private /tmp (and, as root, under another uid), and
+ * the flag is written by the shell that gives up before any agent code exists. The folder is
+ * checked before every launch (a temp cleaner may have removed it, someone may have replaced
+ * it) and made anew when it is not ours any more; it is removed when the process exits.
  */
 function joinFlagPath(cgroup: AgentCgroup): string {
-  if (!joinFlagDir) {
-    joinFlagDir = join(tmpdir(), `rl-arena-cgroup-joins-${processTag()}`);
-    mkdirSync(joinFlagDir, { recursive: true, mode: 0o700 });
+  if (!joinFlagDir || !isPrivateFolder(joinFlagDir)) {
+    joinFlagDir = mkdtempSync(join(tmpdir(), "rl-arena-cgroup-joins-"));
+    const dir = joinFlagDir;
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
   return join(joinFlagDir, `${basename(cgroup.path)}.failed`);
+}
+
+/** A real folder (not a link) owned by this process's user that nobody else may enter. */
+function isPrivateFolder(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    return st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Builds the command that runs `cmd` in the sandbox. Requires initSandbox to have found a working bwrap. */
