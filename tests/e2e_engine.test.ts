@@ -11,7 +11,7 @@ import { createTestDatabase } from "./helpers/database.ts";
 import { startWorkers } from "../src/jobs/workers.ts";
 import { engineEvents } from "../src/executor/engine_events.ts";
 import { inspectArchive } from "../src/submissions/intake.ts";
-import { jsAgentZip, makeAgent, makeUser, pyAgentTarGz, quietLog, sleep, startTestBoss, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { jsAgentZip, makeAgent, makeUser, pyAgentTarGz, quietLog, sleep, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
 
 const COOLDOWN_S = 8;
 
@@ -106,9 +106,7 @@ test("two uploaded agents are built, paired, play a match that is recorded, and 
     assert.ok(new Date(second.created_at).getTime() >= endedAt + COOLDOWN_S * 1000 - 50, "paired only after the cooldown expired");
   } finally {
     engineEvents.off("match.finished", onFinished);
-    await workers.stop();
-    await boss.stop({ graceful: true, timeout: 15_000 });
-    await workers.executor.close();
+    await stopEngine(workers, boss);
     await db.drop();
   }
 });

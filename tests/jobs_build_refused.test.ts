@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startWorkers } from "../src/jobs/workers.ts";
 import { createTestDatabase } from "./helpers/database.ts";
-import { makeAgent, makeUser, quietLog, startTestBoss, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { makeAgent, makeUser, quietLog, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
 
 test("a build whose archive is not a valid agent archive fails with the reason in its log", async () => {
   // Setup
@@ -37,9 +37,7 @@ test("a build whose archive is not a valid agent archive fails with the reason i
     const [row] = await sql`select active_submission_id from agents where id = ${agent}`;
     assert.is(row!.active_submission_id, null);
   } finally {
-    await workers.stop();
-    await boss.stop({ graceful: true, timeout: 15_000 });
-    await workers.executor.close();
+    await stopEngine(workers, boss);
     await db.drop();
   }
 });

@@ -31,7 +31,7 @@ import { createTestDatabase } from "./helpers/database.ts";
 import { finishedPod, startFakeApi, type FakeApi, type WatchStep } from "./helpers/k8s_fake_api.ts";
 import { createLocalPod } from "./helpers/k8s_pod.ts";
 import { freePort } from "./helpers/ports.ts";
-import { jsAgentZip, makeAgent, makeUser, pyAgentTarGz, quietLog, startTestBoss, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { jsAgentZip, makeAgent, makeUser, pyAgentTarGz, quietLog, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
 
 const run = promisify(execFile);
 const PLATFORM_IMAGE = "registry.test/rl-arena:1";
@@ -329,9 +329,7 @@ test("the Kubernetes executor refuses to start without AGENT_REGISTRY or POD_IP,
 });
 
 test.after(async () => {
-  await workers.stop();
-  await boss.stop({ graceful: true, timeout: 15_000 });
-  await workers.executor.close();
+  await stopEngine(workers, boss);
   await api.close();
   kubelet.cleanup();
   rmSync(kubeDir, { recursive: true, force: true });

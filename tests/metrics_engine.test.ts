@@ -6,7 +6,7 @@ import { sandboxStatus } from "../src/executor/sandbox.ts";
 import { subscribeEngineMetrics } from "../src/metrics_engine.ts";
 import { createApp } from "../src/web/app.ts";
 import { createTestDatabase } from "./helpers/database.ts";
-import { jsAgentZip, makeAgent, makeUser, quietLog, startTestBoss, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { jsAgentZip, makeAgent, makeUser, quietLog, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
 
 /** Sum of the samples `name{…labels…}` whose labels include all of `labels`. */
 function sample(body: string, name: string, labels: Record<string, string> = {}): number {
@@ -84,9 +84,7 @@ test("a real build and a real match move the build, match and per-step metrics b
       assert.not.match(line, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, `no ids as label values: ${line}`);
     }
   } finally {
-    await workers.stop();
-    await boss.stop({ graceful: true, timeout: 15_000 });
-    await workers.executor.close();
+    await stopEngine(workers, boss);
     await db.drop();
   }
 });
