@@ -29,6 +29,7 @@ export {
 export { runMatch, decide, DEFAULT_LIMITS, type AgentSpec, type LaunchSpec, type LaunchHook, type MatchLimits, type MatchOutcome, type MatchResult, type MatchStats, type PlayerStats, type EndReason, type RunMatchOptions, type StepProgress } from "./referee.ts";
 export { agentSpecFromPath, builtinAgentSpec, resolveAgentSpec, findEntry, ENTRY_CANDIDATES, NODE_RUNNER, BUILTIN_RUNNER, PYTHON_LAUNCHER, PYTHON_DIR, type AgentLanguage, type AgentSpecOptions } from "./referee_agents.ts";
 export { serve, loadAgentModule, type ActFunction, type AgentContext, type AgentObject, type ServeOptions, type ServeResult } from "./sdk.ts";
+export { storableText, storableJson, isStorableText, decodeAgentBytes, cutUtf8, logWithin, REPLACEMENT } from "./agent_text.ts";
 export { PROTOCOL_VERSION, encodeMessage, parseActionLine, parseReadyLine, ProtocolViolation, agentSeed, type InitMessage, type StepMessage, type EndMessage, type RefereeMessage } from "./protocol.ts";
 export { builtinAgents, builtinAgentsFor, type BuiltinAgent, type Policy } from "./agents/builtin.ts";
 export { pongRandom, pongTracker } from "./agents/pong.ts";

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { decodeAgentBytes } from "./agent_text.ts";
 
 export interface LaunchCommand {
   command: string;
@@ -26,8 +27,6 @@ export type Answer =
   | { kind: "exit"; detail: string; elapsedMs: number }
   | { kind: "timeout"; elapsedMs: number }
   | { kind: "overflow"; detail: string; elapsedMs: number };
-
-const TRUNCATION_MARKER = "\n[rl-arena: stderr truncated here, the log is capped at {cap} bytes]\n";
 
 export class AgentProcess {
   readonly child: ChildProcess;
@@ -134,11 +133,17 @@ export class AgentProcess {
     }
   }
 
-  /** The agent's stderr as kept so far (at most the cap, plus the truncation marker). */
+  /**
+   * The agent's stderr as kept so far (at most the cap in bytes), decoded so it can be stored:
+   * invalid UTF-8 and NUL become U+FFFD. `stderrDroppedBytes` says whether the cap cut it.
+   */
   stderr(): string {
-    const text = Buffer.concat(this.stderrChunks).toString("utf8");
-    if (this.stderrDropped === 0) return text;
-    return text + TRUNCATION_MARKER.replace("{cap}", String(this.options.stderrCapBytes)) + `[${this.stderrDropped} bytes dropped]\n`;
+    return decodeAgentBytes(Buffer.concat(this.stderrChunks));
+  }
+
+  /** Bytes of stderr beyond the cap, not kept. */
+  get stderrDroppedBytes(): number {
+    return this.stderrDropped;
   }
 
   private settle(answer: Answer): void {

@@ -10,6 +10,7 @@
  *   {"action":…}            exactly once per step message
  * Anything else on the agent's stdout is a protocol error; stderr is the agent's log.
  */
+import { storableText } from "./agent_text.ts";
 import type { SpaceJson } from "./types.ts";
 
 export const PROTOCOL_VERSION = 1;
@@ -70,7 +71,8 @@ export function encodeMessage(message: RefereeMessage): string {
 export function parseActionLine(line: string): unknown {
   const value = parseObjectLine(line);
   if (!Object.prototype.hasOwnProperty.call(value, "action")) {
-    throw new ProtocolViolation(`expected {"action": …} but got an object with keys [${Object.keys(value).join(", ")}]: ${preview(line)}`);
+    // The keys are the agent's text (they may hold any character through JSON escapes): cut and cleaned.
+    throw new ProtocolViolation(`expected {"action": …} but got an object with keys [${excerpt(Object.keys(value).join(", "), 80)}]: ${preview(line)}`);
   }
   return (value as { action: unknown }).action;
 }
@@ -91,15 +93,20 @@ function parseObjectLine(line: string): Record<string, unknown> {
     throw new ProtocolViolation(`the line is not valid JSON: ${preview(line)}`);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new ProtocolViolation(`the line must be a JSON object but is ${Array.isArray(value) ? "an array" : JSON.stringify(value)?.slice(0, 40)}`);
+    throw new ProtocolViolation(`the line must be a JSON object but is ${Array.isArray(value) ? "an array" : excerpt(JSON.stringify(value), 40)}`);
   }
   return value as Record<string, unknown>;
 }
 
 /** A short, printable excerpt of what an agent wrote, for error messages. */
 export function preview(text: string, max = 120): string {
-  const clean = text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "?");
-  return JSON.stringify(clean.length > max ? clean.slice(0, max) + "…" : clean);
+  return JSON.stringify(excerpt(text, max));
+}
+
+/** At most `max` UTF-16 units of what an agent wrote, control characters as "?", storable in the database. */
+function excerpt(text: string, max: number): string {
+  const cut = text.length > max ? text.slice(0, max) + "…" : text;
+  return storableText(cut.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "?")); // the cut may split a surrogate pair
 }
 
 /**

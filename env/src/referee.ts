@@ -12,6 +12,7 @@
  *    on every path, including errors and aborts.
  * It knows nothing of databases; a failure of the platform (not of an agent) is thrown.
  */
+import { logWithin, storableText } from "./agent_text.ts";
 import { InvalidActionError } from "./errors.ts";
 import { AgentProcess, type Answer } from "./process.ts";
 import { agentSeed, encodeMessage, parseActionLine, parseReadyLine, preview, ProtocolViolation } from "./protocol.ts";
@@ -151,8 +152,8 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
       if (result.terminated || result.truncated || step >= limits.maxSteps) break;
     }
 
-    finalFaults = faults;
-    outcome = decide(faults, scores, step);
+    finalFaults = faults.map((f) => ({ ...f, detail: faultDetail(f.detail) }));
+    outcome = decide(finalFaults, scores, step);
   } finally {
     abort.dispose();
     const endings = procs.map(async (proc, p) => {
@@ -171,13 +172,13 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
     stats[p]!.max_ms = round(stats[p]!.max_ms);
     stats[p]!.bank_left_ms = round(bank[p]!);
   }
+  // Each log fits the stderr cap with the referee's notes kept at its end; everything from an
+  // agent (its stderr, the fault details quoting it) is storable text (agent_text.ts).
   const logs = procs.map((proc, p) => {
-    let log = proc.stderr();
-    if (survivors.includes(p)) log += "[rl-arena referee] warning: some processes of this agent survived SIGKILL for 2 s\n";
-    for (const fault of finalFaults.filter((f) => f.player === p)) {
-      log += `${log && !log.endsWith("\n") ? "\n" : ""}[rl-arena referee] ${fault.reason}: ${fault.detail}\n`;
-    }
-    return log;
+    let notes = "";
+    if (survivors.includes(p)) notes += "[rl-arena referee] warning: some processes of this agent survived SIGKILL for 2 s\n";
+    for (const fault of finalFaults.filter((f) => f.player === p)) notes += `[rl-arena referee] ${fault.reason}: ${fault.detail}\n`;
+    return logWithin(proc.stderr(), notes, limits.stderrCapBytes, proc.stderrDroppedBytes > 0);
   });
   const replay = recording.finish(outcome!);
   return {
@@ -211,6 +212,12 @@ function judgeAnswer<T>(answer: Answer, player: number, kind: string, limitMs: n
       return { fault: { player, reason: "timeout", detail: `${what}: answered after ${secs(answer.elapsedMs)}, beyond ${budget}` } };
   }
 }
+
+/** A fault detail quotes the agent: storable, and short enough for the outcome and the log. */
+function faultDetail(detail: string): string {
+  return storableText(detail.length > MAX_FAULT_DETAIL ? detail.slice(0, MAX_FAULT_DETAIL) + "…" : detail); // after the cut: it may split a pair
+}
+const MAX_FAULT_DETAIL = 2000;
 
 function secs(ms: number): string {
   return (ms / 1000).toFixed(3) + " s";

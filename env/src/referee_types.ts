@@ -90,7 +90,11 @@ export interface MatchStats {
 export interface MatchResult {
   outcome: MatchOutcome;
   replay: Replay;
-  /** Each agent's stderr, capped at `stderrCapBytes` (with a truncation marker), plus a referee note on a fault. */
+  /**
+   * Each agent's stderr plus the referee's note on a fault, in at most `stderrCapBytes` bytes of
+   * UTF-8 (the stderr part is cut, with a marker, so the note survives); invalid UTF-8 and NUL
+   * are U+FFFD.
+   */
   logs: string[];
   stats: MatchStats;
 }

@@ -7,6 +7,7 @@
  */
 import type { Job } from "pg-boss";
 import type { Sql } from "postgres";
+import { storableText } from "rl-arena-env";
 import { engineEvents } from "../executor/engine_events.ts";
 import type { Executor } from "../executor/types.ts";
 import type { Logger } from "../log.ts";
@@ -59,5 +60,7 @@ export async function runBuildJob(deps: { sql: Sql; executor: Executor; log: Log
 }
 
 export async function finish(sql: Sql, id: string, ok: boolean, language: string | null, entry: string | null, error: string | null, log: string, image: string | null = null): Promise<void> {
-  await sql`select finish_build(${id}, ${ok}, ${language}, ${entry}, ${log}, ${error}, ${image})`;
+  // The build log quotes the agent (its stderr, archive names, Kaniko's output): one NUL would
+  // make PostgreSQL refuse it, and the build would fail as a platform problem on every retry.
+  await sql`select finish_build(${id}, ${ok}, ${language}, ${entry}, ${storableText(log)}, ${error === null ? null : storableText(error)}, ${image})`;
 }

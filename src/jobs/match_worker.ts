@@ -12,6 +12,7 @@
  */
 import type { Job } from "pg-boss";
 import type { Sql } from "postgres";
+import { storableJson, storableText } from "rl-arena-env";
 import { engineEvents } from "../executor/engine_events.ts";
 import { PlatformError, type Executor, type MatchSpec, type SeatLanguage } from "../executor/types.ts";
 import type { Logger } from "../log.ts";
@@ -59,8 +60,12 @@ export async function runMatchJob(deps: { sql: Sql; executor: Executor; log: Log
     await failMatch(sql, matchId, spec.environment.id, error.message, log);
     return "failed";
   }
+  // The referee already made every agent byte storable; checked again here because one NUL or
+  // unpaired surrogate would make PostgreSQL refuse the whole result (and the loser would dodge it).
+  const outcome = storableJson(result.outcome);
+  const logs = result.logs.map((l) => storableText(String(l ?? "")));
   try {
-    await sql`call finish_match_then_notify(${matchId}, ${sql.json(result.outcome as never)}, ${result.replayGzip}, ${result.logs}::text[])`;
+    await sql`call finish_match_then_notify(${matchId}, ${sql.json(outcome as never)}, ${result.replayGzip}, ${logs}::text[])`;
   } catch (error) {
     if (sqlState(error) === "RLA51") {
       log.warn("the match ended elsewhere while it ran (cancelled or past its deadline); result dropped", { reason: (error as Error).message });
@@ -68,7 +73,7 @@ export async function runMatchJob(deps: { sql: Sql; executor: Executor; log: Log
     }
     throw error;
   }
-  const o = result.outcome;
+  const o = outcome;
   log.info("match finished", { endReason: o.end_reason, winner: o.winner, steps: o.total_steps, wallMs: result.stats.wallMs });
   engineEvents.emit("match.finished", {
     matchId, environment: spec.environment.id, endReason: o.end_reason, winner: o.winner, totalSteps: o.total_steps,
@@ -79,7 +84,7 @@ export async function runMatchJob(deps: { sql: Sql; executor: Executor; log: Log
 }
 
 export async function failMatch(sql: Sql, matchId: string, environment: string | null, error: string, log: Logger): Promise<void> {
-  await sql`select fail_match(${matchId}, ${error})`;
+  await sql`select fail_match(${matchId}, ${storableText(error)})`;
   log.warn("match failed (platform error)", { error });
   engineEvents.emit("match.failed", { matchId, environment, error });
 }
