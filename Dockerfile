@@ -10,8 +10,9 @@ COPY package.json package-lock.json ./
 COPY env/package.json env/package.json
 RUN npm ci --no-audit --no-fund
 COPY . .
-# The server bundle, then the runtime copied into agent images (Python launcher, Node SDK
-# bundle); the latter needs esbuild, a dev dependency, so it runs before the prune.
+# The server bundle (rl-arena-env's dist/ first; the replay player is embedded in dist/main.js,
+# so HTML replays need no build at run time), then the runtime copied into agent images (Python
+# launcher, Node SDK bundle), made before the prune while the build tools are all present.
 RUN npm run build \
  && node --import tsx --input-type=module -e 'const m = await import("./src/executor/k8s_build_context.ts"); await m.prepareAgentRuntime();' \
  && npm prune --omit=dev --no-audit --no-fund \

@@ -1,7 +1,12 @@
 /**
- * Loads one of the package's entry modules: the compiled `dist/<name>.js` when it exists and is
- * newer than every source file (the published package, or after `node bin/build.js`), else the
- * TypeScript source through tsx (the workspace), so an old build never runs edited code.
+ * Loads one of the package's entry modules for the bin scripts.
+ *
+ * - The published package ships dist/ and no src/ (see "files" in package.json): it always
+ *   imports `dist/<name>.js`. It never compares file times (npm sets them at extraction) and
+ *   never needs tsx.
+ * - A source checkout (the workspace) imports `dist/<name>.js` when it is newer than every source
+ *   file (after `node bin/build.js`), else the TypeScript source through tsx, so an old build
+ *   never runs edited code.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -9,17 +14,18 @@ import { fileURLToPath } from "node:url";
 
 export async function loadEntry(name) {
   const built = new URL(`../dist/${name}.js`, import.meta.url);
-  const src = fileURLToPath(new URL("../src", import.meta.url));
-  if (existsSync(built) && (!existsSync(src) || statSync(built).mtimeMs >= newest(src))) return import(built.href);
+  const source = new URL(`../src/${name}.ts`, import.meta.url);
+  if (!existsSync(source)) return import(built.href);
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(fileURLToPath(new URL("../src", import.meta.url)))) return import(built.href);
   let tsImport;
   try {
     ({ tsImport } = await import("tsx/esm/api"));
   } catch {
-    process.stderr.write(`rl-arena-env: dist/${name}.js is missing or older than src/, and tsx is not installed; run node bin/build.js or install tsx\n`);
+    process.stderr.write(`rl-arena-env: this is a source checkout (src/${name}.ts exists) and dist/${name}.js is missing or older than src/, and tsx is not installed; run node bin/build.js or install tsx\n`);
     process.exit(2);
   }
   // Scoped to our own sources, so user modules (agents) are loaded by plain Node.
-  return tsImport(new URL(`../src/${name}.ts`, import.meta.url).href, import.meta.url);
+  return tsImport(source.href, import.meta.url);
 }
 
 function newest(dir) {

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Second half of `npm run build`: the type declarations (dist/**/*.d.ts, import paths rewritten
-// from .ts to .js so they resolve next to the bundles) and the replay player's browser bundle
-// (dist/player.js, global RlArenaPlayer). Needs typescript and esbuild (dev dependencies).
+// from .ts to .js so they resolve next to the bundles). Needs typescript (a dev dependency).
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -31,17 +30,4 @@ const walk = (dir) => {
 };
 walk(join(root, "dist"));
 
-const esbuild = require("esbuild");
-esbuild.buildSync({
-  entryPoints: [join(root, "src", "player", "bundle_entry.ts")],
-  outfile: join(root, "dist", "player.js"),
-  bundle: true,
-  format: "iife",
-  globalName: "RlArenaPlayer",
-  platform: "browser",
-  target: "es2020",
-  minify: true,
-  legalComments: "none",
-  logLevel: "warning",
-});
-process.stderr.write(`rl-arena-env: declarations (${rewritten} files with rewritten imports) and dist/player.js in ${Date.now() - started} ms\n`);
+process.stderr.write(`rl-arena-env: declarations (${rewritten} files with rewritten imports) in ${Date.now() - started} ms\n`);

@@ -24,6 +24,7 @@ commands:
         [--seed N] [--games N] [--out replay.json|replay.html] [--config JSON]
         [--step-timeout S] [--time-bank S] [--init-timeout S] [--python CMD]
         [--progress] [--no-swap] [--json] [--logs DIR]
+      with --games N > 1, --out r.html writes one replay per game: r-1.html … r-N.html
       an agent is a .js/.mjs/.py file, an agent folder (agent.json, or main.py/agent.py/
       main.js/main.mjs/agent.js), or builtin:<name> (see \`rl-arena-env list\`)
   replay <file.json> --out <file.html>  turn a replay into a self-contained HTML player
@@ -147,6 +148,7 @@ async function matchCommand(args: string[], io: { out: NodeJS.WriteStream; err: 
   const bar = showProgress ? new ProgressBar(io.err) : null;
   const started = performance.now();
   const results = [];
+  const replays: string[] = [];
   for (let g = 1; g <= games; g++) {
     // Alternate seats so neither agent always moves first / plays the left paddle.
     const seatOf = games > 1 && !values["no-swap"] && g % 2 === 0 ? [1, 0] : [0, 1];
@@ -160,7 +162,11 @@ async function matchCommand(args: string[], io: { out: NodeJS.WriteStream; err: 
     tallyGame(tallies, result, seatOf);
     reasons.set(result.outcome.end_reason, (reasons.get(result.outcome.end_reason) ?? 0) + 1);
     if (values.logs) writeLogs(values.logs, g, seatOf.map((i) => specs[i]!.name), result.logs);
-    if (values.out) writeReplay(games === 1 ? values.out : numbered(values.out, g), result.replay);
+    const replayPath = values.out ? (games === 1 ? values.out : numbered(values.out, g)) : undefined;
+    if (replayPath) {
+      writeReplay(replayPath, result.replay);
+      replays.push(replayPath);
+    }
     if (result.outcome.fault_detail) {
       io.err.write(`${bar ? "\r" : ""}game ${g}: ${result.outcome.fault_detail}\n`);
       for (const seat of result.outcome.faulted_players ?? []) {
@@ -168,11 +174,16 @@ async function matchCommand(args: string[], io: { out: NodeJS.WriteStream; err: 
         if (tail) io.err.write(`  last lines of ${specs[seatOf[seat]!]!.name}'s log:\n  ${tail}\n`);
       }
     }
-    results.push({ game: g, seed: seed + g - 1, players: seatOf.map((i) => specs[i]!.name), outcome: result.outcome, stats: result.stats });
+    results.push({ game: g, seed: seed + g - 1, players: seatOf.map((i) => specs[i]!.name), outcome: result.outcome, stats: result.stats, ...(replayPath ? { replay: replayPath } : {}) });
   }
   bar?.done();
   if (values.json) io.out.write(JSON.stringify({ games: results, summary: tallies }, null, 2) + "\n");
-  else io.out.write(summary(tallies, reasons, games, performance.now() - started));
+  else {
+    io.out.write(summary(tallies, reasons, games, performance.now() - started));
+    // Several games never share one --out file: say where each replay went.
+    if (replays.length === 1) io.out.write(`replay: ${replays[0]}\n`);
+    else if (replays.length > 1) io.out.write(`replays (one per game): ${replays[0]} … ${replays.at(-1)}\n`);
+  }
   return 0;
 }
 

@@ -2,62 +2,59 @@
  * The self-contained HTML replay (one file, no network) and the browser bundle of the player.
  *
  * The player lives in src/player/ and is bundled by esbuild to dist/player.js (an IIFE that
- * defines the global `RlArenaPlayer`). A published package ships that file; in a git checkout
- * it is built on first use (esbuild is a dev dependency) and rebuilt when src/player/ changes.
+ * defines the global `RlArenaPlayer`) by bin/build.js, which also embeds that text in every
+ * Node bundle it makes (and scripts/build.mjs in the platform's dist/main.js). Built code so
+ * uses the embedded text: no file lookup and no esbuild when a replay is rendered. Only the
+ * TypeScript source in a checkout reads dist/player.js, rebuilding it when src/player/ changed.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "./referee_agents.ts";
 import { loadReplay, type Replay } from "./replay.ts";
 
-const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** Replaced by the bundlers with the text of dist/player.js (esbuild `define`); undefined in the sources. */
+declare const __RL_ARENA_PLAYER_BUNDLE__: string | undefined;
+const EMBEDDED_BUNDLE: string | null = typeof __RL_ARENA_PLAYER_BUNDLE__ === "string" ? __RL_ARENA_PLAYER_BUNDLE__ : null;
+
 const PLAYER_SOURCE_DIR = join(PACKAGE_ROOT, "src", "player");
 const BUNDLE_PATH = join(PACKAGE_ROOT, "dist", "player.js");
-const INSTALLED = /[\\/]node_modules[\\/]/.test(PACKAGE_ROOT);
+const BUILD_SCRIPT = join(PACKAGE_ROOT, "bin", "build.js");
 
 /**
- * Builds the player bundle with esbuild (synchronously) to `outfile` (default dist/player.js).
- * Throws a clear error when esbuild is not installed.
+ * Builds dist/player.js from src/player/ (a source checkout only: needs esbuild and the
+ * sources). Runs the build in a child process that ends with it, so no esbuild service
+ * process stays behind in this one. Throws naming what is missing.
  */
-export function buildPlayerBundle(outfile: string = BUNDLE_PATH): string {
-  let esbuild: typeof import("esbuild");
-  try {
-    esbuild = createRequire(import.meta.url)("esbuild");
-  } catch {
-    throw new Error(`The replay player bundle ${outfile} is missing and esbuild is not installed to build it; run "npm run build" in the rl-arena-env package (or install esbuild)`);
+export function buildPlayerBundle(): string {
+  if (!existsSync(PLAYER_SOURCE_DIR) || !existsSync(BUILD_SCRIPT)) {
+    throw new Error(`The replay player cannot be built here: ${PLAYER_SOURCE_DIR} or ${BUILD_SCRIPT} is missing (the published package ships the built dist/player.js)`);
   }
-  mkdirSync(dirname(outfile), { recursive: true });
-  const temporary = `${outfile}.${process.pid}.tmp`;
-  esbuild.buildSync({
-    entryPoints: [join(PLAYER_SOURCE_DIR, "bundle_entry.ts")],
-    outfile: temporary,
-    bundle: true,
-    format: "iife",
-    globalName: "RlArenaPlayer",
-    platform: "browser",
-    target: "es2020",
-    minify: true,
-    legalComments: "none",
-    logLevel: "silent",
-  });
-  renameSync(temporary, outfile); // atomic, so parallel builds never expose half a file
-  return outfile;
+  try {
+    execFileSync(process.execPath, [BUILD_SCRIPT, "--player"], { cwd: PACKAGE_ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
+    throw new Error(`Building the replay player bundle ${BUNDLE_PATH} failed (node ${BUILD_SCRIPT} --player needs esbuild, a dev dependency): ${stderr || (error as Error).message}`);
+  }
+  return BUNDLE_PATH;
 }
 
 /**
- * Path of dist/player.js. In a source checkout it is (re)built when missing or older than
- * src/player/; an installed copy (under node_modules, where npm sets file times at extraction)
- * uses the shipped bundle as is.
+ * Path of dist/player.js. In a source checkout (src/player/ present) it is rebuilt when missing
+ * or older than src/player/; the published package ships no src/, so its bundle is used as is
+ * and file times (set by npm at extraction) are never compared.
  */
 export function playerBundlePath(): string {
   const exists = existsSync(BUNDLE_PATH);
-  if (exists && INSTALLED) return BUNDLE_PATH;
-  if (!exists || (existsSync(PLAYER_SOURCE_DIR) && newestSource() > statSync(BUNDLE_PATH).mtimeMs)) {
+  if (!existsSync(PLAYER_SOURCE_DIR)) {
+    if (!exists) throw new Error(`The replay player bundle ${BUNDLE_PATH} is missing; reinstall rl-arena-env or run "npm run build" in its source`);
+    return BUNDLE_PATH;
+  }
+  if (!exists || newestSource() > statSync(BUNDLE_PATH).mtimeMs) {
     try {
       buildPlayerBundle();
     } catch (error) {
-      if (!exists) throw error;
+      if (!exists) throw error; // an older bundle still plays replays
     }
   }
   return BUNDLE_PATH;
@@ -65,7 +62,7 @@ export function playerBundlePath(): string {
 
 /** The browser bundle's source (defines `RlArenaPlayer.mountReplayPlayer`), for inlining or serving. */
 export function playerBundleSource(): string {
-  return readFileSync(playerBundlePath(), "utf8");
+  return EMBEDDED_BUNDLE ?? readFileSync(playerBundlePath(), "utf8");
 }
 
 export interface ReplayHtmlOptions {

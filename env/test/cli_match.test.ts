@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,6 +116,26 @@ test("bad input gets a clear message and a non-zero exit code", () => {
   const games = cli("match", "pong", "builtin:pong-random", "builtin:pong-random", "--games", "0");
   assert.is(games.code, 2);
   assert.match(games.err, /--games must be an integer ≥ 1, got "0"/);
+});
+
+test("several games with --out write one numbered replay per game and say so", () => {
+  const out = join(work, "several", "r.html");
+  const r = cli("match", "tic-tac-toe", "builtin:tictactoe-heuristic", "builtin:tictactoe-random", "--games", "3", "--seed", "1", "--out", out);
+  assert.is(r.code, 0, r.err);
+  assert.ok(r.out.includes(`replays (one per game): ${join(work, "several", "r-1.html")} … ${join(work, "several", "r-3.html")}`), r.out);
+  assert.equal(readdirSync(join(work, "several")).sort(), ["r-1.html", "r-2.html", "r-3.html"]);
+  const json = cli("match", "tic-tac-toe", "builtin:tictactoe-heuristic", "builtin:tictactoe-random", "--games", "2", "--out", join(work, "j.json"), "--json");
+  assert.equal(JSON.parse(json.out).games.map((g: { replay: string }) => g.replay), [join(work, "j-1.json"), join(work, "j-2.json")]);
+});
+
+test("output into a pipe its reader closed (describe pong | head) ends quietly, without an EPIPE stack", async () => {
+  const child = spawn(process.execPath, [CLI, "describe", "pong"], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.destroy(); // the reader is gone before the CLI writes its first line
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  assert.is(err, "");
+  assert.is(code, 0);
 });
 
 test.after(() => rmSync(work, { recursive: true, force: true }));
