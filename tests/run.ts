@@ -4,18 +4,20 @@
  * 1. Starts a PostgreSQL for the tests: the embedded cluster in DATA_DIR/pg-test, or the server
  *    named by TEST_DATABASE_URL.
  * 2. Builds a migrated template database once (our schema, pg-boss's schema and queues).
- * 3. Runs every `*.test.ts(x)` under tests/ and env/test/ as its own process (uvu suites),
+ * 3. Builds dist/ (`npm run build`) when a tests/system/ file is selected: those start the built
+ *    platform as users do (tests/helpers/built_platform.ts).
+ * 4. Runs every `*.test.ts(x)` under tests/ and env/test/ as its own process (uvu suites),
  *    a few at a time; each database test clones the template (tests/helpers/database.ts).
- * 4. Prints each file's output, then the plain line `N passed, N failed`, and exits non-zero
+ * 5. Prints each file's output, then the plain line `N passed, N failed`, and exits non-zero
  *    on any failed test, a file that did not load, or a file that timed out.
  *
  * `npm test -- pong` runs only the files whose path contains "pong".
  */
-import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import postgres from "postgres";
-import { startEmbeddedPostgres, type EmbeddedCluster } from "../src/db/embedded.ts";
+import { removeEmbeddedCluster, startEmbeddedPostgres, type EmbeddedCluster } from "../src/db/embedded.ts";
 import { prepareDatabase } from "../src/db/prepare.ts";
 import { createLogger } from "../src/log.ts";
 import { PROJECT_ROOT } from "../src/paths.ts";
@@ -30,14 +32,25 @@ const files = [...findTests(join(PROJECT_ROOT, "tests")), ...findTests(join(PROJ
   .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
   .sort();
 
+// The outside-in suites (tests/system/) run what users run: dist/main.js, built here once per run.
+if (files.some((f) => f.startsWith(join("tests", "system"))) && process.env.RLA_TEST_SKIP_BUILD !== "1") {
+  const built = spawnSync("npm", ["run", "build"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  if (built.status !== 0) {
+    console.log(`npm run build failed (exit ${built.status}); the system tests cannot run:\n${built.stdout}${built.stderr}`);
+    console.log(`0 passed, ${files.length} failed`);
+    process.exit(1);
+  }
+}
+
 const log = createLogger({ level: "warn" });
 let cluster: EmbeddedCluster | null = null;
 let adminUrl = process.env.TEST_DATABASE_URL;
 if (!adminUrl) {
   // A cluster per run (its own folder and a free port), so several runs can share a machine.
   const root = join(PROJECT_ROOT, ".data", "pg-test");
-  removeDeadClusters(root);
+  await removeDeadClusters(root);
   cluster = await startEmbeddedPostgres(join(root, String(process.pid)), await freePort());
+  for (const note of cluster.notes) console.log(`embedded PostgreSQL: ${note}`);
   adminUrl = cluster.adminUrl;
 }
 const template = `rla_template_${process.pid}`;
@@ -63,7 +76,7 @@ await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
 await dropLeftovers();
 await admin.end({ timeout: 5 });
 await cluster?.stop();
-if (cluster) rmSync(cluster.dataDir, { recursive: true, force: true });
+if (cluster) await removeEmbeddedCluster(join(PROJECT_ROOT, ".data", "pg-test", String(process.pid)));
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || files.length === 0 ? 1 : 0);
 
@@ -140,14 +153,13 @@ function isAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
 }
 
-function removeDeadClusters(root: string): void {
+/** Clusters of killed runs (and their password files, and their homes under /var/lib/rl-arena) go. */
+async function removeDeadClusters(root: string): Promise<void> {
   let names: string[] = [];
   try { names = readdirSync(root); } catch { return; }
   for (const name of names) {
-    const pid = Number(name);
+    const pid = Number(/^(\d+)(-password)?$/.exec(name)?.[1]);
     if (!Number.isInteger(pid) || isAlive(pid)) continue;
-    const pidFile = join(root, name, "postmaster.pid");
-    try { process.kill(Number(readFileSync(pidFile, "utf8").split("\n")[0]), "SIGKILL"); } catch { /* not running */ }
-    rmSync(join(root, name), { recursive: true, force: true });
+    await removeEmbeddedCluster(join(root, String(pid)));
   }
 }
