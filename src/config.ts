@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { parseTrustProxy } from "./web/client_ip.ts";
 
 /** Thrown when the environment variables do not describe a usable configuration. */
 export class ConfigError extends Error {
@@ -49,6 +50,12 @@ const Schema = z.object({
   MATCHMAKING_INTERVAL_S: optionalInt(1, 86_400),
   MATCH_COOLDOWN_S: optionalInt(0, 7 * 86_400),
   DAILY_MATCH_LIMIT: optionalInt(0, 1_000_000),
+  // Web hardening: whose X-Forwarded-For to believe, and how many live (SSE) streams to hold.
+  TRUST_PROXY: z.string().default("").superRefine((v, ctx) => {
+    try { parseTrustProxy(v); } catch (e) { ctx.addIssue({ code: "custom", message: (e as Error).message }); }
+  }),
+  SSE_MAX_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  SSE_MAX_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).max(10_000).default(20),
 });
 
 export type Config = Omit<z.infer<typeof Schema>, "JWT_SECRET"> & {

@@ -6,7 +6,7 @@ import { SubmissionRow } from "../../views/submissions.tsx";
 import { inspectArchive, IntakeError } from "../submissions/intake.ts";
 import type { WebDeps } from "./deps.ts";
 import { describeError, HttpError } from "./http_errors.ts";
-import { fieldErrors, formFields, html, isHtmx, pageApp, redirect, signedIn, uuidParam } from "./pages_common.tsx";
+import { fieldErrors, formFields, html, isHtmx, pageApp, readForm, redirect, signedIn, uuidParam } from "./pages_common.tsx";
 import { getSubmission } from "./queries.ts";
 import { rateLimit } from "./rate_limit.ts";
 
@@ -85,7 +85,7 @@ export function agentFormRoutes(deps: WebDeps) {
       if (!/^multipart\/form-data\b/i.test(c.req.header("content-type") ?? "")) {
         throw new HttpError(400, "bad_request", "send the upload form (multipart/form-data with agentId and file)");
       }
-      const form = await c.req.parseBody();
+      const form = await readForm(c);
       const agentId = typeof form.agentId === "string" ? form.agentId : "";
       if (!z.uuid().safeParse(agentId).success) throw new HttpError(400, "bad_request", `choose one of your agents (agentId ${JSON.stringify(agentId)} is not an agent id)`);
       const file = form.file;

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { csrf } from "hono/csrf";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { adminRoutes } from "./admin.tsx";
@@ -10,6 +9,7 @@ import { eventRoutes } from "./events.ts";
 import { HTTPException } from "hono/http-exception";
 import { HttpError, jsonError, toHttpError } from "./http_errors.ts";
 import { pageError } from "./pages_common.tsx";
+import { refuseNulInUrl, sameOriginWrites } from "./request_guards.ts";
 import { liveRenderer } from "./live.tsx";
 import { readingRoutes } from "./pages.tsx";
 import { profileRoutes } from "./profile.tsx";
@@ -46,14 +46,17 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
     if (c.error && typeof code === "string") fields.error = c.error.message;
     if (c.req.path !== "/health") log.info("request", fields);
   });
-  // Pages: our own scripts only (no inline script, no eval); the API keeps the defaults it sets.
+  // Pages: our own scripts only (no inline script, no eval).
   const pageHeaders = secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", "data:"],
       connectSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"], frameAncestors: ["'self'"],
     },
   });
-  const forms = csrf();
+  // The API: JSON (and the one docs page with its inline stylesheet); nothing may frame it.
+  const apiHeaders = secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+  });
   const smallBody = bodyLimit({
     maxSize: 1024 * 1024,
     onError: () => { throw new HttpError(413, "payload_too_large", "the request body is larger than 1 MB (uploads: 10 MB at /submissions)"); },
@@ -62,16 +65,11 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
   // GET/HEAD/OPTIONS carry no body to limit, and touching the body would make the Node adapter
   // build a full Request (with an AbortSignal) for every read: measurable at thousands of req/s.
   const readOnly = (m: string) => m === "GET" || m === "HEAD" || m === "OPTIONS";
-  app.use(async (c, next) => {
-    const api = c.req.path.startsWith("/api/");
-    if (api) return uploadPath(c.req.path) || readOnly(c.req.method) ? next() : smallBody(c, next);
-    return pageHeaders(c, async () => {
-      await forms(c, async () => {
-        if (uploadPath(c.req.path) || readOnly(c.req.method)) await next();
-        else await smallBody(c, next);
-      });
-    });
-  });
+  // Headers first, so that the refusals below carry them too.
+  app.use((c, next) => (c.req.path.startsWith("/api/") ? apiHeaders : pageHeaders)(c, next));
+  app.use(refuseNulInUrl);
+  app.use(sameOriginWrites);
+  app.use((c, next) => (uploadPath(c.req.path) || readOnly(c.req.method) ? next() : smallBody(c, next)));
   const hub = deps.hub ?? new LiveHub(liveRenderer(deps.sql), deps.log);
   countSseSubscribersWith(() => hub.subscriberCount());
   app.route("/", healthRoutes(deps));
@@ -86,7 +84,7 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
   app.route("/", adminSystemRoutes(deps));
   app.route("/", adminRoutes(deps, deps.sandboxStatus));
   app.onError((err, c) => {
-    if (err instanceof HTTPException) return err.getResponse(); // csrf() refusals (403)
+    if (err instanceof HTTPException) return err.getResponse(); // hono's own refusals
     if (!c.req.path.startsWith("/api/") && c.req.path !== "/health" && c.req.path !== "/ready") return pageError(c, err);
     if (toHttpError(err)) return jsonError(c, err);
     c.var.log?.error("unhandled error", { error: err });

@@ -1,9 +1,11 @@
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
+import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { z } from "zod";
 import { loadUser } from "./auth.ts";
+import { clientIp } from "./client_ip.ts";
 import type { WebDeps, WebEnv } from "./deps.ts";
 import { isTopic, type LiveHub } from "./sse.ts";
+import { StreamCaps } from "./stream_caps.ts";
 
 const Query = z.object({
   topics: z
@@ -16,15 +18,19 @@ const Query = z.object({
 
 /** How often an idle stream gets a comment line, so proxies and browsers keep it open. */
 export const KEEP_ALIVE_MS = 15_000;
+/** Retry-After of a stream refused by a cap: streams end when tabs close, so slots free up soon. */
+export const STREAM_RETRY_AFTER_S = 10;
 
 /**
  * `GET /events?topics=feed,leaderboard:pong&since=<id>`: an SSE stream of unnamed messages
  * whose data is HTML holding `hx-swap-oob` fragments, so one `hx-sse:connect` element per page
  * (with `hx-swap="none"`) updates every live region of that page. Build status (`submissions`)
  * reaches only the signed-in owner. `Last-Event-ID` (set by htmx on reconnect) wins over `since`.
+ * Streams are capped per client (user, or address when anonymous) and per process: 429 beyond.
  */
 export function eventRoutes(hub: LiveHub, deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
+  const caps = new StreamCaps(deps.config.SSE_MAX_STREAMS ?? 1000, deps.config.SSE_MAX_STREAMS_PER_CLIENT ?? 20);
   app.use("/events", loadUser(deps));
   app.get("/events", (c) => {
     const parsed = Query.safeParse(c.req.query());
@@ -35,8 +41,21 @@ export function eventRoutes(hub: LiveHub, deps: WebDeps): Hono<WebEnv> {
     const topics = new Set(parsed.data.topics);
     const since = c.req.header("last-event-id") || parsed.data.since || null;
     const userId = c.var.user?.id ?? null;
+    const slot = caps.claim(userId ? `user:${userId}` : `ip:${clientIp(c, deps.config)}`);
+    if ("refused" in slot) {
+      c.header("Retry-After", String(STREAM_RETRY_AFTER_S));
+      return c.text(`${slot.refused}; retry in ${STREAM_RETRY_AFTER_S} s`, 429);
+    }
     c.header("X-Accel-Buffering", "no");
     return streamSSE(c, async (stream) => {
+      try {
+        await serve(stream);
+      } finally {
+        slot.release();
+      }
+    });
+
+    async function serve(stream: SSEStreamingApi): Promise<void> {
       let closed = false;
       const unsubscribe = await hub.subscribe(
         {
@@ -56,14 +75,16 @@ export function eventRoutes(hub: LiveHub, deps: WebDeps): Hono<WebEnv> {
           if (!closed) stream.write(": keep-alive\n\n").catch(() => (closed = true));
         }, KEEP_ALIVE_MS);
         keepAlive.unref?.();
-        stream.onAbort(() => {
+        const end = () => {
           closed = true;
           clearInterval(keepAlive);
           unsubscribe();
           resolve();
-        });
+        };
+        stream.onAbort(end);
+        if (stream.aborted) end(); // the client left while we subscribed: onAbort listeners already ran
       });
-    });
+    }
   });
   return app;
 }

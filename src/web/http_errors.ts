@@ -55,6 +55,8 @@ const PG_STATUS: Record<string, { status: number; error: string }> = {
   "22003": { status: 400, error: "bad_request" }, // numeric_value_out_of_range
   "22023": { status: 400, error: "bad_request" }, // invalid_parameter_value
   "22P02": { status: 400, error: "bad_request" }, // invalid_text_representation (bad uuid, …)
+  "22021": { status: 400, error: "bad_request" }, // character_not_in_repertoire (a NUL in text)
+  "22P05": { status: 400, error: "bad_request" }, // untranslatable_character (\u0000 in jsonb)
   "P0002": { status: 404, error: "not_found" }, // no_data_found
   "42501": { status: 403, error: "forbidden" }, // insufficient_privilege
   "40001": { status: 503, error: "unavailable" }, // serialization_failure
@@ -106,6 +108,9 @@ export function toHttpError(e: unknown): HttpError | null {
     const known = PG_STATUS[e.code];
     if (!known) return null;
     if (known.status === 503) return new HttpError(503, "unavailable", "the database is busy; retry in a moment", undefined, { "Retry-After": "1" });
+    if (e.code === "22021" || e.code === "22P05") {
+      return new HttpError(400, "bad_request", `text may not contain NUL (\\u0000) characters or invalid UTF-8; the database refused a value: ${e.message}`);
+    }
     return new HttpError(known.status, known.error, e.detail ? `${e.message} (${e.detail})` : e.message);
   }
   return null;

@@ -45,10 +45,21 @@ export async function formFields(c: Context): Promise<Record<string, string>> {
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
     throw new HttpError(400, "bad_request", `send a form (application/x-www-form-urlencoded or multipart/form-data), got ${JSON.stringify(type || "none")}`);
   }
-  const body = await c.req.parseBody();
+  const body = await readForm(c);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) if (typeof v === "string") out[k] = v;
   return out;
+}
+
+/** The request's form body; a body that does not parse as its Content-Type says is a 400, not a 500. */
+export async function readForm(c: Context): Promise<Record<string, string | File | (string | File)[]>> {
+  try {
+    return await c.req.parseBody();
+  } catch (e) {
+    if (e instanceof HttpError) throw e; // the body limit's 413
+    const type = (c.req.header("content-type") ?? "").split(";")[0];
+    throw new HttpError(400, "bad_request", `the body could not be read as ${type} (${e instanceof Error ? e.message : String(e)})`);
+  }
 }
 
 /** `?page=N`, 1 by default; anything else is a 400 naming the value. */

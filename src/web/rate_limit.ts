@@ -1,5 +1,6 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import type { WebDeps, WebEnv } from "./deps.ts";
+import { clientIp } from "./client_ip.ts";
 import { HttpError } from "./http_errors.ts";
 
 /**
@@ -14,32 +15,17 @@ export const RATE_CLASSES = {
 } as const;
 export type RateClass = keyof typeof RATE_CLASSES;
 
-const PRIVATE = /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|::1$|fc|fd|::ffff:(127|10|192\.168)\.)/i;
-
-/**
- * The client address. X-Forwarded-For is trusted only when the direct peer is on a private or
- * loopback network (our own ingress or proxy); then its last entry is the address that proxy saw.
- * Requests without a socket (app.request in tests) use that header or "unknown".
- */
-export function clientIp(c: Context): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  const peer = env?.incoming?.socket?.remoteAddress;
-  const forwarded = c.req.header("x-forwarded-for")?.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
-  if (peer === undefined) return forwarded ?? "unknown";
-  return forwarded && PRIVATE.test(peer) ? forwarded : peer;
-}
-
 /**
  * Middleware: one `take_token` call per request for `cls`, keyed by class and user or IP.
  * Sets X-RateLimit-Limit/Remaining/Reset on every answer; a denied request gets 429 with
  * Retry-After. A user-keyed class on an anonymous request falls back to the IP (the route's own
  * auth check then answers 401).
  */
-export function rateLimit(deps: Pick<WebDeps, "sql">, cls: RateClass): MiddlewareHandler<WebEnv> {
+export function rateLimit(deps: Pick<WebDeps, "sql" | "config">, cls: RateClass): MiddlewareHandler<WebEnv> {
   const spec = RATE_CLASSES[cls];
   return async (c, next) => {
     const user = c.var.user;
-    const who = spec.by === "user" && user ? `user:${user.id}` : `ip:${clientIp(c)}`;
+    const who = spec.by === "user" && user ? `user:${user.id}` : `ip:${clientIp(c, deps.config)}`;
     const [row] = await deps.sql<{ allowed: boolean; remaining: number; retry_after_s: number; capacity: number }[]>`
       select t.allowed, t.remaining, t.retry_after_s, l.capacity
       from (select coalesce(setting_number(${spec.setting})::int, ${spec.capacity}::int) as capacity) l,

@@ -13,8 +13,23 @@ const LoginForm_ = z.object({
   next: z.string().optional(),
 });
 
-/** Only same-site paths are followed after a login (no open redirect). */
-const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])/.test(next) ? next : "/");
+/**
+ * Where to go after a login: only a path on this origin (no open redirect). Browsers drop tabs
+ * and newlines from URLs and read `\` as `/`, so `/\t/evil.example` would become
+ * `//evil.example`: control characters and backslashes are refused outright, and what is left must
+ * resolve, the way a browser resolves it, to this origin and a path that does not start with `//`.
+ */
+export function safeNext(next: string | undefined, origin: string): string {
+  if (!next || !next.startsWith("/") || /[\x00-\x20\x7f\\]/.test(next)) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== origin || url.pathname.startsWith("//")) return "/";
+  return url.pathname + url.search + url.hash;
+}
 
 let decoy: Promise<string> | null = null;
 
@@ -45,10 +60,10 @@ export function sessionRoutes(deps: WebDeps) {
     return redirect(c, "/profile");
   });
 
-  app.get("/login", (c) => html(c, <LoginPage viewer={viewerOf(c)} next={safeNext(c.req.query("next"))} />));
+  app.get("/login", (c) => html(c, <LoginPage viewer={viewerOf(c)} next={safeNext(c.req.query("next"), new URL(c.req.url).origin)} />));
   app.post("/login", rateLimit(deps, "auth"), async (c) => {
     const form = await formFields(c);
-    const next = safeNext(form.next);
+    const next = safeNext(form.next, new URL(c.req.url).origin);
     const fail = (errors: Record<string, string | undefined>) =>
       isHtmx(c) ? html(c, <LoginForm login={form.login} next={next} errors={errors} />, 422) : html(c, <LoginPage viewer={null} login={form.login} next={next} errors={errors} />, 422);
     const parsed = LoginForm_.safeParse(form);

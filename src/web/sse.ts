@@ -57,7 +57,10 @@ export function sseMessage(id: string, data: string): SseMessage {
 /** Topics whose fragments belong to one user; they are never snapshotted for others. */
 export const PRIVATE_TOPICS = new Set(["submissions"]);
 
-const TOPIC = /^(feed|leaders|submissions|(feed|leaderboard):[a-z0-9][a-z0-9_-]{0,63}|(agent|match):[0-9a-zA-Z-]{1,64})$/;
+// Agent and match ids are UUIDs: anything else can name no row, and querying with it would make
+// PostgreSQL refuse the cast on every render of that topic.
+const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+const TOPIC = new RegExp(`^(feed|leaders|submissions|(feed|leaderboard):[a-z0-9][a-z0-9_-]{0,63}|(agent|match):${UUID})$`);
 
 /** Whether a topic name is one the hub knows how to serve. */
 export function isTopic(name: string): boolean {

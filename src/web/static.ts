@@ -78,7 +78,8 @@ export function staticRoutes(): Hono<WebEnv> {
       if (!source) return c.text("the replay player bundle is not built (node env/scripts/build_types.mjs)", 404);
       return c.body(source, 200, { "Content-Type": "text/javascript; charset=utf-8" });
     }
-    const path = vendor[file];
+    // Own keys only: `constructor` or `__proto__` must not reach Object.prototype.
+    const path = Object.hasOwn(vendor, file) ? vendor[file] : undefined;
     return path ? serveStatic({ path })(c, next) : c.text("no such vendor file", 404);
   });
   app.use("/static/*", cache(300), serveStatic({ root: STATIC_DIR, rewriteRequestPath: (p) => p.replace(/^\/static/, "") }));

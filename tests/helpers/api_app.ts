@@ -20,13 +20,19 @@ export interface ApiHarness {
 
 let ipCounter = 0;
 
+/** The peer address of every harness call: what @hono/node-server puts in `c.env` for a socket. */
+export const PROXY = "127.0.0.1";
+export const viaProxy = { incoming: { socket: { remoteAddress: PROXY } } };
+
 export async function createApiHarness(env: Record<string, string> = {}): Promise<ApiHarness> {
   const db = await createTestDatabase();
   // What the process does at boot: the environments of the installed rl-arena-env become rows.
   for (const e of listEnvironments()) {
     await db.sql`select upsert_environment(${e.id}, ${e.version}, ${e.name}, ${db.sql.json(JSON.parse(JSON.stringify(e)))})`;
   }
-  const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), "rla-api-")), JWT_SECRET: "t".repeat(40), NODE_ENV: "test", ...env });
+  // The harness plays a reverse proxy on 127.0.0.1 that the app is told to trust, so the
+  // X-Forwarded-For each call carries is the client address the rate limits see.
+  const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), "rla-api-")), JWT_SECRET: "t".repeat(40), NODE_ENV: "test", TRUST_PROXY: PROXY, ...env });
   const log = createLogger({ level: "error" });
   const app = createApp({ sql: db.sql, log, config } as Parameters<typeof createApp>[0]);
   const call: ApiHarness["call"] = (method, path, options = {}) => {
@@ -40,7 +46,7 @@ export async function createApiHarness(env: Record<string, string> = {}): Promis
       body = JSON.stringify(options.body);
       headers["content-type"] ??= "application/json";
     }
-    return Promise.resolve(app.request(`http://arena.test/api/v1${path}`, { method, headers, body }));
+    return Promise.resolve(app.request(`http://arena.test/api/v1${path}`, { method, headers, body }, viaProxy));
   };
   return {
     db,

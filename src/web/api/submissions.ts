@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { inspectArchive } from "../../submissions/intake.ts";
 import { IntakeError, formatBytes } from "../../submissions/intake_errors.ts";
-import { currentUser, requireUser } from "../auth.ts";
+import { currentUser, requireUser, type SessionUser } from "../auth.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError } from "../http_errors.ts";
 import { rateLimit } from "../rate_limit.ts";
@@ -10,8 +10,12 @@ import { camel, num, pageOf, PageQuery, parse, pathId, Uuid } from "./common.ts"
 /** Largest accepted upload (SPEC §2: 10 MB packed). */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
-/** The public shape of a submission (no archive, no build log). */
-export function submissionJson(row: Record<string, unknown>) {
+/**
+ * The shape of a submission (no archive, no build log). `errorMessage` quotes the agent's own
+ * output when a build fails, so only the owner and administrators see it; others get null.
+ */
+export function submissionJson(row: Record<string, unknown>, viewer: SessionUser | null) {
+  const mayReadError = viewer !== null && (viewer.id === row.owner_id || viewer.role === "admin");
   const d = camel({ c: row.created_at, u: row.updated_at, s: row.started_at, f: row.finished_at });
   return {
     id: row.id,
@@ -26,7 +30,7 @@ export function submissionJson(row: Record<string, unknown>) {
     archiveSize: row.archive_size === null || row.archive_size === undefined ? null : num(row.archive_size),
     archiveSha256: row.archive_sha256 ?? null,
     isActive: row.is_active === true,
-    errorMessage: row.error ?? null,
+    errorMessage: mayReadError ? (row.error ?? null) : null,
     createdAt: d.c,
     startedAt: d.s ?? null,
     finishedAt: d.f ?? null,
@@ -82,7 +86,7 @@ export function submissionsApi(deps: WebDeps): Hono<WebEnv> {
     }
     const [created] = await deps.sql`
       select * from create_submission(${currentUser(c).id}, ${agentId}, ${found.language}, ${found.entry}, ${bytes}, ${file.name})`;
-    return c.json({ message: "submission created; the build starts shortly", submission: submissionJson(await findSubmission(deps, created.id)) }, 201);
+    return c.json({ message: "submission created; the build starts shortly", submission: submissionJson(await findSubmission(deps, created.id), c.var.user) }, 201);
   });
   app.get("/agent/:agentId", async (c) => {
     const agentId = pathId("agent", c.req.param("agentId"));
@@ -92,10 +96,10 @@ export function submissionsApi(deps: WebDeps): Hono<WebEnv> {
     const rows = await deps.sql`
       select *, count(*) over () as total_count from (${submissionSelect(deps)} where s.agent_id = ${agentId}) s
       order by version desc limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
-    return c.json({ submissions: rows.map(submissionJson), ...pageOf(q, num(rows[0]?.total_count)) });
+    return c.json({ submissions: rows.map((r) => submissionJson(r, c.var.user)), ...pageOf(q, num(rows[0]?.total_count)) });
   });
   app.get("/:id", async (c) => {
-    return c.json({ submission: submissionJson(await findSubmission(deps, pathId("submission", c.req.param("id")))) });
+    return c.json({ submission: submissionJson(await findSubmission(deps, pathId("submission", c.req.param("id"))), c.var.user) });
   });
   app.get("/:id/build-logs", requireUser, async (c) => {
     const id = pathId("submission", c.req.param("id"));
@@ -106,12 +110,12 @@ export function submissionsApi(deps: WebDeps): Hono<WebEnv> {
   app.put("/:id/activate", requireUser, async (c) => {
     const id = pathId("submission", c.req.param("id"));
     await deps.sql`select activate_submission(${currentUser(c).id}, ${id})`;
-    return c.json({ message: "submission activated", submission: submissionJson(await findSubmission(deps, id)) });
+    return c.json({ message: "submission activated", submission: submissionJson(await findSubmission(deps, id), c.var.user) });
   });
   app.post("/:id/rebuild", requireUser, rateLimit(deps, "upload"), async (c) => {
     const id = pathId("submission", c.req.param("id"));
     await deps.sql`select rebuild_submission(${currentUser(c).id}, ${id})`;
-    return c.json({ message: "rebuild queued", submission: submissionJson(await findSubmission(deps, id)) });
+    return c.json({ message: "rebuild queued", submission: submissionJson(await findSubmission(deps, id), c.var.user) });
   });
   return app;
 }
