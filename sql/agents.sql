@@ -17,15 +17,13 @@ begin
   if not found then
     raise exception 'agent % does not exist', p_agent using errcode = 'RLA30';
   end if;
-  if v_row.owner_id is distinct from p_caller then
-    select * into v_caller from users where id = p_caller;
-    if v_caller.role is distinct from 'admin' or v_caller.disabled then
-      raise exception 'agent "%" belongs to another user', v_row.name using errcode = 'RLA14';
-    end if;
+  v_caller := require_enabled_user(p_caller); -- a disabled owner may no longer change their agents either
+  if v_row.owner_id is distinct from p_caller and v_caller.role is distinct from 'admin' then
+    raise exception 'agent "%" belongs to another user', v_row.name using errcode = 'RLA14';
   end if;
   return v_row;
 end $$;
-comment on function agent_for_caller(uuid, uuid, boolean) is 'The agent if p_caller owns it or is an admin (RLA30 not found, RLA14 not yours); locked FOR UPDATE when p_lock.';
+comment on function agent_for_caller(uuid, uuid, boolean) is 'The agent if p_caller owns it or is an admin (RLA30 not found, RLA14 not yours, RLA10/RLA13 caller unknown or disabled); locked FOR UPDATE when p_lock.';
 
 create or replace function check_agent_fields(p_name text, p_description text) returns void
 language plpgsql immutable as $$

@@ -188,9 +188,11 @@ begin
   end if;
   if p_logs is not null then
     v_cap := setting_number_for(v_row.environment_id, 'log_cap_bytes');
+    -- The referee fits each log to the cap itself (its note on a fault stays at the end) and
+    -- marks the cut; cap_text is the backstop for a log that comes in longer.
     insert into match_logs (match_id, seat, agent_id, log, truncated, created_at)
     select p_match, l.seat - 1, case l.seat when 1 then v_a0.id else v_a1.id end,
-           cap_text(l.log, v_cap), octet_length(l.log) > v_cap, v_now
+           cap_text(l.log, v_cap), octet_length(l.log) > v_cap or strpos(l.log, E'\n[rl-arena: stderr truncated here, the log is capped at ') > 0, v_now
     from unnest(p_logs) with ordinality as l(log, seat)
     where l.log is not null;
   end if;
@@ -384,7 +386,7 @@ begin
   if not found then
     raise exception 'match % does not exist', p_match using errcode = 'RLA50';
   end if;
-  select * into v_caller from users where id = p_caller;
+  v_caller := require_enabled_user(p_caller);
   if v_caller.role is distinct from 'admin' and not exists (
       select 1 from agents a where a.id in (v_row.player0_agent_id, v_row.player1_agent_id) and a.owner_id = p_caller) then
     raise exception 'you have no agent in match %; agent logs are shown to their owners only', p_match using errcode = 'RLA14';
@@ -395,7 +397,7 @@ begin
   where l.match_id = p_match and (a.owner_id = p_caller or v_caller.role = 'admin')
   order by l.seat;
 end $$;
-comment on function match_logs_for(uuid, uuid) is 'The stderr logs of the caller''s own agents in a match (all seats for an admin); RLA14 when the caller has no agent in it.';
+comment on function match_logs_for(uuid, uuid) is 'The stderr logs of the caller''s own agents in a match (all seats for an admin); RLA14 when the caller has no agent in it, RLA10/RLA13 when the caller does not exist or is disabled.';
 
 -- Matches keep no declared foreign keys to agents, submissions and environments (migration 0003
 -- explains why); these guards keep the same promise from the other side: nothing a match

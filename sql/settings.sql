@@ -18,6 +18,16 @@ begin
   end if;
   return v_row;
 end $$;
+comment on function set_setting(text, jsonb) is 'Operator (psql, boot overrides; no caller check, like grant_admin): changes a setting (RLA02 unknown key). The web calls set_setting(admin, key, value).';
+
+create or replace function set_setting(p_admin uuid, p_key text, p_value jsonb) returns settings
+language plpgsql as $$
+begin
+  -- require_admin lives in users.sql, applied after this file: plpgsql resolves it when it runs.
+  perform require_admin(p_admin);
+  return set_setting(p_key, p_value);
+end $$;
+comment on function set_setting(uuid, text, jsonb) is 'Admin: changes a setting (RLA15 unless p_admin is an enabled administrator, RLA02 unknown key).';
 
 create or replace function apply_setting_overrides(p_overrides jsonb) returns void
 language plpgsql as $$

@@ -4,6 +4,7 @@ import { createTestDatabase } from "./helpers/database.ts";
 import { insertMatch, makeAgent as makeSqlAgent, makeEnvironment, makeUser as makeSqlUser } from "./helpers/sql_fixtures.ts";
 import { formPost, makeUser, ORIGIN, webApp } from "./helpers/web.ts";
 import { recentMatches } from "../src/web/queries.ts";
+import { signSession } from "../src/web/auth.ts";
 
 const db = await createTestDatabase();
 const { app, deps } = webApp(db.sql);
@@ -88,10 +89,13 @@ test("logging in with a wrong password shows one message and sets no cookie", as
   assert.is(res.headers.get("set-cookie"), null);
 });
 
-test("logging out clears the session cookie", async () => {
-  const res = await app.request(formPost("/logout", {}, { Cookie: alice.cookie }));
+test("logging out clears the session cookie and ends that session only", async () => {
+  const other = `session=${await signSession(deps, alice.id, 0)}`; // alice signed in a second time
+  const res = await app.request(formPost("/logout", {}, { Cookie: other }));
   assert.is(res.status, 303);
   assert.match(res.headers.get("set-cookie") ?? "", /session=;/);
+  assert.is((await get("/profile", { Cookie: other })).status, 303, "a kept copy of the logged-out cookie is refused");
+  assert.is((await get("/profile", { Cookie: alice.cookie })).status, 200, "her other session lives on");
 });
 
 test("the profile needs a login and shows the user's own agents", async () => {
@@ -196,8 +200,12 @@ test("an administrator can disable and re-enable a user", async () => {
   const res = await app.request(formPost(`/admin/users/${bob.id}/disable`, {}, { Cookie: admin.cookie }));
   assert.is(res.status, 303);
   assert.is((await db.sql`select disabled from users where id = ${bob.id}`)[0].disabled, true);
+  assert.is((await get("/profile", { Cookie: bob.cookie })).status, 303, "a disabled user's session ends at once");
   await app.request(formPost(`/admin/users/${bob.id}/enable`, {}, { Cookie: admin.cookie }));
   assert.is((await db.sql`select disabled from users where id = ${bob.id}`)[0].disabled, false);
+  assert.is((await get("/profile", { Cookie: bob.cookie })).status, 303, "re-enabling does not revive the old session");
+  const [{ session_epoch }] = await db.sql`select session_epoch from users where id = ${bob.id}`;
+  bob.cookie = `session=${await signSession(deps, bob.id, session_epoch)}`; // bob signs in again
   const denied = await app.request(formPost(`/admin/users/${bob.id}/disable`, {}, { Cookie: alice.cookie }));
   assert.is(denied.status, 403);
 });

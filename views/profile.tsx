@@ -1,7 +1,7 @@
 import type { FC } from "hono/jsx";
-import { Empty, Record } from "./components.tsx";
+import { Empty, Field, Record } from "./components.tsx";
 import { Layout, Section } from "./layout.tsx";
-import type { OwnAgent, Viewer } from "./models.ts";
+import type { FieldErrors, OwnAgent, Viewer } from "./models.ts";
 
 export interface ProfileProps {
   viewer: Viewer | null;
@@ -9,10 +9,24 @@ export interface ProfileProps {
   own: boolean;
   agents: OwnAgent[];
   environments: Array<{ id: string; name: string }>;
+  /** Own profile: errors of the password form, or that the password was just changed. */
+  passwordErrors?: FieldErrors;
+  passwordChanged?: boolean;
 }
 
+/** The password form; a 422 answer re-renders just this form with errors beside the fields. */
+export const PasswordForm: FC<{ errors?: FieldErrors; changed?: boolean }> = ({ errors = {}, changed }) => (
+  <form method="post" action="/profile/password" class="stack" id="password-form" hx-target="this" hx-swap="outerHTML">
+    {changed && <p class="notice" id="password-changed" role="status">Password changed. Every other session of this account was logged out.</p>}
+    <Field name="currentPassword" label="Current password" type="password" error={errors.currentPassword} required autocomplete="current-password" />
+    <Field name="newPassword" label="New password" type="password" error={errors.newPassword} required autocomplete="new-password" hint="At least 8 characters" />
+    {errors._ && <p class="form-error">{errors._}</p>}
+    <div><button type="submit" id="password-submit">Change password</button></div>
+  </form>
+);
+
 /** `/profile` (your own) and `/users/:name` (anyone's public agents). */
-export const ProfilePage: FC<ProfileProps> = ({ viewer, username, own, agents, environments }) => {
+export const ProfilePage: FC<ProfileProps> = ({ viewer, username, own, agents, environments, passwordErrors, passwordChanged }) => {
   const totals = agents.reduce((t, a) => ({ wins: t.wins + a.wins, losses: t.losses + a.losses, draws: t.draws + a.draws, games: t.games + a.games }), { wins: 0, losses: 0, draws: 0, games: 0 });
   const best = agents.reduce<OwnAgent | null>((b, a) => (!b || a.rating > b.rating ? a : b), null);
   return (
@@ -59,6 +73,15 @@ export const ProfilePage: FC<ProfileProps> = ({ viewer, username, own, agents, e
           </p>
         )}
       </Section>
+      {own && (
+        <Section title="Account" id="profile-account">
+          <PasswordForm errors={passwordErrors} changed={passwordChanged} />
+          <form method="post" action="/profile/logout-everywhere" class="spaced" id="logout-everywhere-form">
+            <p class="muted">Lost a device, or signed in somewhere you should not have? This ends every session of your account, this one too.</p>
+            <button type="submit" id="logout-everywhere">Log out everywhere</button>
+          </form>
+        </Section>
+      )}
     </Layout>
   );
 };

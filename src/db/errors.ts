@@ -19,6 +19,7 @@ export const SQL_ERRORS = {
   RLA13: { status: 403, name: "user_disabled", description: "The user is disabled and cannot do this." },
   RLA14: { status: 403, name: "forbidden", description: "The caller is neither the owner nor an administrator." },
   RLA15: { status: 403, name: "admin_required", description: "Only an enabled administrator may do this." },
+  RLA16: { status: 409, name: "password_changed", description: "The password changed between checking the current one and storing the new one; check it again." },
   RLA20: { status: 404, name: "environment_not_found", description: "No environment has this id." },
   RLA21: { status: 409, name: "environment_closed", description: "The environment is disabled and takes no new agents." },
   RLA30: { status: 404, name: "agent_not_found", description: "No (undeleted) agent has this id." },

@@ -6,6 +6,7 @@ import { AdminPage, type ReportTable } from "../../views/admin.tsx";
 import { QUEUES } from "../jobs/queues.ts";
 import { SQL_DIR } from "../paths.ts";
 import { requireAdmin } from "./auth.ts";
+import { forgetSessions } from "./session_store.ts";
 import type { WebDeps } from "./deps.ts";
 import { HttpError } from "./http_errors.ts";
 import { formFields, html, pageApp, redirect, signedIn, uuidParam } from "./pages_common.tsx";
@@ -97,7 +98,7 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
     } catch {
       throw new HttpError(400, "bad_request", `the value of ${key.data} must be JSON (a number like 300, "text", true…); got ${JSON.stringify(form.value)}`);
     }
-    await sql`select set_setting(${key.data}, ${sql.json(value as never)})`;
+    await sql`select set_setting(${signedIn(c).id}, ${key.data}, ${sql.json(value as never)})`;
     return redirect(c, "/admin#settings");
   });
 
@@ -106,6 +107,7 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
       const me = signedIn(c);
       const id = uuidParam(noun, c.req.param("id") ?? "");
       await sql`select 1 from ${sql(fn)}(${me.id}, ${id}, ${disabled})`;
+      if (noun === "user") forgetSessions(deps, id); // this process refuses them at once, others within seconds
       return redirect(c, back);
     });
   toggle("/admin/users/:id/disable", "set_user_disabled", "user", true, "/admin#users");

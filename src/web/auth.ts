@@ -1,23 +1,23 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { randomBytes, randomUUID, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { jwtVerify, SignJWT } from "jose";
 import type { WebDeps, WebEnv } from "./deps.ts";
 import { HttpError } from "./http_errors.ts";
+import { liveSessionUser, type SessionClaims, type SessionUser } from "./session_store.ts";
 
-/** The signed-in user as every handler sees it (`c.var.user`). */
-export interface SessionUser {
-  id: string;
-  username: string;
-  role: "user" | "admin";
-}
+export type { SessionClaims, SessionUser } from "./session_store.ts";
 
-/** How the current request authenticated; `invalid` = it carried a token that failed verification. */
+/**
+ * How the current request authenticated. `invalid` = it carried a token that failed
+ * verification or whose session has ended; `session` = the claims of a live session.
+ */
 export interface AuthState {
   via: "cookie" | "bearer" | null;
   invalid: boolean;
   /** Whether session cookies get the Secure flag (NODE_ENV=production). */
   secureCookie: boolean;
+  session: SessionClaims | null;
 }
 
 export const SESSION_COOKIE = "session";
@@ -62,7 +62,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 // ---------------------------------------------------------------------------------------------
-// Session tokens: HS256 JWT, 24 h, algorithm pinned on verification.
+// Session tokens: HS256 JWT, 24 h, algorithm pinned on verification. A token names the user,
+// their session epoch and a random session id, nothing else: who the user is now (name, role,
+// disabled) is read from the database on every request (src/web/session_store.ts).
 
 const keys = new WeakMap<object, Uint8Array>();
 function keyOf(config: WebDeps["config"]): Uint8Array {
@@ -71,24 +73,34 @@ function keyOf(config: WebDeps["config"]): Uint8Array {
   return key;
 }
 
-/** Signs a 24-hour session token for `user` (claims: sub, username, role). */
-export async function signSession(deps: Pick<WebDeps, "config">, user: SessionUser): Promise<string> {
-  return new SignJWT({ username: user.username, role: user.role })
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Signs a 24-hour token for a new session of user `userId`, whose users.session_epoch is `epoch`. */
+export async function signSession(deps: Pick<WebDeps, "config">, userId: string, epoch: number): Promise<string> {
+  return new SignJWT({ sep: epoch })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(user.id)
+    .setSubject(userId)
+    .setJti(randomUUID())
     .setIssuer("rl-arena")
     .setIssuedAt()
     .setExpirationTime(`${SESSION_TTL_S}s`)
     .sign(keyOf(deps.config));
 }
 
-/** Verifies a session token; returns the user, or null when it is forged, expired or malformed. */
-export async function verifySession(deps: Pick<WebDeps, "config">, token: string): Promise<SessionUser | null> {
+/**
+ * Verifies a session token's signature, issuer and expiry (a token without `exp` is refused);
+ * returns its claims, or null when it is forged, expired or malformed. Whether the session is
+ * still live is `liveSessionUser`'s question.
+ */
+export async function verifySession(deps: Pick<WebDeps, "config">, token: string): Promise<SessionClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, keyOf(deps.config), { algorithms: ["HS256"], issuer: "rl-arena" });
-    const { sub, username, role } = payload;
-    if (typeof sub !== "string" || typeof username !== "string" || (role !== "user" && role !== "admin")) return null;
-    return { id: sub, username, role };
+    const { payload } = await jwtVerify(token, keyOf(deps.config), {
+      algorithms: ["HS256"], issuer: "rl-arena", requiredClaims: ["exp", "sub", "jti", "sep"],
+    });
+    const { sub, jti, sep, exp } = payload;
+    if (typeof sub !== "string" || !UUID.test(sub) || typeof jti !== "string" || !UUID.test(jti)) return null;
+    if (typeof sep !== "number" || !Number.isSafeInteger(sep) || sep < 0 || sep > 2 ** 31 - 1 || typeof exp !== "number") return null;
+    return { userId: sub, epoch: sep, sessionId: jti, expiresAt: exp };
   } catch {
     return null;
   }
@@ -109,17 +121,20 @@ function tokenOf(c: Context<WebEnv>): { token: string; via: "cookie" | "bearer" 
 }
 
 /**
- * Sets `c.var.user` (a SessionUser or null) and `c.var.auth`. Never rejects: a forged or
- * expired token leaves the request anonymous with `auth.invalid = true`; pages treat it as
- * signed out, the API answers 401 (`rejectInvalidToken`). Running it twice is harmless.
+ * Sets `c.var.user` (a SessionUser or null) and `c.var.auth`. The user and their role come from
+ * the database (`live_session`, cached a few seconds), never from the token. Never rejects: a
+ * forged, expired or ended session leaves the request anonymous with `auth.invalid = true`;
+ * pages treat it as signed out, the API answers 401 (`rejectInvalidToken`). Running it twice is
+ * harmless.
  */
-export function loadUser(deps: Pick<WebDeps, "config">): MiddlewareHandler<WebEnv> {
+export function loadUser(deps: Pick<WebDeps, "config" | "sql">): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
     if (c.get("auth") !== undefined) return next(); // c.get: cheaper than c.var, and this runs per mounted area
     const { token, via } = tokenOf(c);
-    const user = token ? await verifySession(deps, token) : null;
+    const claims = token ? await verifySession(deps, token) : null;
+    const user = claims ? await liveSessionUser(deps, claims) : null;
     c.set("user", user);
-    c.set("auth", { via, invalid: via !== null && user === null, secureCookie: deps.config.NODE_ENV === "production" });
+    c.set("auth", { via, invalid: via !== null && user === null, secureCookie: deps.config.NODE_ENV === "production", session: user ? claims : null });
     await next();
   };
 }
@@ -130,7 +145,7 @@ export const rejectInvalidToken: MiddlewareHandler<WebEnv> = async (c, next) => 
   if (auth?.invalid) {
     const message = auth.via === "bearer" && !/^Bearer \S+$/.test(c.req.header("authorization")?.trim() ?? "")
       ? "the Authorization header must be `Bearer <token>`"
-      : "the session token is invalid or expired; log in again";
+      : "the session token is invalid or expired, or its session ended (logged out, password changed, account disabled); log in again";
     throw new HttpError(401, "unauthorized", message);
   }
   await next();

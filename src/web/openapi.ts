@@ -5,6 +5,7 @@ import { LoginBody, RegisterBody } from "./api/auth.ts";
 import { PageQuery } from "./api/common.ts";
 import { MatchListQuery, ReplayQuery } from "./api/matches.ts";
 import { UpdateMeBody } from "./api/users.ts";
+import { PasswordChangeBody } from "./account.ts";
 
 type Json = Record<string, unknown>;
 
@@ -39,6 +40,10 @@ const OPERATIONS: Operation[] = [
     ok: { status: 201, description: "Registered", schema: obj({ token: str, user: ref("User") }) }, errors: [400, 409, 413, 429] },
   { method: "post", path: "/auth/login", tag: "auth", summary: "Log in with email or username", rateLimit: "auth", body: LoginBody,
     ok: { status: 200, description: "Logged in", schema: obj({ token: str, user: ref("User") }) }, errors: [400, 401, 403, 429] },
+  { method: "post", path: "/auth/logout", tag: "auth", summary: "End this session: its token (and any copy of it) stops working", auth: "user",
+    ok: { status: 200, description: "Logged out", schema: obj(message) }, errors: [401] },
+  { method: "post", path: "/auth/logout-everywhere", tag: "auth", summary: "End every session of the account, this one included", auth: "user",
+    ok: { status: 200, description: "Logged out everywhere", schema: obj(message) }, errors: [401] },
 
   { method: "get", path: "/agents", tag: "agents", summary: "All agents, highest rating first", query: AgentListQuery,
     ok: { status: 200, description: "A page of agents", schema: page("agents", "Agent") }, errors: [400] },
@@ -88,13 +93,15 @@ const OPERATIONS: Operation[] = [
     ok: { status: 200, description: "Profile", schema: obj({ user: ref("User"), stats: obj({ totalSubmissions: int, agents: int, totalMatches: int, totalWins: int, totalLosses: int, totalDraws: int, bestRating: nullable("integer"), bestAgent: { type: ["object", "null"] } }) }) }, errors: [401, 404] },
   { method: "put", path: "/users/me", tag: "users", summary: "Change the caller's full name or email", auth: "user", body: UpdateMeBody,
     ok: { status: 200, description: "Updated", schema: obj({ ...message, user: ref("User") }) }, errors: [400, 401, 409] },
+  { method: "put", path: "/users/me/password", tag: "users", summary: "Change the caller's password; every other session ends, the answer carries a token for a new one", auth: "user", rateLimit: "auth", body: PasswordChangeBody,
+    ok: { status: 200, description: "Changed (a cookie session also gets a fresh cookie)", schema: obj({ ...message, token: str }) }, errors: [400, 401, 403, 409, 429] },
 
   { method: "get", path: "/environments", tag: "environments", summary: "Environments on this server with their rules and spaces", query: PageQuery,
     ok: { status: 200, description: "A page of environments", schema: page("environments", "Environment") }, errors: [400] },
 ];
 
 const ERROR_TEXT: Record<number, string> = {
-  400: "Bad input (the message names the field and the rule)", 401: "Not signed in, or the token is invalid or expired",
+  400: "Bad input (the message names the field and the rule)", 401: "Not signed in, or the token is invalid, expired or its session ended (logout, password change, disabled account)",
   403: "Not allowed (not the owner, or the account is disabled)", 404: "No such resource", 409: "Conflicts with the current state (duplicate name, limit reached…)",
   413: "Body too large (uploads: 10 MB; other bodies: 64 KB)", 422: "Invalid archive (the message names the offending entry)", 429: "Rate limited; see Retry-After",
 };
@@ -166,7 +173,7 @@ export function openApiDocument(): Json {
     components: {
       schemas: SCHEMAS,
       securitySchemes: {
-        bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The token from POST /auth/login or /auth/register (24 h)." },
+        bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The token from POST /auth/login or /auth/register (24 h, or until a logout, password change or the account is disabled)." },
         cookie: { type: "apiKey", in: "cookie", name: "session", description: "The browser session; changes need a same-origin request." },
       },
     },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LoginForm, LoginPage, SignupForm, SignupPage } from "../../views/auth.tsx";
-import { clearSessionCookie, hashPassword, setSessionCookie, signSession, verifyPassword, type SessionUser } from "./auth.ts";
+import { logOut } from "./account.ts";
+import { hashPassword, setSessionCookie, signSession, verifyPassword } from "./auth.ts";
 import { RegisterBody } from "./api/auth.ts";
 import type { WebDeps } from "./deps.ts";
 import { describeError } from "./http_errors.ts";
@@ -55,8 +56,7 @@ export function sessionRoutes(deps: WebDeps) {
       const field = /email/i.test(d.message) ? "email" : "username";
       return fail({ [field]: field === "email" ? `${body.email} is already registered` : `${body.username} is taken` });
     }
-    const user: SessionUser = { id: row.id, username: row.username, role: row.role };
-    setSessionCookie(c, await signSession(deps, user));
+    setSessionCookie(c, await signSession(deps, row.id, row.session_epoch));
     return redirect(c, "/profile");
   });
 
@@ -74,12 +74,12 @@ export function sessionRoutes(deps: WebDeps) {
       : await verifyPassword(parsed.data.password, await (decoy ??= hashPassword("decoy password")));
     if (!row?.id || !ok) return fail({ _: "That username/email and password do not match an account." });
     if (row.disabled) return fail({ _: `The account ${row.username} is disabled; contact an administrator.` });
-    setSessionCookie(c, await signSession(deps, { id: row.id, username: row.username, role: row.role }));
+    setSessionCookie(c, await signSession(deps, row.id, row.session_epoch));
     return redirect(c, next);
   });
 
-  app.post("/logout", (c) => {
-    clearSessionCookie(c);
+  app.post("/logout", async (c) => {
+    await logOut(deps, c); // ends the session in the database: a copy of the cookie dies too
     return redirect(c, "/");
   });
   return app;

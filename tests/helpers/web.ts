@@ -20,7 +20,7 @@ export function webApp(sql: Sql, extra: Partial<WebDeps> = {}) {
 export async function makeUser(deps: WebDeps, username: string, role: "user" | "admin" = "user") {
   const [row] = await deps.sql`select * from register_user(${username}, ${username + "@example.test"}, ${"scrypt$2$1$1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA"}, ${""})`;
   if (role === "admin") await deps.sql`update users set role = 'admin' where id = ${row.id}`;
-  const token = await signSession(deps, { id: row.id, username, role });
+  const token = await signSession(deps, row.id, row.session_epoch); // promotion leaves session_epoch as it is
   return { id: String(row.id), username, cookie: `session=${token}` };
 }
 

@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { currentUser, requireUser } from "../auth.ts";
+import { changePassword, PasswordChangeBody } from "../account.ts";
+import { currentUser, requireUser, setSessionCookie } from "../auth.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError } from "../http_errors.ts";
+import { rateLimit } from "../rate_limit.ts";
 import { camel, jsonBody, num, parse } from "./common.ts";
 
 /** The public shape of a user (never the password hash). */
@@ -23,7 +25,7 @@ export const UpdateMeBody = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email("must be an email address")).optional(),
 }).strict();
 
-/** `GET /users/me` (profile and stats), `PUT /users/me`. */
+/** `GET /users/me` (profile and stats), `PUT /users/me`, `PUT /users/me/password`. */
 export function usersApi(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.use("*", requireUser);
@@ -50,6 +52,13 @@ export function usersApi(deps: WebDeps): Hono<WebEnv> {
     const body = parse(UpdateMeBody, await jsonBody(c.req));
     const [row] = await deps.sql`select * from update_user(${me.id}, ${body.fullName ?? null}, ${body.email ?? null})`;
     return c.json({ message: "profile updated", user: userJson(row) });
+  });
+  // Rate limited like logins: a stolen token must not be a way to guess the password.
+  app.put("/me/password", rateLimit(deps, "auth"), async (c) => {
+    const body = parse(PasswordChangeBody, await jsonBody(c.req));
+    const token = await changePassword(deps, currentUser(c), body.currentPassword, body.newPassword);
+    if (c.get("auth").via === "cookie") setSessionCookie(c, token);
+    return c.json({ message: "password changed; every other session was logged out", token });
   });
   return app;
 }
