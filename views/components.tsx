@@ -95,3 +95,20 @@ export const Field: FC<{
 );
 
 export const Empty: FC<{ children: Child }> = ({ children }) => <p class="empty">{children}</p>;
+
+/**
+ * An agent's log (stderr, build output). hono/jsx escapes HTML; control characters (ANSI colour
+ * escapes, backspaces, bells) are stored as the agent wrote them and shown here as visible
+ * symbols (ESC as ␛), so a log can neither hide text nor pass for something else on the page.
+ */
+export const LogText: FC<{ text: string }> = ({ text }) => <pre class="log">{visibleControls(text)}</pre>;
+
+/** `text` with each control character but tab, newline and carriage return as its Unicode "control picture" (U+2400 block) or `\x..`. */
+export function visibleControls(text: string): string {
+  return text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    if (code === 0x7f) return "\u2421";
+    return `\\x${code.toString(16)}`;
+  });
+}

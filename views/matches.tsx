@@ -1,5 +1,5 @@
 import type { FC } from "hono/jsx";
-import { Badge, Delta, Empty, Pager, Time } from "./components.tsx";
+import { Badge, Delta, Empty, LogText, Pager, Time } from "./components.tsx";
 import { Layout, Section } from "./layout.tsx";
 import type { AgentLog, MatchItem, Page, Viewer } from "./models.ts";
 
@@ -126,7 +126,7 @@ export const MatchPage: FC<{ viewer: Viewer | null; match: MatchItem; hasReplay:
         {logs.map((l) => (
           <>
             <h3>{l.agentName} <span class="muted">(seat {l.seat})</span></h3>
-            {l.log ? <pre>{l.log}</pre> : <Empty>The agent wrote nothing to stderr.</Empty>}
+            {l.log ? <LogText text={l.log} /> : <Empty>The agent wrote nothing to stderr.</Empty>}
           </>
         ))}
       </Section>

@@ -1,5 +1,5 @@
 import type { FC } from "hono/jsx";
-import { Badge, Time } from "./components.tsx";
+import { Badge, LogText, Time } from "./components.tsx";
 import type { SubmissionItem } from "./models.ts";
 
 /**
@@ -19,7 +19,7 @@ export const SubmissionRow: FC<{ s: SubmissionItem; owner: boolean; showAgent?: 
           <details>
             <summary>build log</summary>
             {s.error && <p class="field-error">{s.error}</p>}
-            {s.buildLog && <pre>{s.buildLog}</pre>}
+            {s.buildLog && <LogText text={s.buildLog} />}
           </details>
         )}
         <div class="actions">
