@@ -9,7 +9,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { agentMemoryBytes, CGROUP_JOIN_FAILED, DEFAULT_SANDBOX_LIMITS, initSandbox, sandboxLaunch, sandboxStatus, type SandboxLimits } from "../src/executor/sandbox.ts";
+import { agentMemoryBytes, CGROUP_JOIN_FAILED, DEFAULT_SANDBOX_LIMITS, initSandbox, LAUNCH_FAILED, sandboxLaunch, sandboxStatus, type SandboxCommand, type SandboxLimits } from "../src/executor/sandbox.ts";
 import { createAgentCgroup, detectCgroupSupport, processTag } from "../src/executor/sandbox_cgroup.ts";
 import { processesOfUid } from "../src/executor/sandbox_uids.ts";
 
@@ -228,6 +228,68 @@ test("a process that cannot join its memory cgroup stops before the agent starts
   assert.ok(ok.stderr.includes(CGROUP_JOIN_FAILED), "the agent printed the message itself");
   assert.not.ok(fineFlagged, "a process that joined leaves no flag, whatever it prints");
 });
+
+/** Runs one command through the sandbox (stdio piped, own process group) and reads its launch flag before release. */
+async function launchOnce(cmd: Omit<SandboxCommand, "limits">, killAfterMs?: number): Promise<{ status: number | null; stderr: string; launchFailed: boolean }> {
+  const sandboxed = await sandboxLaunch({ ...cmd, limits: DEFAULT_SANDBOX_LIMITS });
+  const child = spawn(sandboxed.launch.command, sandboxed.launch.args, { env: sandboxed.launch.env, stdio: ["ignore", "ignore", "pipe"], detached: true });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  if (killAfterMs !== undefined) setTimeout(() => process.kill(-child.pid!, "SIGKILL"), killAfterMs);
+  const status = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+  const launchFailed = sandboxed.launchFailed();
+  await sandboxed.release();
+  assert.not.ok(sandboxed.launchFailed(), "release removes the flag");
+  return { status, stderr, launchFailed };
+}
+
+test("a sandbox that cannot start the agent (a mount source it cannot reach, a missing program) leaves the launch flag", async () => {
+  const missing = await launchOnce({ command: "/usr/bin/true", args: [], binds: [{ source: join(codeDir, "no-such-folder"), target: "/opt/x" }] });
+  assert.ok(missing.stderr.includes("Can't find source path"), missing.stderr);
+  assert.ok(missing.stderr.includes(LAUNCH_FAILED), missing.stderr);
+  assert.ok(missing.launchFailed, "a missing mount source is the platform's failure");
+
+  // The case seen in production: a 0700 DATA_DIR (mktemp -d) above the code, which the agent's own uid cannot enter.
+  if (status.separateUids) {
+    const privateParent = mkdtempSync(join(tmpdir(), "rla-private-"));
+    const code = join(privateParent, "code");
+    mkdirSync(code, { mode: 0o755 });
+    try {
+      const denied = await launchOnce({ command: "/usr/bin/true", args: [], codeDir: code });
+      assert.match(denied.stderr, /Can't find source path .*Permission denied/);
+      assert.ok(denied.launchFailed, "an unreachable code folder is the platform's failure");
+    } finally {
+      rmSync(privateParent, { recursive: true, force: true });
+    }
+  }
+
+  const noProgram = await launchOnce({ command: "/usr/bin/no-such-program", args: [] });
+  assert.ok(noProgram.launchFailed, "a program that cannot be executed never ran agent code");
+});
+
+test("an agent that starts and then fails, is killed, or prints the launch message leaves no launch flag", async () => {
+  const exits = await launchOnce({ command: "/bin/sh", args: ["-c", `echo "bwrap: Can't find source path /x: Permission denied" >&2; echo "${LAUNCH_FAILED}" >&2; exit 1`] });
+  assert.is(exits.status, 1);
+  assert.ok(exits.stderr.includes(LAUNCH_FAILED), "the agent printed the message itself");
+  assert.not.ok(exits.launchFailed, "an agent that ran and exited with 1 is judged by the rules");
+
+  const killed = await launchOnce({ command: "/bin/sleep", args: ["30"] }, 300);
+  assert.not.ok(killed.launchFailed, "a sandbox killed by the referee is not a launch failure");
+
+  const signalled = await launchOnce({ command: "/bin/sh", args: ["-c", "kill -9 $$"] });
+  assert.not.ok(signalled.launchFailed, "an agent that dies of a signal ran");
+
+  // bwrap closes its status fd before the agent starts, so an agent cannot touch the status bwrap reports.
+  assert.match(await outputOf(["/bin/sh", "-c", "readlink /proc/$$/fd/3 || echo no-fd-3"]), /no-fd-3/);
+});
+
+/** stdout and stderr of one sandboxed command. */
+async function outputOf([command, ...args]: string[]): Promise<string> {
+  const sandboxed = await sandboxLaunch({ command: command!, args, limits: DEFAULT_SANDBOX_LIMITS });
+  const r = spawnSync(sandboxed.launch.command, sandboxed.launch.args, { env: sandboxed.launch.env, encoding: "utf8" });
+  await sandboxed.release();
+  return r.stdout + r.stderr;
+}
 
 test("a fork bomb is held at the process limit, and nothing of it survives", async () => {
   const r = await run("python", `

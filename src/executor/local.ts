@@ -114,6 +114,7 @@ export async function play(options: PlayOptions, spec: MatchSpec, folders: Array
   };
   let memory: Array<AgentMemory | null> = []; // per seat; null where the agent had no memory cgroup
   let unjoined = -1; // a seat whose process could not join its memory cgroup
+  let unlaunched = -1; // a seat whose sandbox ended before the agent's program started
   let result: MatchResult;
   let leftoverProcesses = 0;
   try {
@@ -140,6 +141,7 @@ export async function play(options: PlayOptions, spec: MatchSpec, folders: Array
     // read before release removes the cgroups and the join flags
     memory = sandboxed.map((s) => s?.cgroup ?? null).map((g) => (g ? { oomKills: g.oomKills() ?? 0, limitBytes: g.limitBytes, peakBytes: g.peakBytes() } : null));
     unjoined = sandboxed.findIndex((s) => s?.joinFailed());
+    unlaunched = sandboxed.findIndex((s) => s?.launchFailed());
     const launched = sandboxed.filter((s): s is SandboxedLaunch => s !== null);
     const killed = await Promise.all(launched.map((s) => s.release().catch((e: Error) => {
       options.log.error("could not clean up an agent's sandbox (its uid or its memory cgroup)", { error: e });
@@ -149,6 +151,11 @@ export async function play(options: PlayOptions, spec: MatchSpec, folders: Array
   }
   if (leftoverProcesses > 0) options.log.warn("agent processes survived the referee's kill and were killed by uid", { leftoverProcesses });
   if (unjoined >= 0) throw new PlatformError(`seat ${unjoined}'s process could not join its memory cgroup; the match is not the agents' fault`);
+  if (unlaunched >= 0) {
+    // The agent never ran, so its log holds only what bwrap (or prlimit, setpriv) said.
+    const said = (result.logs[unlaunched] ?? "").split("\n").filter((l) => l && !l.startsWith("[rl-arena") && !l.startsWith("rl-arena sandbox:")).join("; ");
+    throw new PlatformError(`seat ${unlaunched}'s sandbox could not start the agent, before any of its code ran (${said.slice(0, 300) || "no message"}); the match is not the agents' fault`);
+  }
   explainMemoryKills(result, memory);
   for (const m of memory) {
     if (m) engineEvents.emit("agent.memory", { environment: spec.environment.id, peakBytes: m.peakBytes, oomKills: m.oomKills });

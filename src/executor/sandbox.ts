@@ -8,14 +8,17 @@
  * RLIMIT_DATA bounds memory (node needs a large virtual address space, so RLIMIT_AS would
  * break it; RLIMIT_DATA counts private writable mappings, which is where heaps and buffers
  * live). RLIMIT_NPROC is per host uid, hence a uid per agent (sandbox_uids.ts).
- * Where the host lets us (root, a writable memory cgroup), the chain starts with a shell that
- * moves itself into a memory cgroup of the agent's own before exec'ing the rest, so the limit
- * also holds for all the agent's processes and pages together (sandbox_cgroup.ts).
+ * The chain starts with a shell outside the sandbox (LAUNCH_SCRIPT). Where the host lets us
+ * (root, a writable memory cgroup), it first moves itself into a memory cgroup of the agent's
+ * own, so the limit also holds for all the agent's processes and pages together
+ * (sandbox_cgroup.ts). It then runs the rest and, from bwrap's status, tells a sandbox that
+ * could not start the agent (the platform's failure) from an agent that ran and failed.
  */
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Logger } from "../log.ts";
 import { createAgentCgroup, detectCgroupSupport, type AgentCgroup, type CgroupSupport } from "./sandbox_cgroup.ts";
 import { leaseUid, type UidLease } from "./sandbox_uids.ts";
@@ -174,28 +177,35 @@ export interface SandboxedLaunch {
   /**
    * True when the process could not join its memory cgroup and stopped before the agent
    * started: the platform's failure, not the agent's. Read it before `release`. Unlike the line
-   * the process also writes to stderr, an agent cannot fake it (see joinFlagPath).
+   * the process also writes to stderr, an agent cannot fake it (see flagFolder).
    */
   joinFailed(): boolean;
+  /**
+   * True when the chain (prlimit, setpriv, bwrap) ended on its own before the agent's program
+   * was started: a missing or unreachable mount source, a failed exec, a limit that could not
+   * be set. The platform's failure, not the agent's. Read it before `release`.
+   */
+  launchFailed(): boolean;
 }
 
-let joinFlagDir: string | null = null;
+let flagDir: string | null = null;
 
 /**
- * Where a process that cannot join its cgroup leaves a flag file: a folder of the platform's
- * own in the host's temp folder, with an unpredictable name (mkdtemp), mode 0700. Agents never
- * see it: each runs in bubblewrap with a private /tmp (and, as root, under another uid), and
- * the flag is written by the shell that gives up before any agent code exists. The folder is
- * checked before every launch (a temp cleaner may have removed it, someone may have replaced
- * it) and made anew when it is not ours any more; it is removed when the process exits.
+ * Where the sandbox's shell leaves what it learnt about a launch (bwrap's status, the flags
+ * of a failed cgroup join or launch): a folder of the platform's own in the host's temp
+ * folder, with an unpredictable name (mkdtemp), mode 0700. Agents never see it: each runs in
+ * bubblewrap with a private /tmp (and, as root, under another uid), the flags are written by
+ * the shell outside the sandbox, and bwrap closes its status fd before the agent starts. The
+ * folder is checked before every launch (a temp cleaner may have removed it, someone may have
+ * replaced it) and made anew when it is not ours any more; it is removed when the process exits.
  */
-function joinFlagPath(cgroup: AgentCgroup): string {
-  if (!joinFlagDir || !isPrivateFolder(joinFlagDir)) {
-    joinFlagDir = mkdtempSync(join(tmpdir(), "rl-arena-cgroup-joins-"));
-    const dir = joinFlagDir;
+function flagFolder(): string {
+  if (!flagDir || !isPrivateFolder(flagDir)) {
+    flagDir = mkdtempSync(join(tmpdir(), "rl-arena-launches-"));
+    const dir = flagDir;
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
-  return join(joinFlagDir, `${basename(cgroup.path)}.failed`);
+  return flagDir;
 }
 
 /** A real folder (not a link) owned by this process's user that nobody else may enter. */
@@ -222,7 +232,7 @@ export async function sandboxLaunch(cmd: SandboxCommand): Promise<SandboxedLaunc
     "--core=0:0",
   ];
   const user = lease && tools.setpriv ? [tools.setpriv, `--reuid=${lease.uid}`, `--regid=${lease.uid}`, "--clear-groups", "--"] : [];
-  const chain = [tools.prlimit, ...limitArgs, "--", ...user, tools.bwrap, ...bwrapArgs(cmd, l), "--", cmd.command, ...cmd.args];
+  const chain = [tools.prlimit, ...limitArgs, "--", ...user, tools.bwrap, ...bwrapArgs(cmd, l, tools.sh !== null), "--", cmd.command, ...cmd.args];
   let cgroup: AgentCgroup | null = null;
   try {
     if (cgroups && tools.sh) cgroup = createAgentCgroup(cgroups, agentMemoryBytes(l));
@@ -230,30 +240,47 @@ export async function sandboxLaunch(cmd: SandboxCommand): Promise<SandboxedLaunc
     await lease?.release();
     throw new Error(`could not create the agent's memory cgroup under ${cgroups!.base}: ${(error as Error).message}`);
   }
-  // `sh -c script procs flag prlimit …`: the shell joins the cgroup ($0), then becomes the chain
-  // ("$@" after the shift). If it cannot join, it leaves the flag file ($1), which play() reads
-  // (the platform's failure, not the agent's), and says so on stderr for the agent's log.
-  const joinThenExec = `echo $$ > "$0" || { echo "${CGROUP_JOIN_FAILED}" >&2; : > "$1"; exit 125; }; shift; exec "$@"`;
-  const flag = cgroup ? joinFlagPath(cgroup) : null;
-  const [command, ...args] = cgroup ? [tools.sh!, "-c", joinThenExec, cgroup.procsFile, flag!, ...chain] : chain;
+  // `sh -c script procs flags prlimit …`: the shell joins the cgroup ($0, empty without one),
+  // then runs the chain ("$@" after the shift) with bwrap's status on fd 3. bwrap writes
+  // "exit-code" there only when the agent's program was exec'd; when the chain exits on its
+  // own (not killed: status below 128) without it, the launch failed before any agent code
+  // ran, and the shell leaves the launch flag. A failed join leaves the join flag. play()
+  // reads the flags (the platform's failure, not the agent's); the lines on stderr are for
+  // the agent's log. Without sh (never seen on Linux) the chain runs bare, unflagged.
+  const flags = tools.sh ? join(flagFolder(), randomBytes(12).toString("hex")) : null;
+  const [command, ...args] = flags ? [tools.sh!, "-c", LAUNCH_SCRIPT, cgroup?.procsFile ?? "", flags, ...chain] : chain;
+  const flagged = (suffix: string) => flags !== null && existsSync(flags + suffix);
   return {
     launch: { command: command!, args, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
     async release() {
       try {
         return lease ? await lease.release() : 0;
       } finally {
-        if (flag) rmSync(flag, { force: true });
+        if (flags) for (const suffix of [".status", ".join-failed", ".launch-failed"]) rmSync(flags + suffix, { force: true });
         await cgroup?.remove();
       }
     },
     uid: lease?.uid ?? null,
     cgroup,
-    joinFailed: () => flag !== null && existsSync(flag),
+    joinFailed: () => flagged(".join-failed"),
+    launchFailed: () => flagged(".launch-failed"),
   };
 }
 
 /** What an agent's log says when its process could not join its memory cgroup (for people: play() reads joinFailed()). */
 export const CGROUP_JOIN_FAILED = "rl-arena sandbox: could not join the agent's memory cgroup";
+
+/** What an agent's log says when its sandbox could not start it (for people: play() reads launchFailed()). */
+export const LAUNCH_FAILED = "rl-arena sandbox: the sandbox could not start the agent (see the lines above)";
+
+const LAUNCH_SCRIPT = `f=$1; shift
+if [ -n "$0" ]; then echo $$ > "$0" || { echo "${CGROUP_JOIN_FAILED}" >&2; : > "$f.join-failed"; exit 125; }; fi
+"$@" 3> "$f.status"; rc=$?
+if [ $rc -lt 128 ]; then
+  ran=; while IFS= read -r l || [ -n "$l" ]; do case $l in *'"exit-code"'*) ran=1;; esac; done < "$f.status"
+  [ -n "$ran" ] || { : > "$f.launch-failed"; echo "${LAUNCH_FAILED}" >&2; }
+fi
+exit $rc`;
 
 /** Page cache for the runtime's own files (interpreter, libraries) that the cgroup also counts. */
 const RUNTIME_SLACK_BYTES = 64 * 1024 * 1024;
@@ -269,10 +296,12 @@ export function agentMemoryBytes(l: SandboxLimits): number {
   return l.memoryBytes + l.tmpBytes + SHM_BYTES + RUNTIME_SLACK_BYTES;
 }
 
-function bwrapArgs(cmd: SandboxCommand, l: SandboxLimits): string[] {
+function bwrapArgs(cmd: SandboxCommand, l: SandboxLimits, statusFd: boolean): string[] {
   const a = [
     "--unshare-all", "--unshare-user", "--disable-userns",
     "--die-with-parent", "--new-session", "--as-pid-1",
+    // fd 3 is opened by the launch shell (LAUNCH_SCRIPT); bwrap closes it before the agent starts.
+    ...(statusFd ? ["--json-status-fd", "3"] : []),
     "--uid", String(INSIDE_UID), "--gid", String(INSIDE_UID),
     "--hostname", "rl-arena-agent",
     "--cap-drop", "ALL",

@@ -12,9 +12,14 @@ import { builtinAgentsFor } from "rl-arena-env";
 import { inspectArchive, IntakeError, unpackArchive, type ArchiveSummary } from "../submissions/intake.ts";
 import { PlatformError, type BuildResult, type BuildSpec } from "./types.ts";
 
+/** The folder holding every unpacked submission (the worker's boot check makes sure agents can reach it). */
+export function submissionsRoot(dataDir: string): string {
+  return join(dataDir, "submissions");
+}
+
 export function submissionDir(dataDir: string, submissionId: string): string {
   if (!/^[0-9a-f-]{36}$/i.test(submissionId)) throw new PlatformError(`invalid submission id ${JSON.stringify(submissionId)}`);
-  return join(dataDir, "submissions", submissionId.toLowerCase());
+  return join(submissionsRoot(dataDir), submissionId.toLowerCase());
 }
 
 /**
@@ -24,7 +29,7 @@ export function submissionDir(dataDir: string, submissionId: string): string {
 export async function ensureUnpacked(dataDir: string, submissionId: string, archive: Buffer, archiveName: string): Promise<{ dir: string; summary: ArchiveSummary | null }> {
   const dir = submissionDir(dataDir, submissionId);
   if (existsSync(dir)) return { dir, summary: null };
-  const parent = join(dataDir, "submissions");
+  const parent = submissionsRoot(dataDir);
   mkdirSync(parent, { recursive: true });
   chmodSync(parent, 0o755);
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`;

@@ -10,6 +10,8 @@ import { createKubernetesExecutor, type KubernetesConfig } from "../executor/kub
 import { createLocalExecutor } from "../executor/local.ts";
 import { prepareRuntime } from "../executor/runtime.ts";
 import { initSandbox } from "../executor/sandbox.ts";
+import { ensureAgentsCanReach } from "../executor/sandbox_reach.ts";
+import { submissionsRoot } from "../executor/submission_files.ts";
 import type { Executor } from "../executor/types.ts";
 import type { Logger } from "../log.ts";
 import { runBuildJob, type BuildJobData } from "./build_worker.ts";
@@ -89,6 +91,7 @@ async function configuredExecutor(deps: WorkerDeps, log: Logger): Promise<Execut
   const { config } = deps;
   if (config.EXECUTOR === "kubernetes") return createKubernetesExecutor({ sql: deps.sql, log, config });
   await initSandbox(config.SANDBOX, log);
-  await prepareRuntime(config.dataDir);
+  const runtime = await prepareRuntime(config.dataDir);
+  await ensureAgentsCanReach({ dataDir: config.dataDir, runtime, submissionsRoot: submissionsRoot(config.dataDir), log });
   return createLocalExecutor({ dataDir: config.dataDir, sql: deps.sql, log, concurrency: config.MATCH_CONCURRENCY });
 }
