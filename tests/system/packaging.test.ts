@@ -117,7 +117,7 @@ console.log(JSON.stringify({ outcome: result.outcome, html: renderReplayHtml(res
 });
 
 test("TypeScript sees the package's declarations", () => {
-  // @ts-expect-error holds only if runMatch is really typed: an untyped (any) import would make it unused.
+  // The expect-error line holds only if runMatch is really typed: an untyped (any) import would leave it unused.
   writeFileSync(join(app, "consumer.ts"), `import { builtinAgentSpec, runMatch, type MatchResult } from "rl-arena-env";
 import { serve } from "rl-arena-env/sdk";
 const result: Promise<MatchResult> = runMatch({ env: { id: "pong" }, agents: [builtinAgentSpec("pong-tracker"), builtinAgentSpec("pong-random")], seed: 1 });
