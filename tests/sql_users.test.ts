@@ -90,6 +90,83 @@ test("set_user_role and grant_admin make administrators", async () => {
   await expectCode(sql`select grant_admin('nobody_at_all')`, "RLA10");
 });
 
+test("update_user refuses a disabled user (RLA13)", async () => {
+  const u = await makeUser(sql);
+  await sql`update users set disabled = true where id = ${u.id}`;
+  await expectCode(sql`select update_user(${u.id}, 'x', null)`, "RLA13", new RegExp(u.username));
+});
+
+// Sessions: live_session and what ends them.
+const epochOf = async (id: string) => Number((await sql`select session_epoch from users where id = ${id}`)[0].session_epoch);
+const live = async (id: string, epoch: number, session: string) =>
+  (await sql`select id, username, role from live_session(${id}, ${epoch}, ${session})`)[0] ?? null;
+const S1 = "11111111-1111-4111-8111-111111111111";
+const S2 = "22222222-2222-4222-8222-222222222222";
+
+test("live_session answers the user with the current role for the current epoch, and nothing otherwise", async () => {
+  const u = await makeUser(sql);
+  assert.is(await epochOf(u.id), 0);
+  assert.equal(await live(u.id, 0, S1), { id: u.id, username: u.username, role: "user" });
+  assert.is(await live(u.id, 1, S1), null, "another epoch");
+  assert.is(await live("00000000-0000-4000-8000-000000000000", 0, S1), null, "no such user");
+  await sql`update users set role = 'admin' where id = ${u.id}`;
+  assert.is((await live(u.id, 0, S1)).role, "admin", "the role is read now, and a promotion keeps the session");
+  assert.is(await epochOf(u.id), 0);
+});
+
+test("disabling, demoting or a new password hash raises the epoch, whoever writes the row; re-enabling does not", async () => {
+  const admin = await makeUser(sql, { admin: true });
+  const u = await makeUser(sql);
+  await sql`select set_user_disabled(${admin.id}, ${u.id}, true)`;
+  assert.is(await epochOf(u.id), 1);
+  assert.is(await live(u.id, 1, S1), null, "a disabled user has no live session at any epoch");
+  await sql`select set_user_disabled(${admin.id}, ${u.id}, false)`;
+  assert.is(await epochOf(u.id), 1);
+  assert.ok(await live(u.id, 1, S1));
+  await sql`select set_user_role(${admin.id}, ${u.id}, 'admin')`;
+  assert.is(await epochOf(u.id), 1, "promotion");
+  await sql`select set_user_role(${admin.id}, ${u.id}, 'user')`;
+  assert.is(await epochOf(u.id), 2, "demotion");
+  await sql`update users set password_hash = 'scrypt$other' where id = ${u.id}`; // an operator in psql
+  assert.is(await epochOf(u.id), 3);
+  await sql`update users set full_name = 'Just A Name' where id = ${u.id}`;
+  assert.is(await epochOf(u.id), 3, "other columns leave sessions alone");
+});
+
+test("end_session ends one session until its expiry; end_all_sessions ends every one", async () => {
+  const u = await makeUser(sql);
+  const inAnHour = new Date(Date.now() + 3_600_000);
+  await sql`select end_session(${u.id}, ${S1}, ${inAnHour})`;
+  await sql`select end_session(${u.id}, ${S1}, ${inAnHour})`; // twice is harmless
+  assert.is(await live(u.id, 0, S1), null);
+  assert.ok(await live(u.id, 0, S2), "the user's other session lives");
+  const [row] = await sql`select session_epoch from end_all_sessions(${u.id})`;
+  assert.is(row.session_epoch, 1);
+  assert.is(await live(u.id, 0, S2), null);
+  assert.ok(await live(u.id, 1, S1), "revocations of old sessions are dropped with the epoch that replaced them");
+  assert.is((await sql`select count(*)::int as n from revoked_sessions where user_id = ${u.id}`)[0].n, 0);
+  await expectCode(sql`select end_all_sessions('00000000-0000-4000-8000-000000000000')`, "RLA10");
+});
+
+test("end_session deletes revocations whose tokens have expired anyway", async () => {
+  const u = await makeUser(sql);
+  await sql`insert into revoked_sessions (session_id, user_id, expires_at) values (gen_random_uuid(), ${u.id}, now() - interval '1 second')`;
+  await sql`select end_session(${u.id}, gen_random_uuid(), now() + interval '1 hour')`;
+  assert.is((await sql`select count(*)::int as n from revoked_sessions where expires_at < now()`)[0].n, 0);
+});
+
+test("set_password stores the new hash and ends every session, unless the hash changed meanwhile (RLA16) or the user is disabled (RLA13)", async () => {
+  const u = await makeUser(sql);
+  const [row] = await sql`select * from set_password(${u.id}, 'scrypt$hash', 'scrypt$new')`;
+  assert.is(row.password_hash, "scrypt$new");
+  assert.is(row.session_epoch, 1);
+  await expectCode(sql`select set_password(${u.id}, 'scrypt$hash', 'scrypt$newer')`, "RLA16", new RegExp(u.username));
+  await expectCode(sql`select set_password(${u.id}, 'scrypt$new', '')`, "RLA01");
+  await sql`update users set disabled = true where id = ${u.id}`;
+  await expectCode(sql`select set_password(${u.id}, 'scrypt$new', 'scrypt$x')`, "RLA13");
+  await expectCode(sql`select set_password('00000000-0000-4000-8000-000000000000', 'a', 'b')`, "RLA10");
+});
+
 test.after(async () => {
   await db.drop();
 });
