@@ -105,8 +105,9 @@ test("new-agent writes starters that play a match against a built-in agent, with
 test("runMatch with built-in agents, and renderReplayHtml, from a plain node .mjs script", () => {
   writeFileSync(join(app, "run.mjs"), `import { builtinAgentSpec, renderReplayHtml, runMatch } from "rl-arena-env";
 import { serve } from "rl-arena-env/sdk";
+import { existsSync } from "node:fs";
 const result = await runMatch({ env: { id: "pong", config: { max_steps: 200 } }, agents: [builtinAgentSpec("pong-tracker"), builtinAgentSpec("pong-random")], seed: 3 });
-console.log(JSON.stringify({ outcome: result.outcome, html: renderReplayHtml(result.replay).length, serve: typeof serve }));
+console.log(JSON.stringify({ outcome: result.outcome, html: renderReplayHtml(result.replay).length, serve: typeof serve, player: existsSync(new URL(import.meta.resolve("rl-arena-env/player.js"))) }));
 `);
   const r = run(process.execPath, ["run.mjs"], app);
   const printed = JSON.parse(r.out);
@@ -114,6 +115,7 @@ console.log(JSON.stringify({ outcome: result.outcome, html: renderReplayHtml(res
   assert.equal(printed.outcome.faulted_players ?? [], [], r.shown);
   assert.ok(printed.html > 5000, r.shown);
   assert.is(printed.serve, "function");
+  assert.is(printed.player, true, "rl-arena-env/player.js resolves to the browser bundle");
 });
 
 test("TypeScript sees the package's declarations", () => {
