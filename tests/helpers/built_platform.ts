@@ -45,6 +45,8 @@ export interface StartOptions {
   cwd?: string;
   /** The command; default the Dockerfile's CMD (`node --enable-source-maps dist/main.js`). */
   command?: string[];
+  /** Run as this user and group (the test runs as root), as the Dockerfile's USER does. */
+  user?: { uid: number; gid: number };
   /** Wait for `/ready` (default true; a ROLE=worker process answers it on METRICS_PORT). */
   waitReady?: boolean;
 }
@@ -97,7 +99,7 @@ export async function startBuiltPlatform(options: StartOptions = {}): Promise<Bu
   delete env.RLA_TEST_TEMPLATE;
   delete env.TEST_DATABASE_URL;
   const [command, ...args] = options.command ?? dockerfileCommand();
-  const child: ChildProcess = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"], ...options.user });
   let output = "";
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   child.stdout!.on("data", (d) => (output += d));
