@@ -147,8 +147,12 @@ test("admin actions: a non-admin is refused; an admin disables an agent and it l
   const refused = await carol.page(`/admin/agents/${agents.bob}/disable`, { method: "POST" });
   assert.is(refused.status, 403);
   await makeAdmin(platform.sql!, carol.username);
-  const done = await carol.page(`/admin/agents/${agents.bob}/disable`, { method: "POST" });
-  assert.ok(done.status < 400, `disable answered ${done.status}`);
+  // The role is read from the database on each request (cached for at most a few seconds).
+  let status = 0;
+  await waitFor(async () => {
+    status = (await carol.page(`/admin/agents/${agents.bob}/disable`, { method: "POST" })).status;
+    return status < 400;
+  }, 10_000, () => `the new admin's disable to succeed (last status ${status})`);
   const agent = await json(fetch(`${platform.url}/api/v1/agents/${agents.bob}`));
   assert.is((agent.agent ?? agent).disabled, true);
   const board = await json(fetch(`${platform.url}/api/v1/leaderboard/environment/pong`));
