@@ -5,6 +5,7 @@
 import type { PgBoss, Job } from "pg-boss";
 import type { Sql } from "postgres";
 import type { Config } from "../config.ts";
+import { agentWorkDir } from "../executor/agent_work_dir.ts";
 import { engineEvents } from "../executor/engine_events.ts";
 import { createKubernetesExecutor, type KubernetesConfig } from "../executor/kubernetes_executor.ts";
 import { createLocalExecutor } from "../executor/local.ts";
@@ -91,7 +92,8 @@ async function configuredExecutor(deps: WorkerDeps, log: Logger): Promise<Execut
   const { config } = deps;
   if (config.EXECUTOR === "kubernetes") return createKubernetesExecutor({ sql: deps.sql, log, config });
   await initSandbox(config.SANDBOX, log);
-  const runtime = await prepareRuntime(config.dataDir);
-  await ensureAgentsCanReach({ dataDir: config.dataDir, runtime, submissionsRoot: submissionsRoot(config.dataDir), log });
-  return createLocalExecutor({ dataDir: config.dataDir, sql: deps.sql, log, concurrency: config.MATCH_CONCURRENCY });
+  const workDir = agentWorkDir(config.dataDir, log); // DATA_DIR, unless agents cannot reach it
+  const runtime = await prepareRuntime(workDir);
+  await ensureAgentsCanReach({ dataDir: workDir, runtime, submissionsRoot: submissionsRoot(workDir), log });
+  return createLocalExecutor({ dataDir: workDir, sql: deps.sql, log, concurrency: config.MATCH_CONCURRENCY });
 }
