@@ -11,11 +11,12 @@ import * as assert from "uvu/assert";
 import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLocalExecutor } from "../src/executor/local.ts";
+import { createLocalExecutor, play } from "../src/executor/local.ts";
 import { prepareRuntime } from "../src/executor/runtime.ts";
-import { initSandbox } from "../src/executor/sandbox.ts";
+import { initSandbox, sandboxLaunch } from "../src/executor/sandbox.ts";
 import { ensureAgentsCanReach } from "../src/executor/sandbox_reach.ts";
 import { submissionsRoot } from "../src/executor/submission_files.ts";
+import { PlatformError, type MatchSpec, type SeatSpec } from "../src/executor/types.ts";
 import { runMatchJob } from "../src/jobs/match_worker.ts";
 import { createLogger } from "../src/log.ts";
 import { createTestDatabase } from "./helpers/database.ts";
@@ -72,6 +73,23 @@ test("the boot check opens DATA_DIR for the agents (o+x only), and then the same
   assert.is(r.match.status, "completed");
   assert.is(r.match.end_reason, "completed");
   assert.is.not(r.match.player0_rating_change, null);
+});
+
+test("an injected launch failure (a mount source bwrap cannot find) is a PlatformError quoting bwrap, whoever runs the platform", async () => {
+  const missingSource: typeof sandboxLaunch = (cmd) => sandboxLaunch({ ...cmd, binds: [...(cmd.binds ?? []), { source: "/nonexistent/rl-arena-source", target: "/opt/missing" }] });
+  const seat = (name: string): SeatSpec => ({ agentId: name, name, submissionId: "", version: 1, language: "builtin", entry: "pong-tracker" });
+  const spec: MatchSpec = {
+    matchId: "injected", environment: { id: "pong", version: "1.0.0", config: { max_steps: 20 } }, seed: 1, seats: [seat("a"), seat("b")],
+    settings: { initTimeoutS: 10, stepTimeoutS: 1, timeBankS: 5, memoryMb: 512, cpus: 1, maxProcesses: 64, logCapBytes: 65536, matchDeadlineS: 600 },
+  };
+  let error: unknown;
+  try {
+    await play({ dataDir, log: quietLog, launcher: missingSource }, spec, [null, null]);
+  } catch (e) {
+    error = e;
+  }
+  assert.instance(error, PlatformError);
+  assert.match((error as Error).message, /seat [01]'s sandbox could not start the agent, before any of its code ran \(bwrap: Can't find source path \/nonexistent\/rl-arena-source/);
 });
 
 test("a folder above the agents' files that the platform does not own stops the boot, naming the folder and the fix", async () => {
