@@ -98,7 +98,7 @@ function probeApp() {
   app.get("/page", (c) => c.json({ user: c.var.user, auth: c.var.auth }));
   app.get("/api", rejectInvalidToken, (c) => c.json({ user: c.var.user }));
   app.get("/mine", requireUser, (c) => c.json({ user: c.var.user }));
-  app.get("/admin", requireAdmin, (c) => c.text("ok"));
+  app.get("/admin", requireAdmin(deps), (c) => c.text("ok"));
   app.post("/login", async (c) => { setSessionCookie(c, await signAlice()); return c.text("in"); });
   app.post("/logout", (c) => { clearSessionCookie(c); return c.text("out"); });
   return app;
@@ -138,12 +138,16 @@ test("requireUser answers 401 to anonymous requests and requireAdmin 403 to plai
   const res = await app.request("/admin", { headers: { Authorization: `Bearer ${token}` } });
   assert.is(res.status, 403);
   assert.equal(await res.json(), { error: "forbidden", message: "user alice is not an administrator" });
-  // The role comes from the database, not the token: the same token is an admin's once alice is one.
+  // The role comes from the database, not the token, and requireAdmin reads it past the cache:
+  // the same token is an admin's the moment alice is one, and a plain user's again after.
+  assert.is((await app.request("/mine", { headers: { Authorization: `Bearer ${token}` } })).status, 200); // cached as a user
   await db.sql`update users set role = 'admin' where id = ${alice.id}`;
-  forgetSessions(deps, alice.id);
   assert.is((await app.request("/admin", { headers: { Authorization: `Bearer ${token}` } })).status, 200);
-  await db.sql`update users set role = 'user', session_epoch = 0 where id = ${alice.id}`;
-  forgetSessions(deps, alice.id);
+  await db.sql`update users set role = 'user' where id = ${alice.id}`;
+  assert.is((await app.request("/admin", { headers: { Authorization: `Bearer ${token}` } })).status, 401, "a demotion ends the session");
+  await db.sql`update users set session_epoch = 0 where id = ${alice.id}`; // back to the token's epoch for the tests below
+  forgetSessions(deps, alice.id); // (this process cached the ended session a moment ago)
+  assert.is((await app.request("/admin", { headers: { Authorization: `Bearer ${token}` } })).status, 403);
 });
 
 test("the session cookie is httpOnly, SameSite=Lax, lasts 24 h and is Secure only in production", async () => {

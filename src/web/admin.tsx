@@ -51,8 +51,8 @@ const csvCell = (v: unknown) => {
 export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: boolean; detail: string }) {
   const app = pageApp(deps);
   const { sql } = deps;
-  app.use("/admin/*", requireAdmin);
-  app.use("/admin", requireAdmin);
+  app.use("/admin/*", requireAdmin(deps));
+  app.use("/admin", requireAdmin(deps));
 
   app.get("/admin", async (c) => {
     const me = signedIn(c);

@@ -1,6 +1,7 @@
 import { streamSSE } from "hono/streaming";
 import { SystemPage, SystemPanel } from "../../views/admin_system.tsx";
 import { requireAdmin } from "./auth.ts";
+import { liveSessionUser } from "./session_store.ts";
 import type { WebDeps } from "./deps.ts";
 import { html, pageApp, signedIn } from "./pages_common.tsx";
 import { systemSnapshot } from "./system_snapshot.ts";
@@ -15,8 +16,8 @@ export const SYSTEM_REFRESH_S = 3;
  */
 export function adminSystemRoutes(deps: WebDeps, everySeconds = SYSTEM_REFRESH_S) {
   const app = pageApp(deps);
-  app.use("/admin/system", requireAdmin);
-  app.use("/admin/system/*", requireAdmin);
+  app.use("/admin/system", requireAdmin(deps));
+  app.use("/admin/system/*", requireAdmin(deps));
 
   app.get("/admin/system", async (c) =>
     html(c, <SystemPage viewer={signedIn(c)} snapshot={await systemSnapshot(deps.sql, deps.sandboxStatus?.() ?? null)} everySeconds={everySeconds} />));
@@ -24,7 +25,9 @@ export function adminSystemRoutes(deps: WebDeps, everySeconds = SYSTEM_REFRESH_S
   app.get("/admin/system/stream", (c) =>
     streamSSE(c, async (stream) => {
       let n = 0;
-      while (!stream.aborted) {
+      const session = c.get("auth").session!;
+      // A long-lived stream re-checks its viewer: it ends once they are no longer an admin.
+      while (!stream.aborted && (await liveSessionUser(deps, session, Date.now(), { fresh: true }))?.role === "admin") {
         try {
           const snapshot = await systemSnapshot(deps.sql, deps.sandboxStatus?.() ?? null);
           const panel = String(await (<SystemPanel s={snapshot} />).toString());

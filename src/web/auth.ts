@@ -164,12 +164,22 @@ export const requireUser: MiddlewareHandler<WebEnv> = async (c, next) => {
   await next();
 };
 
-/** Middleware: 401 unless signed in, 403 unless an admin. */
-export const requireAdmin: MiddlewareHandler<WebEnv> = async (c, next) => {
-  const user = currentUser(c);
-  if (user.role !== "admin") throw new HttpError(403, "forbidden", `user ${user.username} is not an administrator`);
-  await next();
-};
+/**
+ * Middleware: 401 unless signed in, 403 unless an admin. The role is read from the database
+ * afresh, past the session cache: admin pages are few and rarely hit, so a promotion or a
+ * demotion counts at once on every process (the admin SQL functions check again themselves).
+ */
+export function requireAdmin(deps: Pick<WebDeps, "sql">): MiddlewareHandler<WebEnv> {
+  return async (c, next) => {
+    currentUser(c);
+    const session = c.get("auth").session!; // a signed-in user always has one
+    const user = await liveSessionUser(deps, session, Date.now(), { fresh: true });
+    c.set("user", user);
+    if (!user) throw new HttpError(401, "unauthorized", "the session ended (logged out, password changed, account disabled); log in again");
+    if (user.role !== "admin") throw new HttpError(403, "forbidden", `user ${user.username} is not an administrator`);
+    await next();
+  };
+}
 
 /**
  * Stores the session token in an httpOnly, SameSite=Lax cookie, Secure in production (as

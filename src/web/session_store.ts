@@ -43,12 +43,15 @@ function cacheOf(sql: Sql): Map<string, Entry> {
 
 const keyOf = (s: SessionClaims) => `${s.userId} ${s.epoch} ${s.sessionId}`;
 
-/** The user a session speaks for, or null when it ended (user gone or disabled, epoch raised, logged out). */
-export async function liveSessionUser(deps: { sql: Sql }, session: SessionClaims, now = Date.now()): Promise<SessionUser | null> {
+/**
+ * The user a session speaks for, or null when it ended (user gone or disabled, epoch raised,
+ * logged out). `fresh` skips the cache (and refreshes it).
+ */
+export async function liveSessionUser(deps: { sql: Sql }, session: SessionClaims, now = Date.now(), options: { fresh?: boolean } = {}): Promise<SessionUser | null> {
   const cache = cacheOf(deps.sql);
   const key = keyOf(session);
   const hit = cache.get(key);
-  if (hit && now - hit.at < SESSION_CACHE_MS) return hit.user;
+  if (hit && !options.fresh && now - hit.at < SESSION_CACHE_MS) return hit.user;
   if (cache.size >= SWEEP_AT) for (const [k, e] of cache) if (now - e.at >= SESSION_CACHE_MS) cache.delete(k);
   // The promise is cached, so concurrent requests of one session share one query.
   const user = deps.sql<SessionUser[]>`select id, username, role from live_session(${session.userId}, ${session.epoch}, ${session.sessionId})`
