@@ -101,6 +101,9 @@ await runAgentFile(file);`, join(tmp, "agent-runner.mjs"));
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
+  } finally {
+    // The runtime is built once per process: esbuild's service process need not stay behind.
+    await esbuild.stop();
   }
   makeReadable(join(dataDir, "runtime"), false);
   return layout(finalDir);

@@ -1,11 +1,8 @@
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
-import { PLAYER_CSS } from "rl-arena-env";
-import { PROJECT_ROOT, STATIC_DIR } from "../paths.ts";
+import { PLAYER_CSS, playerBundleSource } from "rl-arena-env";
+import { STATIC_DIR } from "../paths.ts";
 import type { WebEnv } from "./deps.ts";
 
 const require = createRequire(import.meta.url);
@@ -20,39 +17,20 @@ export function vendorFiles(): Record<string, string> {
     "hx-sse.min.js": require.resolve("htmx.org/dist/ext/hx-sse.min.js"),
     "alpine.min.js": require.resolve("alpinejs/dist/cdn.min.js"),
   };
-  const player = playerBundle();
-  if (player) files["replay-player.js"] = player;
   return files;
 }
 
-let built: Promise<string | null> | null = null;
-
 /**
- * The player bundle's source: env/dist/player.js when built, otherwise (development, tests)
- * bundled once in memory from env/src with esbuild, when esbuild is installed.
+ * The player bundle's source from rl-arena-env: embedded in built code (dist/main.js, so the
+ * server never starts esbuild), read from env/dist/player.js in a source checkout. Null when a
+ * checkout has no bundle and cannot build one.
  */
-async function playerSource(): Promise<string | null> {
-  const file = playerBundle();
-  if (file) return readFile(file, "utf8");
-  built ??= (async () => {
-    try {
-      const esbuild = await import("esbuild");
-      const out = await esbuild.build({
-        entryPoints: [join(PROJECT_ROOT, "env", "src", "player", "bundle_entry.ts")],
-        bundle: true, write: false, format: "iife", globalName: "RlArenaPlayer", platform: "browser", minify: true, target: "es2020",
-      });
-      return out.outputFiles[0].text;
-    } catch {
-      return null;
-    }
-  })();
-  return built;
-}
-
-/** rl-arena-env's browser bundle of the replay player (built by env/scripts/build_types.mjs), if built. */
-export function playerBundle(): string | null {
-  return [join(PROJECT_ROOT, "env", "dist", "player.js"), join(PROJECT_ROOT, "node_modules", "rl-arena-env", "dist", "player.js")]
-    .find((p) => existsSync(p)) ?? null;
+function playerSource(): string | null {
+  try {
+    return playerBundleSource();
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -74,8 +52,8 @@ export function staticRoutes(): Hono<WebEnv> {
   app.use("/static/vendor/:file", cache(86_400), async (c, next) => {
     const file = c.req.param("file");
     if (file === "replay-player.js") {
-      const source = await playerSource();
-      if (!source) return c.text("the replay player bundle is not built (node env/scripts/build_types.mjs)", 404);
+      const source = playerSource();
+      if (!source) return c.text("the replay player bundle is not built (npm run build -w env)", 404);
       return c.body(source, 200, { "Content-Type": "text/javascript; charset=utf-8" });
     }
     // Own keys only: `constructor` or `__proto__` must not reach Object.prototype.

@@ -11,8 +11,6 @@ import { processesMatching, waitFor } from "../helpers/processes.ts";
 
 let platform: BuiltPlatform;
 let matchId = "";
-/** esbuild processes the platform had before any download (its agent runtime is built with esbuild once, at the first match). */
-let esbuildBefore: number[] = [];
 
 /** Live processes whose command line names esbuild, in the platform's process group (it runs detached). */
 function esbuildProcessesOf(group: number): number[] {
@@ -33,7 +31,6 @@ test.before(async () => {
     matchId = body.matches?.find((m) => m.status === "completed")?.id ?? "";
     return matchId !== "";
   }, 90_000, () => `a completed demo match; platform output:\n${platform.output().slice(-3000)}`);
-  esbuildBefore = esbuildProcessesOf(platform.pid);
 });
 
 test.after(async () => {
@@ -60,14 +57,16 @@ test("the HTML replay of a finished match downloads as one self-contained player
   assert.equal(JSON.parse(embedded![1]!), json);
 });
 
-test("downloads leave no esbuild process behind in the platform", async () => {
+test("the platform keeps no esbuild process: none for downloads or the player script, none left by the agent runtime's build", async () => {
   for (let i = 0; i < 3; i++) {
     const res = await fetch(`${platform.url}/api/v1/matches/${matchId}/replay?format=html`);
     assert.is(res.status, 200);
     await res.arrayBuffer();
   }
-  const added = esbuildProcessesOf(platform.pid).filter((pid) => !esbuildBefore.includes(pid));
-  assert.equal(added, [], `esbuild processes started by replay downloads: ${added.join(", ")}`);
+  const player = await fetch(`${platform.url}/static/vendor/replay-player.js`);
+  assert.is(player.status, 200);
+  assert.match(await player.text(), /RlArenaPlayer/);
+  assert.equal(esbuildProcessesOf(platform.pid), [], "esbuild processes in the platform's process group");
 });
 
 test.run();
