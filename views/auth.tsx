@@ -8,8 +8,8 @@ export interface SignupValues { username?: string; email?: string; fullName?: st
 /** The sign-up form; a 422 answer re-renders just this form with errors beside the fields. */
 export const SignupForm: FC<{ values?: SignupValues; errors?: FieldErrors }> = ({ values = {}, errors = {} }) => (
   <form method="post" action="/signup" class="stack" id="signup-form" hx-target="this" hx-swap="outerHTML">
-    <Field name="username" label="Username" value={values.username} error={errors.username} required autocomplete="username" maxlength={50}
-      hint="3–50 letters, digits, '_', '.' or '-'" />
+    <Field name="username" label="Username" value={values.username} error={errors.username} required autocomplete="username" maxlength={32}
+      hint="3–32 letters, digits, '_', '.' or '-'" />
     <Field name="email" label="Email" type="email" value={values.email} error={errors.email} required autocomplete="email" maxlength={255} />
     <Field name="password" label="Password" type="password" error={errors.password} required autocomplete="new-password" hint="At least 8 characters" />
     <Field name="fullName" label="Full name (optional)" value={values.fullName} error={errors.fullName} maxlength={100} />

@@ -100,8 +100,9 @@ export const Empty: FC<{ children: Child }> = ({ children }) => <p class="empty"
  * An agent's log (stderr, build output). hono/jsx escapes HTML; control characters (ANSI colour
  * escapes, backspaces, bells) are stored as the agent wrote them and shown here as visible
  * symbols (ESC as ␛), so a log can neither hide text nor pass for something else on the page.
+ * tabindex: a log that scrolls inside its box must be reachable by keyboard to be scrolled.
  */
-export const LogText: FC<{ text: string }> = ({ text }) => <pre class="log">{visibleControls(text)}</pre>;
+export const LogText: FC<{ text: string }> = ({ text }) => <pre class="log" tabindex={0}>{visibleControls(text)}</pre>;
 
 /** `text` with each control character but tab, newline and carriage return as its Unicode "control picture" (U+2400 block) or `\x..`. */
 export function visibleControls(text: string): string {

@@ -1,4 +1,5 @@
 import type { FC } from "hono/jsx";
+import { builtinAgentsFor } from "rl-arena-env";
 import { Empty, FieldError, Record } from "./components.tsx";
 import { Layout, Section } from "./layout.tsx";
 import { LeaderboardTable } from "./leaderboard.tsx";
@@ -54,23 +55,29 @@ function spaceText(space: unknown): string {
   return JSON.stringify(space);
 }
 
-/** Quick start for Python and JavaScript. */
-export const QuickStart: FC<{ env: EnvironmentInfo }> = ({ env }) => (
-  <div class="quickstart">
-    <h3>Python</h3>
-    <pre><code>{`npx rl-arena-env new-agent my-agent --lang python --env ${env.id}
+/**
+ * Quick start for Python and JavaScript: commands a newcomer pastes into a shell as they are
+ * (tests/system/pages_commands.test.ts runs exactly this text), against a built-in opponent
+ * of this environment.
+ */
+export const QuickStart: FC<{ env: EnvironmentInfo }> = ({ env }) => {
+  const opponent = builtinAgentsFor(env.id).at(-1);
+  const versus = opponent ? `builtin:${opponent}` : ".";
+  const block = (lang: "python" | "node", edit: string) => `npx rl-arena-env new-agent my-agent --lang ${lang} --env ${env.id}
 cd my-agent
-# edit agent.py: act(observation) returns an action
-npx rl-arena-env match ./my-agent builtin --env ${env.id}
-zip -r my-agent.zip .   # then drop my-agent.zip below`}</code></pre>
-    <h3>JavaScript</h3>
-    <pre><code>{`npx rl-arena-env new-agent my-agent --lang javascript --env ${env.id}
-cd my-agent
-# edit main.js: export default function act(observation, info) { … }
-npx rl-arena-env match ./my-agent builtin --env ${env.id}
-zip -r my-agent.zip .`}</code></pre>
-  </div>
-);
+# ${edit}
+npx rl-arena-env match ${env.id} . ${versus} --out replay.html
+zip -r ../my-agent.zip .   # then drop my-agent.zip below`;
+  return (
+    <div class="quickstart" id="quickstart">
+      <p>Needs Node.js 20 or later{opponent ? <>; <code>{opponent}</code> is a built-in opponent</> : ""}.</p>
+      <h3>Python</h3>
+      <pre tabindex={0} data-lang="python"><code>{block("python", "edit main.py: MyAgent.act(observation) returns an action")}</code></pre>
+      <h3>JavaScript</h3>
+      <pre tabindex={0} data-lang="node"><code>{block("node", "edit main.mjs: export default function act(observation, info, ctx) { … }")}</code></pre>
+    </div>
+  );
+};
 
 export interface UploadAgent {
   id: string;
@@ -181,7 +188,8 @@ export const EnvironmentPage: FC<EnvironmentPageProps> = ({ viewer, env, leaders
             <dt>Action</dt>
             <dd>{spaceText(env.actionSpace)}{env.actionMeaning.length > 0 && <ol start={0}>{env.actionMeaning.map((m) => <li>{m}</li>)}</ol>}</dd>
             <dt>Default configuration</dt>
-            <dd><code>{JSON.stringify(env.defaultConfig)}</code></dd>
+            {/* Pretty-printed in a box of its own: one JSON line made the page 1322 px wide on a phone. */}
+            <dd><pre class="config" id="default-config" tabindex={0}><code>{JSON.stringify(env.defaultConfig, null, 2)}</code></pre></dd>
           </dl>
         </Section>
         <Section title="Quick start"><QuickStart env={env} /></Section>
