@@ -2,21 +2,21 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Sql } from "postgres";
 import { z } from "zod";
-import { AdminPage, type ReportTable } from "../../views/admin.tsx";
+import { AdminMatchRow, AdminPage, AgentRow, SettingRowView, UserRow, type AdminAgent, type AdminUser, type ReportTable, type SettingRow } from "../../views/admin.tsx";
 import { QUEUES } from "../jobs/queues.ts";
 import { SQL_DIR } from "../paths.ts";
 import { requireAdmin } from "./auth.ts";
 import { forgetSessions } from "./session_store.ts";
 import type { WebDeps } from "./deps.ts";
 import { HttpError } from "./http_errors.ts";
-import { formFields, html, pageApp, redirect, signedIn, uuidParam } from "./pages_common.tsx";
-import { recentMatches } from "./queries.ts";
+import { formFields, html, isHtmx, pageApp, redirect, signedIn, uuidParam } from "./pages_common.tsx";
+import { getMatch, recentMatches } from "./queries.ts";
 
 const REPORTS_DIR = join(SQL_DIR, "reports");
 const REPORT_NAME = /^[a-z0-9_-]{1,64}$/;
 
 /** The report files: name → SQL text. Read at request time so a new file needs no restart. */
-function reportFiles(): Array<{ name: string; sql: string; title: string }> {
+function reportFiles(): Array<{ name: string; sql: string; title: string; purpose: string }> {
   let names: string[] = [];
   try {
     names = readdirSync(REPORTS_DIR).filter((f) => f.endsWith(".sql")).sort();
@@ -25,8 +25,10 @@ function reportFiles(): Array<{ name: string; sql: string; title: string }> {
   }
   return names.map((f) => {
     const sql = readFileSync(join(REPORTS_DIR, f), "utf8");
-    const title = /^--\s*(.+)$/m.exec(sql)?.[1]?.trim() ?? f;
-    return { name: f.replace(/\.sql$/, ""), sql, title };
+    // The header lines are `-- title: …` and `-- purpose: …`; older files have one plain comment.
+    const title = (/^--\s*title:\s*(.+)$/m.exec(sql) ?? /^--\s*(.+)$/m.exec(sql))?.[1]?.trim() ?? f;
+    const purpose = /^--\s*purpose:\s*(.+)$/m.exec(sql)?.[1]?.trim() ?? "";
+    return { name: f.replace(/\.sql$/, ""), sql, title, purpose };
   });
 }
 
@@ -39,6 +41,22 @@ async function runReport(sql: Sql, text: string): Promise<{ columns: string[]; r
     const columns = result.columns?.map((c: { name: string }) => c.name) ?? [];
     return { columns, rows: result.map((r: Record<string, unknown>) => columns.map((c) => r[c])) };
   }) as Promise<{ columns: string[]; rows: unknown[][] }>;
+}
+
+/** Settings, users and agents as the admin page lists them; one row when `id`/`key` is given. */
+async function settingRows(sql: Sql, key?: string): Promise<SettingRow[]> {
+  const rows = await sql`select key, value::text as value, description from settings where ${key === undefined ? sql`true` : sql`key = ${key}`} order by key`;
+  return rows.map((s) => ({ key: s.key, value: s.value, description: s.description }));
+}
+async function userRows(sql: Sql, id?: string): Promise<AdminUser[]> {
+  const rows = await sql`select id, username, email, role, disabled, created_at from users
+    where ${id === undefined ? sql`true` : sql`id = ${id}`} order by created_at desc limit 200`;
+  return rows.map((u) => ({ id: u.id, username: u.username, email: u.email, role: u.role, disabled: u.disabled, createdAt: u.created_at.toISOString() }));
+}
+async function agentRows(sql: Sql, id?: string): Promise<AdminAgent[]> {
+  const rows = await sql`select a.id, a.name, a.environment_id, u.username, a.disabled, a.rating from agents a join users u on u.id = a.owner_id
+    where a.deleted_at is null and ${id === undefined ? sql`true` : sql`a.id = ${id}`} order by a.created_at desc limit 200`;
+  return rows.map((a) => ({ id: a.id, name: a.name, environment: a.environment_id, ownerName: a.username, disabled: a.disabled, rating: a.rating }));
 }
 
 const csvCell = (v: unknown) => {
@@ -58,22 +76,20 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
     const me = signedIn(c);
     const reports: ReportTable[] = await Promise.all(reportFiles().map(async (r) => {
       try {
-        return { name: r.name, title: r.title, ...(await runReport(sql, r.sql)), error: null };
+        return { name: r.name, title: r.title, purpose: r.purpose, ...(await runReport(sql, r.sql)), error: null };
       } catch (e) {
-        return { name: r.name, title: r.title, columns: [], rows: [], error: (e as Error).message };
+        return { name: r.name, title: r.title, purpose: r.purpose, columns: [], rows: [], error: (e as Error).message };
       }
     }));
     const [settings, users, agents, matches, dead] = await Promise.all([
-      sql`select key, value::text as value, description from settings order by key`,
-      sql`select id, username, email, role, disabled, created_at from users order by created_at desc limit 200`,
-      sql`select a.id, a.name, a.environment_id, u.username, a.disabled, a.rating from agents a join users u on u.id = a.owner_id where a.deleted_at is null order by a.created_at desc limit 200`,
+      settingRows(sql),
+      userRows(sql),
+      agentRows(sql),
       recentMatches(sql, {}, 30),
       sql`select id, created_on, data::text as data from pgboss.job where name = ${QUEUES.dead} order by created_on desc limit 50`.catch(() => []),
     ]);
     return html(c, <AdminPage viewer={me} sandbox={sandboxStatus ? sandboxStatus() : null} reports={reports}
-      settings={settings.map((s) => ({ key: s.key, value: s.value, description: s.description }))}
-      users={users.map((u) => ({ id: u.id, username: u.username, email: u.email, role: u.role, disabled: u.disabled, createdAt: u.created_at.toISOString() }))}
-      agents={agents.map((a) => ({ id: a.id, name: a.name, environment: a.environment_id, ownerName: a.username, disabled: a.disabled, rating: a.rating }))}
+      settings={settings} users={users} agents={agents}
       matches={matches}
       dead={dead.map((d) => ({ id: String(d.id), createdAt: new Date(d.created_on).toISOString(), data: String(d.data).slice(0, 300) }))} />);
   });
@@ -96,10 +112,16 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
     try {
       value = JSON.parse(form.value ?? "");
     } catch {
-      throw new HttpError(400, "bad_request", `the value of ${key.data} must be JSON (a number like 300, "text", true…); got ${JSON.stringify(form.value)}`);
+      const message = `the value of ${key.data} must be JSON (a number like 300, "text", true…); got ${JSON.stringify(form.value)}`;
+      const [row] = isHtmx(c) ? await settingRows(sql, key.data) : [];
+      // htmx swaps the answer into the row: the row again, with the refusal beside the field.
+      if (row) return html(c, <SettingRowView s={{ ...row, value: form.value ?? "" }} error={message} />, 400);
+      throw new HttpError(400, "bad_request", message);
     }
     await sql`select set_setting(${signedIn(c).id}, ${key.data}, ${sql.json(value as never)})`;
-    return redirect(c, "/admin#settings");
+    if (!isHtmx(c)) return redirect(c, "/admin#settings");
+    const [row] = await settingRows(sql, key.data);
+    return html(c, <SettingRowView s={row} notice="Saved" />);
   });
 
   const toggle = (path: string, fn: string, noun: string, disabled: boolean, back: string) =>
@@ -108,7 +130,11 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
       const id = uuidParam(noun, c.req.param("id") ?? "");
       await sql`select 1 from ${sql(fn)}(${me.id}, ${id}, ${disabled})`;
       if (noun === "user") forgetSessions(deps, id); // this process refuses them at once, others within seconds
-      return redirect(c, back);
+      // A redirect to the same page with another #fragment would not reload it: htmx gets the row.
+      if (!isHtmx(c)) return redirect(c, back);
+      const notice = disabled ? "Disabled" : "Enabled";
+      if (noun === "user") return html(c, <UserRow u={(await userRows(sql, id))[0]} notice={notice} />);
+      return html(c, <AgentRow a={(await agentRows(sql, id))[0]} notice={notice} />);
     });
   toggle("/admin/users/:id/disable", "set_user_disabled", "user", true, "/admin#users");
   toggle("/admin/users/:id/enable", "set_user_disabled", "user", false, "/admin#users");
@@ -119,8 +145,13 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
     app.post(`/admin/matches/:id/${action}`, async (c) => {
       const me = signedIn(c);
       const id = uuidParam("match", c.req.param("id"));
-      await sql`select 1 from ${sql(action === "cancel" ? "cancel_match" : "rerun_match")}(${me.id}, ${id})`;
-      return redirect(c, "/admin#admin-matches");
+      // rerun_match answers the new match (the failed one stays as it was, for the record).
+      const [changed] = await sql`select id from ${sql(action === "cancel" ? "cancel_match" : "rerun_match")}(${me.id}, ${id})`;
+      if (!isHtmx(c)) return redirect(c, "/admin#admin-matches");
+      const match = await getMatch(sql, id);
+      if (!match) throw new HttpError(404, "not_found", `match ${id} does not exist`);
+      return html(c, <AdminMatchRow m={match} notice={action === "cancel" ? "Cancelled" : "Re-run queued"}
+        rerunId={action === "rerun" ? String(changed.id) : undefined} />);
     });
   }
   return app;
