@@ -59,7 +59,7 @@ test("request bodies in the document come from the handlers' zod schemas", () =>
   assert.equal(upload.required, ["agentId", "file"]);
 });
 
-test("GET /api/openapi.json serves the document and /api/docs renders it without scripts or external resources", async () => {
+test("GET /api/openapi.json serves the document and /api/docs renders it as a page of the site with only its own scripts", async () => {
   const app = apiRoutes(deps);
   const json = await app.request("/openapi.json");
   assert.is(json.status, 200);
@@ -69,7 +69,11 @@ test("GET /api/openapi.json serves the document and /api/docs renders it without
   const page = await docs.text();
   assert.match(page, /<!DOCTYPE html>/);
   assert.match(page, /GET<\/span> <code>\/api\/v1\/leaderboard\/environment\/\{envId\}<\/code>/);
-  assert.not.match(page, /<script/i);
+  assert.match(page, /<a class="brand" href="\/">/, "the site's header links back home");
+  assert.match(page, /<link rel="icon" href="\/static\/favicon.svg"/);
+  const scripts = [...page.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0]);
+  assert.ok(scripts.includes('<script src="/static/api_docs.js" defer="">') || scripts.some((t) => /src="\/static\/api_docs.js"/.test(t)), scripts.join("\n"));
+  for (const tag of scripts) assert.match(tag, /src="\/static\//, `only the site's own script files (no inline script): ${tag}`);
   assert.not.match(page, /(src|href)="(https?:)?\/\//i);
 });
 

@@ -53,9 +53,9 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
       connectSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"], frameAncestors: ["'self'"],
     },
   });
-  // The API: JSON (and the one docs page with its inline stylesheet); nothing may frame it.
+  // The API: JSON; nothing may frame it.
   const apiHeaders = secureHeaders({
-    contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
   });
   const smallBody = bodyLimit({
     maxSize: 1024 * 1024,
@@ -66,7 +66,8 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
   // build a full Request (with an AbortSignal) for every read: measurable at thousands of req/s.
   const readOnly = (m: string) => m === "GET" || m === "HEAD" || m === "OPTIONS";
   // Headers first, so that the refusals below carry them too.
-  app.use((c, next) => (c.req.path.startsWith("/api/") ? apiHeaders : pageHeaders)(c, next));
+  // /api/docs is a page of the site (its stylesheet and scripts), the rest of /api is data.
+  app.use((c, next) => (c.req.path.startsWith("/api/") && c.req.path !== "/api/docs" ? apiHeaders : pageHeaders)(c, next));
   app.use(refuseNulInUrl);
   app.use(sameOriginWrites);
   app.use((c, next) => (uploadPath(c.req.path) || readOnly(c.req.method) ? next() : smallBody(c, next)));

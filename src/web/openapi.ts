@@ -1,5 +1,6 @@
-import { html, raw } from "hono/html";
 import { z } from "zod";
+import { ApiDocsPage } from "../../views/api_docs.tsx";
+import type { Viewer } from "../../views/models.ts";
 import { CreateAgentBody, UpdateAgentBody, AgentListQuery } from "./api/agents.ts";
 import { LoginBody, RegisterBody } from "./api/auth.ts";
 import { PageQuery } from "./api/common.ts";
@@ -182,22 +183,8 @@ export function openApiDocument(): Json {
   return cached;
 }
 
-/** A readable HTML page of the document: no scripts, no external resources. */
-export function apiDocsPage(doc: Json): string {
-  const paths = doc.paths as Record<string, Record<string, Json>>;
-  const rows = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => {
-    const params = (op.parameters as Json[]).map((p) => html`<li><code>${p.name}</code> (${p.in}${p.required ? ", required" : ""}) <code>${JSON.stringify(p.schema)}</code></li>`);
-    const body = op.requestBody ? html`<p>Body:</p><pre>${JSON.stringify((op.requestBody as Json).content, null, 2)}</pre>` : "";
-    const responses = Object.entries(op.responses as Record<string, Json>).map(([s, r]) => html`<li><b>${s}</b> ${r.description}</li>`);
-    return html`<section id="${String(op.operationId)}"><h3><span class="m">${method.toUpperCase()}</span> <code>/api/v1${path}</code></h3>
-      <p>${op.summary}${op.security ? " — needs a signed-in user." : ""} ${op.description ?? ""}</p>
-      ${params.length ? html`<ul>${params}</ul>` : ""}${body}<ul>${responses}</ul></section>`;
-  }));
-  const info = doc.info as Json;
-  return String(html`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${info.title} ${info.version}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>${raw("body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}section{border-top:1px solid #ddd;padding:.5rem 0}.m{display:inline-block;min-width:4.5rem;font-family:monospace;color:#fff;background:#345;padding:0 .4rem;border-radius:3px}pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:13px}")}</style></head>
-<body><h1>${info.title} <small>${info.version}</small></h1><p>${info.description}</p>
-<p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer &lt;token&gt;</code>.</p>
-${rows}</body></html>`);
+/** `/api/docs`: the document rendered as a reference page of the site (views/api_docs.tsx). */
+export async function apiDocsPage(doc: Json, viewer: Viewer | null): Promise<string> {
+  const node = ApiDocsPage({ viewer, doc }) as unknown as { toString(): string | Promise<string> };
+  return "<!DOCTYPE html>" + String(await node.toString());
 }

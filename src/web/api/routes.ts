@@ -53,7 +53,7 @@ export function apiRoutes(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   const v1 = apiV1(deps);
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
-  app.get("/docs", (c) => c.html(apiDocsPage(openApiDocument())));
+  app.get("/docs", loadUser(deps), async (c) => c.html(await apiDocsPage(openApiDocument(), c.var.user ?? null)));
   app.route("/v1", v1);
   return app;
 }
