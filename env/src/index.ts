@@ -14,7 +14,7 @@ export { ticTacToeDefinition } from "./games/tic_tac_toe.ts";
 export { connectFourDefinition } from "./games/connect_four.ts";
 export {
   ReplayRecorder,
-  loadReplay,
+  validateFrameReplay,
   winnerByRewards,
   REPLAY_SCHEMA_VERSION,
   type Replay,
@@ -25,6 +25,7 @@ export {
   type PlayerStatus,
   type RecorderOptions,
 } from "./replay.ts";
+export { loadReplay, compactReplay, expandReplay, storableReplay, isCompactReplay, sameJson, COMPACT_REPLAY_SCHEMA_VERSION, KNOWN_REPLAY_SCHEMAS, type CompactReplay } from "./replay_compact.ts";
 // Agent protocol, SDK and referee (SPEC §2).
 export { runMatch, decide, DEFAULT_LIMITS, type AgentSpec, type LaunchSpec, type LaunchHook, type MatchLimits, type MatchOutcome, type MatchResult, type MatchStats, type PlayerStats, type EndReason, type RunMatchOptions, type StepProgress } from "./referee.ts";
 export { agentSpecFromPath, builtinAgentSpec, resolveAgentSpec, findEntry, ENTRY_CANDIDATES, NODE_RUNNER, BUILTIN_RUNNER, PYTHON_LAUNCHER, PYTHON_DIR, type AgentLanguage, type AgentSpecOptions } from "./referee_agents.ts";

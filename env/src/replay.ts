@@ -1,6 +1,6 @@
 /**
  * Replays (SPEC §1.4): the JSON format, a recorder that builds it from any environment, and a
- * loader that validates it. Frame 0 is the reset state; frame i is the state after step i.
+ * validator of frame replays (schema 1). Frame 0 is the reset state; frame i is the state after step i.
  */
 import { ReplayValidationError } from "./errors.ts";
 import type { Environment, ResetResult, StepResult } from "./types.ts";
@@ -188,18 +188,11 @@ function jsonCopy(value: unknown): unknown {
 const STATUSES: ReadonlySet<string> = new Set(["active", "inactive", "done", "timeout", "crash", "invalid_action", "protocol_error"]);
 
 /**
- * Parses (if given a string) and validates a replay; throws ReplayValidationError naming the
- * first offending field. Unknown extra fields are kept.
+ * Validates a parsed frame replay (schema 1); throws ReplayValidationError naming the first
+ * offending field. Unknown extra fields are kept. `loadReplay` (replay_compact.ts) reads both
+ * schemas and JSON text, and is what callers use.
  */
-export function loadReplay(input: unknown): Replay {
-  let doc = input;
-  if (typeof input === "string") {
-    try {
-      doc = JSON.parse(input);
-    } catch (error) {
-      throw new ReplayValidationError("(root)", `not valid JSON (${(error as Error).message})`);
-    }
-  }
+export function validateFrameReplay(doc: unknown): Replay {
   const root = object(doc, "(root)");
   if (root.schema_version !== REPLAY_SCHEMA_VERSION) {
     throw new ReplayValidationError("schema_version", `expected ${REPLAY_SCHEMA_VERSION}, got ${show(root.schema_version)}`);

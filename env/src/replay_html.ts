@@ -11,7 +11,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "./referee_agents.ts";
-import { loadReplay, type Replay } from "./replay.ts";
+import type { Replay } from "./replay.ts";
+import { loadReplay, type CompactReplay } from "./replay_compact.ts";
 
 /** Replaced by the bundlers with the text of dist/player.js (esbuild `define`); undefined in the sources. */
 declare const __RL_ARENA_PLAYER_BUNDLE__: string | undefined;
@@ -76,7 +77,7 @@ export interface ReplayHtmlOptions {
  * One self-contained HTML file (inline script and styles, no network) that plays `replay`
  * with the canvas player. The replay is validated first (loadReplay).
  */
-export function renderReplayHtml(replay: Replay | string, options: ReplayHtmlOptions = {}): string {
+export function renderReplayHtml(replay: Replay | CompactReplay | string, options: ReplayHtmlOptions = {}): string {
   const valid = loadReplay(replay);
   const names = valid.players.map((p) => p.name).join(" vs ");
   const title = options.title ?? `${valid.environment.id} replay: ${names}`;

@@ -112,7 +112,7 @@ test("recorder misuse is reported", () => {
 test("loadReplay names the offending field for each kind of damage", () => {
   const good = pongReplay();
   const broken: Array<[string, (r: any) => void, RegExp]> = [
-    ["schema_version", (r) => (r.schema_version = 2), /schema_version: expected 1, got 2/],
+    ["schema_version", (r) => (r.schema_version = 99), /schema_version: this rl-arena-env reads replay schema 1 \(frames\) and 2 \(compact: actions re-simulated\), got 99; a newer rl-arena-env may read it/],
     ["environment.id", (r) => (r.environment.id = ""), /environment\.id: expected a non-empty string/],
     ["seed", (r) => (r.seed = 1.5), /seed: expected an integer or null, got 1.5/],
     ["players", (r) => (r.players = []), /players: expected at least one player/],

@@ -4,7 +4,9 @@
  * The same code runs in the self-contained HTML replay and on the platform's pages
  * (bundled to dist/player.js, global `RlArenaPlayer`).
  */
+import { getDefinition } from "../registry.ts";
 import type { Replay } from "../replay.ts";
+import { loadReplay } from "../replay_compact.ts";
 import { rendererFor } from "./draw.ts";
 
 export interface PlayerOptions {
@@ -14,6 +16,11 @@ export interface PlayerOptions {
   autoplay?: boolean;
   /** Add the player's stylesheet to the document (skip when the page ships PLAYER_CSS itself). Default true. */
   injectStyles?: boolean;
+  /**
+   * Step links: open at the frame named by the page's `#step=N` (paused, even with autoplay),
+   * follow later changes of it, and offer "copy link to this step". Default true.
+   */
+  stepLinks?: boolean;
 }
 
 export interface PlayerHandle {
@@ -25,6 +32,8 @@ export interface PlayerHandle {
   readonly frame: number;
   readonly frameCount: number;
   readonly playing: boolean;
+  /** Why the replay was refused (unknown schema or environment version, invalid data); null when it plays. */
+  readonly error: string | null;
   /** Stops playback and removes the player's DOM and listeners. */
   destroy(): void;
 }
@@ -42,18 +51,32 @@ export const PLAYER_CSS = `
 .rla-player button[aria-pressed=true]{background:#00ff88;color:#0a0a0a;border-color:#00ff88}
 .rla-player input[type=range]{flex:1 1 200px;accent-color:#00ff88}
 .rla-player .rla-frame{font-variant-numeric:tabular-nums;min-width:9em;text-align:right;font-size:14px}
+.rla-player .rla-link-status{display:block;min-height:1.2em;margin-top:6px;font-size:13px;color:#9ca3af;overflow-wrap:anywhere}
+.rla-player.rla-refused{border-color:#ff0066;max-width:60em}
 `;
 
 const SPEEDS = [0.5, 1, 2] as const;
 
-/** Mounts a player for `replay` inside `element` (its content is replaced). */
-export function mountReplayPlayer(element: HTMLElement, replay: Replay, options: PlayerOptions = {}): PlayerHandle {
+/**
+ * Mounts a player for `input` inside `element` (its content is replaced). `input` is a replay
+ * of either schema (a compact one is re-simulated here); one this player cannot read — an
+ * unknown schema, an environment version it cannot draw, invalid data — is refused with a
+ * message in place of the canvas (and in `handle.error`).
+ */
+export function mountReplayPlayer(element: HTMLElement, input: unknown, options: PlayerOptions = {}): PlayerHandle {
   const doc = element.ownerDocument;
   if (options.injectStyles !== false && !doc.getElementById("rla-player-style")) {
     const style = doc.createElement("style");
     style.id = "rla-player-style";
     style.textContent = PLAYER_CSS;
     doc.head.appendChild(style);
+  }
+  let replay: Replay;
+  try {
+    replay = loadReplay(input);
+    checkDrawable(replay);
+  } catch (error) {
+    return refuse(element, (error as Error).message);
   }
   const steps = replay.steps;
   const last = steps.length - 1;
@@ -126,7 +149,13 @@ export function mountReplayPlayer(element: HTMLElement, replay: Replay, options:
   counter.className = "rla-frame";
   const downloadButton = button("⬇ Download", "Download the replay JSON", download);
   controls.append(restartButton, playButton, ...speedButtons, slider, counter, downloadButton);
+  const stepLinks = options.stepLinks !== false && !!doc.defaultView;
+  const linkStatus = doc.createElement("span");
+  linkStatus.className = "rla-link-status";
+  linkStatus.setAttribute("aria-live", "polite");
+  if (stepLinks) controls.append(button("🔗 Copy link to this step", "Copy a link that opens this replay at this step", copyStepLink));
   root.append(head, canvas, caption, controls);
+  if (stepLinks) root.append(linkStatus);
   element.replaceChildren(root);
 
   let frame = 0;
@@ -252,9 +281,39 @@ export function mountReplayPlayer(element: HTMLElement, replay: Replay, options:
   keyTarget.addEventListener("keydown", onKey as EventListener);
   root.addEventListener("keyup", onKeyUp);
 
+  function linkedStep(): number | null {
+    const match = /(?:^#|&)step=(\d+)(?:&|$)/.exec(win?.location.hash ?? "");
+    return match ? Number(match[1]) : null;
+  }
+  function onHashChange(): void {
+    const step = linkedStep();
+    if (step === null) return;
+    pause();
+    seek(step);
+  }
+  function copyStepLink(): void {
+    if (!win) return;
+    const url = `${win.location.href.split("#")[0]}#step=${frame}`;
+    try {
+      win.history.replaceState(win.history.state, "", url);
+    } catch {
+      // some documents (sandboxed frames) refuse; the link is still shown and copied
+    }
+    const said = (text: string) => (linkStatus.textContent = text);
+    const clipboard = win.navigator.clipboard;
+    if (!clipboard) {
+      said(`Copy this link: ${url}`);
+      return;
+    }
+    clipboard.writeText(url).then(() => said(`Link to step ${frame} copied: ${url}`), () => said(`Copy this link: ${url}`));
+  }
+  if (stepLinks) win!.addEventListener("hashchange", onHashChange);
+
   setSpeed(1);
-  show();
-  if (options.autoplay) play();
+  const linked = stepLinks ? linkedStep() : null;
+  if (linked !== null) seek(linked);
+  else show();
+  if (options.autoplay && linked === null) play();
 
   return {
     play,
@@ -270,11 +329,49 @@ export function mountReplayPlayer(element: HTMLElement, replay: Replay, options:
     get playing() {
       return playing;
     },
+    error: null,
     destroy() {
       pause();
+      if (stepLinks) win!.removeEventListener("hashchange", onHashChange);
       keyTarget.removeEventListener("keydown", onKey as EventListener);
       root.removeEventListener("keyup", onKeyUp);
       root.remove();
     },
   };
+}
+
+/**
+ * The built-in renderers draw the render states of their environment's major version: a
+ * replay from another major version (or a version that is no version) is refused, not drawn
+ * wrongly. Environments without a renderer of their own are printed as text, any version.
+ */
+function checkDrawable(replay: Replay): void {
+  const { id, version } = replay.environment;
+  let known: string;
+  try {
+    known = getDefinition(id).version;
+  } catch {
+    return;
+  }
+  const major = (v: string) => /^(\d+)\.\d+\.\d+/.exec(v)?.[1] ?? null;
+  if (major(version) === null || major(version) !== major(known)) {
+    throw new Error(`this replay was recorded on ${id} ${JSON.stringify(version)}, and this player draws ${id} ${major(known)}.x only (it has ${id} ${known}); a newer rl-arena-env may play it`);
+  }
+}
+
+/** The refusal shown instead of a player, and an inert handle. */
+function refuse(element: HTMLElement, message: string): PlayerHandle {
+  const doc = element.ownerDocument;
+  const root = doc.createElement("div");
+  root.className = "rla-player rla-refused";
+  root.setAttribute("role", "alert");
+  const title = doc.createElement("b");
+  title.textContent = "This replay cannot be played here. ";
+  const detail = doc.createElement("span");
+  detail.className = "rla-error";
+  detail.textContent = message;
+  root.append(title, detail);
+  element.replaceChildren(root);
+  const nothing = () => {};
+  return { play: nothing, pause: nothing, seek: nothing, setSpeed: nothing, frame: 0, frameCount: 0, playing: false, error: message, destroy: () => root.remove() };
 }
