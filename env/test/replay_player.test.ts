@@ -96,7 +96,9 @@ test("Space plays and pauses, arrows step, the slider scrubs, restart rewinds", 
   const state = replay.steps[120].render as { ball: { x: number; y: number } };
   assert.equal(await pixel(page, state.ball.x, state.ball.y), [255, 255, 255], "frame 120's ball is drawn where its render state says");
   await page.locator("button", { hasText: "Restart" }).click();
-  assert.ok((await frameOf(page)) < 10, "restart goes back to frame 0 and plays");
+  // Restart rewinds from frame 120 and plays on; a loaded machine may show a few dozen frames
+  // played before we read the counter, never 120 or more.
+  assert.ok((await frameOf(page)) < 60, "restart goes back to frame 0 and plays");
   assert.is(await page.locator("button[data-role=play]").textContent(), "⏸ Pause");
   // Space on the focused Play button toggles once (not once for the key and once for a click)
   await page.locator("button[data-role=play]").focus();
