@@ -65,7 +65,7 @@ export const SystemPanel: FC<{ s: SystemSnapshot }> = ({ s }) => {
         </div>
       </Section>
       <Section title="Queues">
-        <table class="table" id="queue-health">
+        <div class="table-wrap"><table class="table" id="queue-health">
           <thead>
             <tr><th>queue</th><th>waiting</th><th>active</th><th>failed, last hour</th><th>oldest waiting</th></tr>
           </thead>
@@ -80,30 +80,30 @@ export const SystemPanel: FC<{ s: SystemSnapshot }> = ({ s }) => {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       </Section>
       <Section title="Slowest routes (this process)">
         {s.slowestRoutes.length === 0 ? <p class="muted">No requests yet.</p> : (
-          <table class="table" id="slowest-routes">
+          <div class="table-wrap"><table class="table" id="slowest-routes">
             <thead><tr><th>route</th><th>requests</th><th>mean</th><th>p95 (≤)</th></tr></thead>
             <tbody>
               {s.slowestRoutes.map((r) => (
                 <tr><td><code>{r.route}</code></td><td>{fmt.int(r.requests)}</td><td>{fmt.ms(r.meanMs)}</td><td>{r.p95Ms === null ? "> 5 s" : fmt.ms(r.p95Ms)}</td></tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
         )}
       </Section>
       <Section title="Failing agents (forfeits in the last hour)">
         {s.failingAgents.length === 0 ? <p class="muted" id="no-failing-agents">No agent forfeited in the last hour.</p> : (
-          <table class="table" id="failing-agents">
+          <div class="table-wrap"><table class="table" id="failing-agents">
             <thead><tr><th>agent</th><th>environment</th><th>forfeits</th><th>crashes</th><th>timeouts</th></tr></thead>
             <tbody>
               {s.failingAgents.map((a) => (
                 <tr><td><a href={`/agents/${a.id}`}>{a.name}</a></td><td>{a.environment}</td><td>{a.forfeits}</td><td>{a.crashes}</td><td>{a.timeouts}</td></tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
         )}
       </Section>
       <p class="muted small">Updated {s.takenAt.replace("T", " ").slice(0, 19)} UTC · Prometheus: <a href="/metrics">/metrics</a></p>

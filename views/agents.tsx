@@ -30,6 +30,11 @@ export const AgentMatches: FC<{ matches: MatchItem[]; page: Page; agentId: strin
   </div>
 );
 
+/** The agent's record against each opponent; a live region (`agent:<id>`) like the summary. */
+export const HeadToHead: FC<{ rows: HeadToHeadRow[]; swapOob?: boolean }> = ({ rows, swapOob }) => (
+  <div id="agent-h2h" {...oob(swapOob)}><HeadToHeadTable rows={rows} /></div>
+);
+
 export const HeadToHeadTable: FC<{ rows: HeadToHeadRow[] }> = ({ rows }) =>
   rows.length === 0 ? (
     <Empty>No completed matches yet.</Empty>
@@ -100,7 +105,7 @@ export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHe
         <Section title="Matches">
           <AgentMatches matches={matches} page={page} agentId={agent.id} />
         </Section>
-        <Section title="Head to head"><HeadToHeadTable rows={headToHead} /></Section>
+        <Section title="Head to head"><HeadToHead rows={headToHead} /></Section>
       </div>
       <Section title="Submissions" id="submissions">
         {owner && <UploadForm agents={[{ id: agent.id, name: agent.name }]} selected={agent.id} context="agent" />}

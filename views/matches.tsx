@@ -60,7 +60,9 @@ export const MatchesPage: FC<{ viewer: Viewer | null; matches: MatchItem[]; page
 );
 
 /** The result block of the match page (players, seats, score, end reason, rating changes). */
-export const MatchMain: FC<{ match: MatchItem; hasReplay: boolean; swapOob?: boolean }> = ({ match, hasReplay, swapOob }) => {
+export const MatchMain: FC<{ match: MatchItem; hasReplay: boolean; score?: [string, string] | null; swapOob?: boolean }> = ({ match, hasReplay, score, swapOob }) => {
+  const changes = match.players.map((p) => p.ratingChange);
+  const uneven = changes.every((c) => typeof c === "number") && (changes[0] as number) + (changes[1] as number) !== 0;
   const [p0, p1] = match.players;
   const Player: FC<{ p: typeof p0 }> = ({ p }) => (
     <div class={`player ${outcomeFor(match, p.seat)}`} data-seat={p.seat}>
@@ -78,12 +80,17 @@ export const MatchMain: FC<{ match: MatchItem; hasReplay: boolean; swapOob?: boo
         <div class="players">
           <Player p={p0} />
           <div>
-            <div class="score">{p0.score ?? "–"} : {p1.score ?? "–"}</div>
+            {/* The game's own score (points, or 1 : 0 for a win); reward sums are the referee's business. */}
+            <div class="score" id="match-score">{score ? `${score[0]} : ${score[1]}` : "– : –"}</div>
             <Badge status={match.status} label={match.status === "completed" ? (match.winnerSeat === null ? "draw" : `${match.players[match.winnerSeat].agentName} won`) : match.status} />
             {match.endReason && <div class="muted" id="end-reason">end: {match.endReason}</div>}
           </div>
           <Player p={p1} />
         </div>
+        {uneven && (
+          <p class="muted" id="rating-note">The rating changes do not cancel out: each agent moves by its own K-factor, larger while it has
+            played few games (settings <code>k_factor_new</code>, <code>k_factor_mid</code>, <code>k_factor</code>), and ratings are rounded.</p>
+        )}
         {match.error && <p class="notice bad">The platform failed to run this match: {match.error}. No rating changed.</p>}
         <dl class="kv spaced">
           <dt>Environment</dt><dd><a href={`/environments/${match.environment}`}>{match.environment}</a></dd>
@@ -99,7 +106,7 @@ export const MatchMain: FC<{ match: MatchItem; hasReplay: boolean; swapOob?: boo
         </div>
       ) : undefined}>
         {hasReplay ? (
-          <div class="replay" id="replay" data-replay-src={`/api/v1/matches/${match.id}/replay?format=json`}>
+          <div class="replay" id="replay" data-replay-src={`/api/v1/matches/${match.id}/replay?format=compact`}>
             <noscript>The replay player needs JavaScript; download the HTML replay to watch it offline.</noscript>
           </div>
         ) : (
@@ -111,7 +118,7 @@ export const MatchMain: FC<{ match: MatchItem; hasReplay: boolean; swapOob?: boo
 };
 
 /** `/matches/:id`. */
-export const MatchPage: FC<{ viewer: Viewer | null; match: MatchItem; hasReplay: boolean; logs: AgentLog[]; since: string; playerScript: string | null }> = ({ viewer, match, hasReplay, logs, since, playerScript }) => (
+export const MatchPage: FC<{ viewer: Viewer | null; match: MatchItem; hasReplay: boolean; score?: [string, string] | null; logs: AgentLog[]; since: string; playerScript: string | null }> = ({ viewer, match, hasReplay, score, logs, since, playerScript }) => (
   <Layout title={`${match.players[0].agentName} vs ${match.players[1].agentName}`} viewer={viewer} nav="matches"
     live={match.status === "pending" || match.status === "running" ? { topics: [`match:${match.id}`], since } : null}>
     <div class="page-head">
@@ -120,7 +127,7 @@ export const MatchPage: FC<{ viewer: Viewer | null; match: MatchItem; hasReplay:
         <p>Match <code>{match.id}</code></p>
       </div>
     </div>
-    <MatchMain match={match} hasReplay={hasReplay} />
+    <MatchMain match={match} hasReplay={hasReplay} score={score} />
     {logs.length > 0 && (
       <Section title="Your agents' logs" id="match-logs">
         {logs.map((l) => (

@@ -23,6 +23,9 @@ export const RatingChart: FC<{ points: RatingPoint[]; width?: number; height?: n
   const area = `${line} L${x(points.length - 1).toFixed(1)},${height - pad.b} L${pad.l},${height - pad.b} Z`;
   const ticks = [0, 1, 2, 3].map((k) => Math.round(lo + (span * k) / 3));
   const last = points[points.length - 1];
+  // Both ends of one day would read the same date: label them with the time (UTC) instead.
+  const sameDay = points[0].at.slice(0, 10) === last.at.slice(0, 10);
+  const label = (at: string) => (sameDay ? `${at.slice(11, 16)} UTC` : at.slice(0, 10));
   return (
     <svg class="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Rating history: ${points.length - 1} matches, from ${points[0].rating} to ${last.rating}`}>
       <title>Rating history</title>
@@ -35,8 +38,9 @@ export const RatingChart: FC<{ points: RatingPoint[]; width?: number; height?: n
       <path class="area" d={area} />
       <path class="line" d={line} />
       <circle cx={x(points.length - 1)} cy={y(last.rating)} r={3.5} />
-      <text x={pad.l} y={height - 6}>{points[0].at.slice(0, 10)}</text>
-      <text x={width - pad.r} y={height - 6} text-anchor="end">{last.at.slice(0, 10)}</text>
+      <text x={pad.l} y={height - 6} class="x-first">{label(points[0].at)}</text>
+      {sameDay && <text x={(pad.l + width - pad.r) / 2} y={height - 6} text-anchor="middle">{points[0].at.slice(0, 10)}</text>}
+      <text x={width - pad.r} y={height - 6} text-anchor="end" class="x-last">{label(last.at)}</text>
     </svg>
   );
 };

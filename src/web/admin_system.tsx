@@ -6,6 +6,12 @@ import type { WebDeps } from "./deps.ts";
 import { html, pageApp, signedIn } from "./pages_common.tsx";
 import { systemSnapshot } from "./system_snapshot.ts";
 
+/**
+ * Open system-page streams of this process. They are not the hub's subscribers, so the count of
+ * live connections (the hub's) once read 0 on the very page that was streaming.
+ */
+let systemStreams = 0;
+
 /** How often the open system page gets fresh numbers. */
 export const SYSTEM_REFRESH_S = 3;
 
@@ -26,16 +32,22 @@ export function adminSystemRoutes(deps: WebDeps, everySeconds = SYSTEM_REFRESH_S
     streamSSE(c, async (stream) => {
       let n = 0;
       const session = c.get("auth").session!;
-      // A long-lived stream re-checks its viewer: it ends once they are no longer an admin.
-      while (!stream.aborted && (await liveSessionUser(deps, session, Date.now(), { fresh: true }))?.role === "admin") {
-        try {
-          const snapshot = await systemSnapshot(deps.sql, deps.sandboxStatus?.() ?? null);
-          const panel = String(await (<SystemPanel s={snapshot} />).toString());
-          await stream.writeSSE({ data: panel, id: String(++n) });
-        } catch (error) {
-          c.var.log?.warn("system page snapshot failed", { error });
+      systemStreams++;
+      try {
+        // A long-lived stream re-checks its viewer: it ends once they are no longer an admin.
+        while (!stream.aborted && (await liveSessionUser(deps, session, Date.now(), { fresh: true }))?.role === "admin") {
+          try {
+            const snapshot = await systemSnapshot(deps.sql, deps.sandboxStatus?.() ?? null);
+            snapshot.process.sseSubscribers += systemStreams;
+            const panel = String(await (<SystemPanel s={snapshot} />).toString());
+            await stream.writeSSE({ data: panel, id: String(++n) });
+          } catch (error) {
+            c.var.log?.warn("system page snapshot failed", { error });
+          }
+          await stream.sleep(everySeconds * 1000);
         }
-        await stream.sleep(everySeconds * 1000);
+      } finally {
+        systemStreams--;
       }
     }));
   return app;

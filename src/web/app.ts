@@ -84,6 +84,10 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
   app.route("/", profileRoutes(deps));
   app.route("/", adminSystemRoutes(deps));
   app.route("/", adminRoutes(deps, deps.sandboxStatus));
+  // An unknown URL: the site's own 404 page (a real HTML document), JSON under /api.
+  app.notFound((c) => c.req.path.startsWith("/api/")
+    ? jsonError(c, new HttpError(404, "not_found", `no route ${c.req.method} ${c.req.path}; see /api/openapi.json`))
+    : pageError(c, new HttpError(404, "not_found", `there is no page at ${c.req.path}`)));
   app.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse(); // hono's own refusals
     if (!c.req.path.startsWith("/api/") && c.req.path !== "/health" && c.req.path !== "/ready") return pageError(c, err);

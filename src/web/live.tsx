@@ -1,9 +1,10 @@
 import type { Sql } from "postgres";
-import { AgentMatches, AgentSummary } from "../../views/agents.tsx";
+import { AgentMatches, AgentSummary, HeadToHead } from "../../views/agents.tsx";
 import { EnvironmentCards } from "../../views/environments.tsx";
 import { LeaderboardBody } from "../../views/leaderboard.tsx";
 import { MatchFeed, MatchMain } from "../../views/matches.tsx";
 import { SubmissionRow } from "../../views/submissions.tsx";
+import { gameScore } from "./game_score.ts";
 import * as q from "./queries.ts";
 import type { ArenaEvent, TopicRenderer } from "./sse.ts";
 
@@ -30,15 +31,18 @@ export function liveRenderer(sql: Sql): TopicRenderer {
     if (kind === "feed") return str(<MatchFeed id={`match-feed-${id}`} matches={await q.recentMatches(sql, { environment: id }, FEED_SIZE)} swapOob />);
     if (kind === "leaderboard") return str(<LeaderboardBody environment={id} rows={await q.leaderboard(sql, id, LEADERBOARD_SIZE)} swapOob />);
     if (kind === "agent") {
-      const [agent, history, matches] = await Promise.all([q.getAgent(sql, id), q.ratingHistory(sql, id), q.recentMatches(sql, { agentId: id }, FEED_SIZE + 1)]);
+      const [agent, history, matches, h2h] = await Promise.all([q.getAgent(sql, id), q.ratingHistory(sql, id),
+        q.recentMatches(sql, { agentId: id }, FEED_SIZE + 1), q.headToHead(sql, id)]);
       if (!agent) return "";
       return (await str(<AgentSummary agent={agent} history={history} swapOob />)) +
+        (await str(<HeadToHead rows={h2h} swapOob />)) +
         (await str(<AgentMatches agentId={id} matches={matches.slice(0, FEED_SIZE)} page={{ page: 1, pageSize: FEED_SIZE, hasNext: matches.length > FEED_SIZE }} swapOob />));
     }
     if (kind === "match") {
       const match = await q.getMatch(sql, id);
       if (!match) return "";
-      return str(<MatchMain match={match} hasReplay={await q.hasReplay(sql, id)} swapOob />);
+      const [replay, score] = await Promise.all([q.hasReplay(sql, id), gameScore(sql, match)]);
+      return str(<MatchMain match={match} hasReplay={replay} score={score} swapOob />);
     }
     return "";
   };

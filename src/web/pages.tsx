@@ -2,6 +2,7 @@ import { AgentPage } from "../../views/agents.tsx";
 import { EnvironmentPage, HomePage } from "../../views/environments.tsx";
 import { MatchesPage, MatchPage } from "../../views/matches.tsx";
 import type { WebDeps } from "./deps.ts";
+import { gameScore } from "./game_score.ts";
 import { HttpError } from "./http_errors.ts";
 import { html, pageApp, pageNumber, uuidParam, viewerOf } from "./pages_common.tsx";
 import * as q from "./queries.ts";
@@ -56,8 +57,8 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
     const id = uuidParam("match", c.req.param("id"));
     const match = await q.getMatch(sql, id);
     if (!match) throw new HttpError(404, "not_found", `match ${id} does not exist`);
-    const [replay, logs] = await Promise.all([q.hasReplay(sql, id), viewer ? q.ownMatchLogs(sql, id, viewer.id) : []]);
-    return html(c, <MatchPage viewer={viewer} match={match} hasReplay={replay} logs={logs} since={since} playerScript={playerScript} />);
+    const [replay, logs, score] = await Promise.all([q.hasReplay(sql, id), viewer ? q.ownMatchLogs(sql, id, viewer.id) : [], gameScore(sql, match)]);
+    return html(c, <MatchPage viewer={viewer} match={match} hasReplay={replay} score={score} logs={logs} since={since} playerScript={playerScript} />);
   });
 
   app.get("/agents/:id", async (c) => {

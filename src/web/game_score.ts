@@ -1,0 +1,32 @@
+import { gunzipSync } from "node:zlib";
+import type { Sql } from "postgres";
+import type { MatchItem } from "../../views/models.ts";
+
+/**
+ * The score of a finished match as its game counts it, for the match header: the points of the
+ * last frame when the game keeps points (pong's `scores` in its render state: "11 : 4"), else
+ * the result as board games write it ("1 : 0", "0 : 1", "½ : ½"). The reward sums stored with
+ * the match ("9 : -9", "-1 : 1") are what the referee ranks by, not what people call the score.
+ * Null while the match is not completed.
+ */
+export async function gameScore(sql: Sql, match: MatchItem): Promise<[string, string] | null> {
+  if (match.status !== "completed") return null;
+  const points = await lastFramePoints(sql, match.id);
+  if (points) return [String(points[0]), String(points[1])];
+  if (match.winnerSeat === null) return ["½", "½"];
+  return match.winnerSeat === 0 ? ["1", "0"] : ["0", "1"];
+}
+
+/** `render.scores` of the replay's last frame when it is two numbers; one replay read per match page. */
+async function lastFramePoints(sql: Sql, matchId: string): Promise<[number, number] | null> {
+  const [row] = await sql`select data from replays where match_id = ${matchId}`;
+  if (!row) return null;
+  try {
+    const replay = JSON.parse(gunzipSync(row.data as Buffer).toString("utf8")) as { steps?: Array<{ render?: { scores?: unknown } }> };
+    const scores = replay.steps?.at(-1)?.render?.scores;
+    if (Array.isArray(scores) && scores.length === 2 && scores.every((s) => typeof s === "number")) return [scores[0], scores[1]];
+  } catch {
+    // A replay we cannot read leaves the result-based score; the replay route reports the damage.
+  }
+  return null;
+}
