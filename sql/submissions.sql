@@ -80,8 +80,8 @@ begin
   if v_agent.disabled then
     raise exception 'agent "%" is disabled by an administrator and takes no submissions', v_agent.name using errcode = 'RLA32';
   end if;
-  if p_language is not null and p_language not in ('python', 'node') then
-    raise exception 'language "%" is not supported (python or node)', p_language using errcode = 'RLA01';
+  if p_language is not null and p_language not in ('python', 'node', 'stdio') then
+    raise exception 'language "%" is not supported (python, node or stdio)', p_language using errcode = 'RLA01';
   end if;
   if p_entry is not null and (length(p_entry) = 0 or length(p_entry) > 255) then
     raise exception 'entry "%" must be a relative path of 1–255 characters', p_entry using errcode = 'RLA01';
@@ -154,8 +154,8 @@ begin
   end if;
   v_cap := setting_number_for(v_agent.environment_id, 'log_cap_bytes');
   if p_ok then
-    if coalesce(p_language, v_row.language) is null or coalesce(p_language, v_row.language) not in ('python', 'node') then
-      raise exception 'a successful build must name its language (python or node), got "%"', coalesce(p_language, v_row.language)
+    if coalesce(p_language, v_row.language) is null or coalesce(p_language, v_row.language) not in ('python', 'node', 'stdio') then
+      raise exception 'a successful build must name its language (python, node or stdio), got "%"', coalesce(p_language, v_row.language)
         using errcode = 'RLA01';
     end if;
     if coalesce(p_entry, v_row.entry, '') = '' then

@@ -10,13 +10,15 @@
 import { ManifestError } from "./k8s_common.ts";
 import type { AgentLanguage } from "./kubernetes_types.ts";
 
+type ServedLanguage = Exclude<AgentLanguage, "stdio">;
+
 /** Where the uploaded files live inside the image (read-only at run time). */
 export const AGENT_DIR = "/agent";
 /** Where our runtime files (launcher, SDK runner) live inside the image. */
 export const RUNTIME_DIR = "/opt/rl-arena";
 
 /** Base images; pin them by digest in production through the worker's options. */
-export const DEFAULT_BASE_IMAGES: Record<AgentLanguage, string> = {
+export const DEFAULT_BASE_IMAGES: Record<ServedLanguage, string> = {
   python: "python:3.12-slim",
   node: "node:22-slim",
 };
@@ -32,7 +34,7 @@ export const PYTHON_LAUNCHER = "rl_arena_launch.py";
 export const NODE_RUNNER = "runner.mjs";
 
 /** Checks an entry path from agent.json before it goes into a Dockerfile or a manifest. */
-export function checkEntry(entry: string, language: AgentLanguage): string {
+export function checkEntry(entry: string, language: ServedLanguage): string {
   const ok =
     typeof entry === "string" &&
     entry.length > 0 &&
@@ -52,6 +54,7 @@ export function checkEntry(entry: string, language: AgentLanguage): string {
 /** The argv that starts an agent inside its image (stdin/stdout speak the protocol); "builtin" runs in the platform image. */
 export function agentArgv(language: AgentLanguage | "builtin", entry: string): string[] {
   if (language === "builtin") return builtinArgv(entry);
+  if (language === "stdio") return stdioArgv(entry);
   checkEntry(entry, language);
   switch (language) {
     case "python":
@@ -61,6 +64,33 @@ export function agentArgv(language: AgentLanguage | "builtin", entry: string): s
     default:
       throw new ManifestError(`language ${JSON.stringify(language)} is not supported (python or node)`);
   }
+}
+
+/**
+ * A stdio agent's command, as stored (JSON), checked again before it goes into a manifest. It
+ * runs as is: in the image's working folder (/agent for the images we generate), so "./bot"
+ * needs no rewriting, and an archive's own Dockerfile may name what its image installs.
+ */
+export function stdioArgv(entry: string): string[] {
+  let argv: unknown;
+  try {
+    argv = JSON.parse(entry);
+  } catch {
+    throw new ManifestError(`a stdio agent's command ${JSON.stringify(entry.slice(0, 80))} is not JSON`);
+  }
+  if (!Array.isArray(argv) || argv.length === 0 || argv.length > 32 || !argv.every((a) => typeof a === "string" && a !== "" && !/[\x00-\x1f\x7f]/.test(a))) {
+    throw new ManifestError(`a stdio agent's command ${JSON.stringify(entry.slice(0, 80))} must be 1-32 non-empty strings without control characters`);
+  }
+  return argv as string[];
+}
+
+/** The base image a generated stdio image starts from: its interpreter's; an archive's own program gets Python's (Debian, with a shell). */
+export function stdioBaseImage(argv: readonly string[], images: Record<ServedLanguage, string> = DEFAULT_BASE_IMAGES): string | null {
+  const program = argv[0] ?? "";
+  if (program === "python3" || program === "python") return images.python;
+  if (program === "node") return images.node;
+  if (program.includes("/") && !program.startsWith("/")) return images.python;
+  return null;
 }
 
 /** The built-in policy runner inside the platform image (WORKDIR /app; see the Dockerfile). */
@@ -82,7 +112,9 @@ export function builtinArgv(name: string): string[] {
  * `Dockerfile`, `agent/` (the uploaded files), `rl-arena/` (our runtime files) and, for Node,
  * `node_modules/rl-arena-env/`.
  */
-export function generateAgentDockerfile(language: AgentLanguage, entry: string, baseImage = DEFAULT_BASE_IMAGES[language]): string {
+export function generateAgentDockerfile(language: AgentLanguage, entry: string, baseImage?: string): string {
+  if (language === "stdio") return generateStdioDockerfile(entry, baseImage);
+  baseImage ??= DEFAULT_BASE_IMAGES[language];
   const argv = agentArgv(language, entry);
   if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(baseImage)) throw new ManifestError(`base image ${JSON.stringify(baseImage)} is not a valid image reference`);
   const lines = [
@@ -100,4 +132,25 @@ export function generateAgentDockerfile(language: AgentLanguage, entry: string, 
     "",
   ];
   return lines.join("\n");
+}
+
+/**
+ * The Dockerfile of a stdio agent without one of its own: its interpreter's base image and its
+ * files, nothing of ours (no runner wraps it). The build context is `Dockerfile` and `agent/`.
+ */
+function generateStdioDockerfile(entry: string, baseImage?: string): string {
+  const argv = stdioArgv(entry);
+  const base = baseImage ?? stdioBaseImage(argv);
+  if (!base) throw new ManifestError(`the command's program ${JSON.stringify(argv[0])} has no base image here; use python3, node or a file of the archive ("./bot"), or add a Dockerfile`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(base)) throw new ManifestError(`base image ${JSON.stringify(base)} is not a valid image reference`);
+  return [
+    "# Generated by RL-Arena for one submission; do not edit.",
+    `FROM ${base}`,
+    "ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOME=/tmp TMPDIR=/tmp",
+    `COPY --chown=0:0 agent/ ${AGENT_DIR}/`,
+    `WORKDIR ${AGENT_DIR}`,
+    "USER 65532:65532",
+    `ENTRYPOINT ${JSON.stringify(argv)}`,
+    "",
+  ].join("\n");
 }

@@ -7,9 +7,11 @@
  *   agent/…                      the submission's unpacked, already validated files
  *   rl-arena/…                   our runtime: env/python for Python, runner.mjs for Node
  *   node_modules/rl-arena-env/   (Node only) the SDK bundled to one JavaScript file
+ * A stdio agent (a program that speaks the protocol itself) gets only `Dockerfile` and
+ * `agent/`; one with its own Dockerfile is its archive as is, that Dockerfile at the root.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -50,10 +52,13 @@ export interface BuildContextInput {
   codeDir: string;
   runtimeDir?: string;
   baseImage?: string;
+  /** A stdio agent whose archive has its own Dockerfile at its root: the context is the archive itself. */
+  ownDockerfile?: boolean;
 }
 
 /** Packs the context as tar.gz; returns the bytes and their SHA-256 (hex). */
 export async function createBuildContext(input: BuildContextInput): Promise<{ tarball: Buffer; sha256: string }> {
+  if (input.language === "stdio") return stdioContext(input);
   const runtime = join(input.runtimeDir ?? DEFAULT_RUNTIME_DIR, input.language);
   if (!existsSync(join(runtime, "rl-arena"))) throw new Error(`the agent runtime for ${input.language} is missing at ${runtime}; run prepareAgentRuntime() when building the image`);
   const stage = mkdtempSync(join(tmpdir(), "rla-context-"));
@@ -61,14 +66,32 @@ export async function createBuildContext(input: BuildContextInput): Promise<{ ta
     writeFileSync(join(stage, "Dockerfile"), generateAgentDockerfile(input.language, input.entry, input.baseImage));
     cpSync(input.codeDir, join(stage, "agent"), { recursive: true, verbatimSymlinks: true });
     cpSync(runtime, stage, { recursive: true });
-    const chunks: Buffer[] = [];
-    const entries = ["Dockerfile", "agent", "rl-arena", ...(input.language === "node" ? ["node_modules"] : [])];
-    for await (const c of createTar({ gzip: true, cwd: stage, portable: true, noMtime: true }, entries)) chunks.push(c as Buffer);
-    const tarball = Buffer.concat(chunks);
-    return { tarball, sha256: createHash("sha256").update(tarball).digest("hex") };
+    return await packStage(stage, ["Dockerfile", "agent", "rl-arena", ...(input.language === "node" ? ["node_modules"] : [])]);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
+}
+
+async function stdioContext(input: BuildContextInput): Promise<{ tarball: Buffer; sha256: string }> {
+  const stage = mkdtempSync(join(tmpdir(), "rla-context-"));
+  try {
+    if (input.ownDockerfile) {
+      cpSync(input.codeDir, stage, { recursive: true, verbatimSymlinks: true });
+    } else {
+      writeFileSync(join(stage, "Dockerfile"), generateAgentDockerfile("stdio", input.entry, input.baseImage));
+      cpSync(input.codeDir, join(stage, "agent"), { recursive: true, verbatimSymlinks: true });
+    }
+    return await packStage(stage, readdirSync(stage).sort());
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+async function packStage(stage: string, entries: string[]): Promise<{ tarball: Buffer; sha256: string }> {
+  const chunks: Buffer[] = [];
+  for await (const c of createTar({ gzip: true, cwd: stage, portable: true, noMtime: true }, entries)) chunks.push(c as Buffer);
+  const tarball = Buffer.concat(chunks);
+  return { tarball, sha256: createHash("sha256").update(tarball).digest("hex") };
 }
 
 export interface ServedContext {

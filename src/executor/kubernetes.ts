@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, type V1Job, type V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "../log.ts";
 import { LABEL_MATCH_ID, LABEL_SUBMISSION_ID, checkImage } from "./k8s_common.ts";
-import { FETCH_CONTEXT_CONTAINER, KANIKO_CONTAINER, buildJobName, buildKanikoJob } from "./k8s_kaniko_job.ts";
+import { FETCH_CONTEXT_CONTAINER, KANIKO_CONTAINER, PUSH_CONTAINER, buildJobName, buildKanikoJob } from "./k8s_kaniko_job.ts";
 import { ENV_NONCE, REFEREE_CONTAINER, buildMatchJob, matchJobName } from "./k8s_match_job.ts";
 import { readResult } from "./k8s_result.ts";
 import { WatchTimeoutError, waitForJob } from "./k8s_watch.ts";
@@ -141,6 +141,8 @@ export interface KubernetesBuildInput {
   entry: string;
   /** Where fetch-context downloads the build context (k8s_build_context.ts serves it). */
   context: { url: string; token: string; sha256: string };
+  /** The context is an uploaded archive with its own Dockerfile (built without credentials, pushed apart). */
+  ownDockerfile?: boolean;
 }
 
 /**
@@ -171,6 +173,7 @@ export async function buildOnKubernetes(input: KubernetesBuildInput, options: Ku
       registrySecret: options.registrySecret,
       deadlineS: options.buildDeadlineS,
       extraArgs: options.kanikoExtraArgs,
+      ownDockerfile: input.ownDockerfile,
     });
   } catch (e) {
     throw new KubernetesPlatformError(`cannot build the Kaniko Job for submission ${input.submissionId}: ${(e as Error).message}`, undefined, { cause: e });
@@ -187,17 +190,22 @@ export async function buildOnKubernetes(input: KubernetesBuildInput, options: Ku
       log,
       signal: options.signal,
     });
-    const pod = await findPod(core, namespace, `${LABEL_SUBMISSION_ID}=${input.submissionId}`, KANIKO_CONTAINER, name);
+    // The last container of the pod: Kaniko, or the push container after an uploaded Dockerfile's build.
+    const last = input.ownDockerfile ? PUSH_CONTAINER : KANIKO_CONTAINER;
+    const pod = await findPod(core, namespace, `${LABEL_SUBMISSION_ID}=${input.submissionId}`, last, name);
     const podName = pod.metadata!.name!;
-    const kaniko = pod.status?.containerStatuses?.find((c) => c.name === KANIKO_CONTAINER)?.state?.terminated;
-    const fetch = pod.status?.initContainerStatuses?.find((c) => c.name === FETCH_CONTEXT_CONTAINER)?.state?.terminated;
+    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const terminated = (container: string) => statuses.find((c) => c.name === container)?.state?.terminated;
+    const fetch = terminated(FETCH_CONTEXT_CONTAINER);
     const logs: string[] = [];
     if (fetch && fetch.exitCode !== 0) logs.push(await readLog(core, podName, namespace, FETCH_CONTEXT_CONTAINER));
-    if (kaniko) logs.push(await readLog(core, podName, namespace, KANIKO_CONTAINER));
+    if (terminated(KANIKO_CONTAINER)) logs.push(await readLog(core, podName, namespace, KANIKO_CONTAINER));
+    if (input.ownDockerfile && terminated(PUSH_CONTAINER)) logs.push(await readLog(core, podName, namespace, PUSH_CONTAINER));
     const text = logs.join("\n");
-    const digest = kaniko?.message?.trim();
+    // Kaniko's --digest-file writes "sha256:…"; crane's --image-refs writes "repo:tag@sha256:…".
+    const digest = /(?:^|@)(sha256:[a-f0-9]{64})\s*$/.exec(terminated(last)?.message?.trim() ?? "")?.[1];
     if (end.state === "succeeded") {
-      const image = digest && /^sha256:[a-f0-9]{64}$/.test(digest) ? `${repository}@${digest}` : tag;
+      const image = digest ? `${repository}@${digest}` : tag;
       log?.info("build Job finished", { job: name, image });
       return { ok: true, image, log: text, jobName: name };
     }

@@ -14,6 +14,8 @@
  * 2. packs the build context (Dockerfile, code, our runtime) and serves it once on
  *    BUILD_CONTEXT_PORT, advertised at POD_IP; one build at a time holds the port, only until
  *    its fetch-context container has downloaded the context;
+ *    (a stdio agent: a Dockerfile of its interpreter's base image and its files; one with its
+ *    own Dockerfile: its archive as is, built without credentials, see k8s_kaniko_job.ts);
  * 3. runs the Kaniko Job, which pushes `<AGENT_REGISTRY>/<agent>:<submission>` (pinned by digest);
  * 4. plays a short validation match of the new image against the environment's built-in
  *    opponent as a match Job, exactly as on one machine; pass ⇒ ok with the image, which
@@ -34,9 +36,11 @@ import { resolveConfig, type MatchOutcome } from "rl-arena-env";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { DEFAULT_RUNTIME_DIR, createBuildContext, prepareAgentRuntime, serveBuildContext } from "./k8s_build_context.ts";
+import { stdioArgv, stdioBaseImage } from "./k8s_agent_image.ts";
+import { describeRuntimes, KUBERNETES_RUNTIMES } from "./runtimes.ts";
 import { defaultMatchDeadlineS } from "./k8s_match_job.ts";
 import { buildOnKubernetes, runMatchOnKubernetes, type KubernetesExecutorOptions } from "./kubernetes.ts";
-import { KubernetesPlatformError, type KubernetesAgent, type KubernetesBuildResult, type KubernetesMatchSpec, type MatchTimeLimits } from "./kubernetes_types.ts";
+import { KubernetesPlatformError, type AgentLanguage, type KubernetesAgent, type KubernetesBuildResult, type KubernetesMatchSpec, type MatchTimeLimits } from "./kubernetes_types.ts";
 import { Semaphore } from "./semaphore.ts";
 import { ensureUnpacked, inspectBuildArchive, validationOpponent } from "./submission_files.ts";
 import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext } from "./types.ts";
@@ -189,12 +193,19 @@ async function buildOnCluster(spec: BuildSpec, ctx: RunContext, deps: BuildDeps)
   if ("refused" in inspected) return inspected.refused;
   const { lines } = inspected;
   const { language, entry } = inspected.summary;
+  const ownDockerfile = language === "stdio" && inspected.summary.dockerfile;
+  if (language === "stdio" && !ownDockerfile && !stdioBaseImage(stdioArgv(entry))) {
+    const error = `the command's program ${JSON.stringify(stdioArgv(entry)[0])} has no image here: without a Dockerfile, a command runs ${describeRuntimes(KUBERNETES_RUNTIMES)} or a file of the archive ("./bot", in the Python image); add a Dockerfile at the archive's root to bring any other`;
+    return { ok: false, language, entry, error, log: lines.concat(error).join("\n") + "\n" };
+  }
+  if (ownDockerfile) lines.push("Dockerfile at the archive's root: building the agent's own image with it");
   const opponent = validationOpponent(spec.environment.id);
   if (!opponent) throw new PlatformError(`environment ${spec.environment.id} has no built-in agent to validate against`);
   const { dir } = await ensureUnpacked(deps.dataDir, spec.submissionId, spec.archive, spec.archiveName);
-  const { tarball, sha256 } = await createBuildContext({ language, entry, codeDir: dir, runtimeDir: await deps.runtimeDir() });
+  const runtimeDir = language === "stdio" ? undefined : await deps.runtimeDir();
+  const { tarball, sha256 } = await createBuildContext({ language, entry, codeDir: dir, runtimeDir, ownDockerfile });
 
-  const image = await buildImage(spec, ctx, deps, { language, entry, tarball, sha256 });
+  const image = await buildImage(spec, ctx, deps, { language, entry, tarball, sha256, ownDockerfile });
   const kanikoLog = tail(image.log, 16 * 1024);
   if (!image.ok) {
     const last = image.log.trim().split("\n").filter(Boolean).at(-1) ?? "no log";
@@ -229,7 +240,7 @@ async function buildOnCluster(spec: BuildSpec, ctx: RunContext, deps: BuildDeps)
 }
 
 /** Serves the context (holding the port only until it was fetched) and runs the Kaniko Job. */
-async function buildImage(spec: BuildSpec, ctx: RunContext, deps: BuildDeps, input: { language: "python" | "node"; entry: string; tarball: Buffer; sha256: string }): Promise<KubernetesBuildResult> {
+async function buildImage(spec: BuildSpec, ctx: RunContext, deps: BuildDeps, input: { language: AgentLanguage; entry: string; tarball: Buffer; sha256: string; ownDockerfile: boolean }): Promise<KubernetesBuildResult> {
   const release = await deps.contextPort.acquire(ctx.signal);
   let building!: Promise<KubernetesBuildResult>;
   try {
@@ -241,7 +252,7 @@ async function buildImage(spec: BuildSpec, ctx: RunContext, deps: BuildDeps, inp
     }
     try {
       building = buildOnKubernetes(
-        { submissionId: spec.submissionId, agentId: spec.agentId, language: input.language, entry: input.entry, context: { url: served.url, token: served.token, sha256: served.sha256 } },
+        { submissionId: spec.submissionId, agentId: spec.agentId, language: input.language, entry: input.entry, context: { url: served.url, token: served.token, sha256: served.sha256 }, ownDockerfile: input.ownDockerfile },
         { ...deps.base, signal: ctx.signal },
       );
       building.catch(() => {}); // awaited below; this only keeps an early rejection from being "unhandled"

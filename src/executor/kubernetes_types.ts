@@ -4,7 +4,8 @@
  * is handed images, not folders; the result shape (outcome, replay, logs) is the same idea.
  */
 
-export type AgentLanguage = "python" | "node";
+/** "stdio": a program that speaks the protocol itself; its entry is its command as JSON. */
+export type AgentLanguage = "python" | "node" | "stdio";
 
 /** Resources of one container, in Kubernetes quantity syntax ("500m", "512Mi"). */
 export interface ContainerResources {
@@ -20,7 +21,7 @@ export interface KubernetesAgent {
   image: string;
   /** "builtin": one of rl-arena-env's built-in policies, served from the platform image. */
   language: AgentLanguage | "builtin";
-  /** Entry file, relative to the agent folder (e.g. "main.py"); the policy's name for "builtin". */
+  /** Entry file, relative to the agent folder (e.g. "main.py"); the policy's name for "builtin"; the command as JSON for "stdio". */
   entry: string;
   /** Shown in the replay; never used in a manifest except through JSON in the referee's environment. */
   agentId: string;

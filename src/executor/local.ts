@@ -20,6 +20,9 @@ import { runMatch, type AgentSpec, type LaunchSpec, type MatchResult } from "rl-
 import type { Logger } from "../log.ts";
 import { RUNTIME_MOUNT, prepareRuntime, runtimeInside, type AgentRuntime } from "./runtime.ts";
 import { DEFAULT_SANDBOX_LIMITS, sandboxLaunch, sandboxStatus, type SandboxCommand, type SandboxedLaunch, type SandboxLimits } from "./sandbox.ts";
+import { IntakeError } from "../submissions/intake_errors.ts";
+import { decodeCommand } from "../submissions/agent_command.ts";
+import { describeRuntimes, hostRuntimes, resolveProgram } from "./runtimes.ts";
 import { Semaphore } from "./semaphore.ts";
 import { ensureUnpacked, inspectBuildArchive, submissionFolder, validationOpponent } from "./submission_files.ts";
 import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext, type SeatSpec } from "./types.ts";
@@ -204,6 +207,7 @@ function seatCommand(seat: SeatSpec, folder: string | null, runtime: AgentRuntim
     };
   }
   if (!folder) throw new PlatformError(`seat ${seat.name} has no unpacked code`);
+  if (seat.language === "stdio") return stdioCommand(seat, folder, limits);
   if (seat.language === "node") {
     const heap = `--max-old-space-size=${Math.max(32, Math.floor((limits.memoryBytes / 1024 / 1024) * 0.75))}`;
     return {
@@ -230,6 +234,29 @@ function seatCommand(seat: SeatSpec, folder: string | null, runtime: AgentRuntim
   };
 }
 
+/**
+ * A program that speaks the protocol itself runs as is: its command, in the sandbox, with no
+ * runner or launcher and nothing of ours mounted. Only hints go in its environment (unbuffered
+ * Python, a Node heap below the memory limit), which a program may ignore.
+ */
+function stdioCommand(seat: SeatSpec, folder: string, limits: SandboxLimits): SeatCommand {
+  const argv = decodeCommand(seat.entry);
+  let program: string;
+  try {
+    program = resolveProgram(argv, hostRuntimes(), folder);
+  } catch (e) {
+    // It built here or elsewhere with this interpreter: the machine changed, not the agent.
+    throw new PlatformError(`seat ${seat.name}'s command ${seat.entry} cannot run on this machine: ${(e as Error).message}`);
+  }
+  const heapMb = Math.max(32, Math.floor((limits.memoryBytes / 1024 / 1024) * 0.75));
+  const env = { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1", NODE_OPTIONS: `--max-old-space-size=${heapMb}` };
+  const onHost = program.startsWith("/agent/") ? join(folder, program.slice("/agent/".length)) : program;
+  return {
+    plain: { command: onHost, args: argv.slice(1), cwd: folder, env },
+    sandboxed: { command: program, args: argv.slice(1), codeDir: folder, env, limits },
+  };
+}
+
 function defaultPython(): string {
   const configured = process.env.RL_ARENA_PYTHON;
   if (configured && configured.startsWith("/usr/")) return configured;
@@ -251,6 +278,10 @@ async function build(options: LocalExecutorOptions, slots: Semaphore, spec: Buil
     return { ok: false, language: summary.language, entry: summary.entry, error, log: lines.concat(error).join("\n") + "\n" };
   }
   const { dir } = await ensureUnpacked(options.dataDir, spec.submissionId, spec.archive, spec.archiveName);
+  if (summary.language === "stdio") {
+    const refused = checkStdioCommand(summary.entry, summary.dockerfile, dir, lines);
+    if (refused) return { ok: false, language: summary.language, entry: summary.entry, error: refused, log: lines.concat(refused).join("\n") + "\n" };
+  }
   const opponent = validationOpponent(spec.environment.id);
   if (!opponent) throw new PlatformError(`environment ${spec.environment.id} has no built-in agent to validate against`);
   const match: MatchSpec = {
@@ -284,6 +315,27 @@ async function build(options: LocalExecutorOptions, slots: Semaphore, spec: Buil
     return { ok: false, language: summary.language, entry: summary.entry, log, error: `the validation match failed: ${o.end_reason} at step ${o.total_steps}${o.fault_detail ? ` (${firstFault(o.fault_detail)})` : ""}` };
   }
   return { ok: true, language: summary.language, entry: summary.entry, log };
+}
+
+/**
+ * A stdio agent's command must name one of this machine's interpreters or a file of its
+ * archive that stays inside it. An archive with its own Dockerfile asks for an image, which
+ * only Kubernetes builds: running it with the host's interpreters instead (without what the
+ * Dockerfile installs) would fail later and less clearly. Returns the reason the build fails,
+ * or null (with log lines).
+ */
+function checkStdioCommand(entry: string, dockerfile: boolean, dir: string, lines: string[]): string | null {
+  const runtimes = hostRuntimes();
+  if (dockerfile) {
+    return `the archive has a Dockerfile, which only the Kubernetes executor builds (EXECUTOR=kubernetes); this platform's local executor runs only this machine's interpreters: ${describeRuntimes(runtimes)}. Leave the Dockerfile out to run the command with one of them`;
+  }
+  try {
+    lines.push(`command ${entry} runs ${resolveProgram(decodeCommand(entry), runtimes, dir)} in the sandbox, as is`);
+    return null;
+  } catch (e) {
+    if (e instanceof IntakeError) return e.message;
+    throw e;
+  }
 }
 
 function firstFault(detail: string): string {

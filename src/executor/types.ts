@@ -5,7 +5,8 @@
  */
 import type { MatchOutcome } from "rl-arena-env";
 
-export type SeatLanguage = "python" | "node" | "builtin";
+/** "stdio": a program that speaks the protocol itself; its entry is its command as JSON (src/submissions/agent_command.ts). */
+export type SeatLanguage = "python" | "node" | "stdio" | "builtin";
 
 /** One seat of a match, from start_match. */
 export interface SeatSpec {
@@ -15,7 +16,7 @@ export interface SeatSpec {
   version: number;
   /** "builtin" seats run one of rl-arena-env's built-in policies, named by `entry`. */
   language: SeatLanguage;
-  /** Entry file relative to the unpacked submission, or the built-in policy's name. */
+  /** Entry file relative to the unpacked submission, the built-in policy's name, or a stdio agent's command as JSON. */
   entry: string;
   /** The agent image a Kubernetes build pushed (start_match's player*_image); null for local builds and built-ins. */
   image?: string | null;
@@ -67,7 +68,7 @@ export interface BuildSpec {
 
 export interface BuildResult {
   ok: boolean;
-  language?: "python" | "node";
+  language?: "python" | "node" | "stdio";
   entry?: string;
   /** Shown to the owner: what was checked, and the agent's stderr from the validation match. */
   log: string;

@@ -13,7 +13,8 @@ import { dirname, resolve, sep } from "node:path";
 import { Budget, type ArchiveEntry, type Visit } from "./archive_entries.ts";
 import { walkTarGz } from "./archive_tar.ts";
 import { walkZip } from "./archive_zip.ts";
-import { detectEntryPoint, type AgentLanguage } from "./entry_point.ts";
+import { decodeCommand, programOf } from "./agent_command.ts";
+import { detectEntryPoint, DOCKERFILE, type AgentLanguage } from "./entry_point.ts";
 import { DEFAULT_INTAKE_LIMITS, formatBytes, IntakeError, type IntakeLimits } from "./intake_errors.ts";
 
 export { DEFAULT_INTAKE_LIMITS, IntakeError, type IntakeLimits, type IntakeErrorCode } from "./intake_errors.ts";
@@ -31,6 +32,8 @@ export interface ArchiveSummary {
   unpackedBytes: number;
   /** A single top-level folder that wraps everything ("my-agent/") and is dropped when unpacking, or "". */
   stripPrefix: string;
+  /** The archive has a Dockerfile at its root (built into the agent's image on Kubernetes only). */
+  dockerfile: boolean;
 }
 
 const SOURCE_FILE = /\.(py|js|mjs)$/i;
@@ -72,7 +75,7 @@ export async function inspectArchive(bytes: Uint8Array, name: string, limits: In
   const rooted = new Set([...files].map((f) => f.slice(stripPrefix.length)));
   const manifest = contents.get(stripPrefix + "agent.json") ?? null;
   const { language, entry } = detectEntryPoint(rooted, manifest);
-  return { kind, language, entry, files: files.size, unpackedBytes: bytesTotal, stripPrefix };
+  return { kind, language, entry, files: files.size, unpackedBytes: bytesTotal, stripPrefix, dockerfile: rooted.has(DOCKERFILE) };
 }
 
 /**
@@ -90,6 +93,7 @@ export async function unpackArchive(bytes: Uint8Array, name: string, destDir: st
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST" || readdirSync(root).length > 0) throw new Error(`cannot unpack into ${root}: it must be a new or empty folder`, { cause: e });
   }
+  const executable = programFile(summary);
   await walk(buf, name, summary.kind, limits, (e) => {
     if (IGNORED.test(e.name)) return;
     const rel = e.name.slice(summary.stripPrefix.length);
@@ -101,16 +105,28 @@ export async function unpackArchive(bytes: Uint8Array, name: string, destDir: st
       return;
     }
     mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
-    writeNewFile(target, e.data);
+    writeNewFile(target, e.data, rel === executable ? 0o755 : 0o644);
   });
   return summary;
 }
 
+/**
+ * The archive file a stdio agent's command runs (`["./bot"]`), or null. Archives do not carry
+ * reliable permissions (zip tools differ), so that one file is made executable when unpacked.
+ */
+function programFile(summary: ArchiveSummary): string | null {
+  if (summary.language !== "stdio") return null;
+  const argv = decodeCommand(summary.entry);
+  if (argv.length === 0) return null;
+  const program = programOf(argv);
+  return program.kind === "file" ? program.path : null;
+}
+
 /** O_CREAT|O_EXCL: never follows or replaces an existing file or link. World-readable so the sandbox uid can read it. */
-function writeNewFile(path: string, data: Buffer): void {
-  const fd = openSync(path, "wx", 0o644);
+function writeNewFile(path: string, data: Buffer, mode = 0o644): void {
+  const fd = openSync(path, "wx", mode);
   try {
-    fchmodSync(fd, 0o644);
+    fchmodSync(fd, mode);
     for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
   } finally {
     closeSync(fd);
