@@ -97,7 +97,7 @@ test("the HTML replay downloads as one self-contained file", async () => {
 test("replay errors: bad format 400, unknown match 404, a match without a replay 404", async () => {
   const bad = await h.call("GET", `/matches/${matchId}/replay?format=xml`);
   assert.is(bad.status, 400);
-  assert.match((await bad.json()).message, /format must be json or html/);
+  assert.match((await bad.json()).message, /format must be json, compact or html/);
   assert.is((await h.call("GET", "/matches/00000000-0000-4000-8000-000000000000/replay")).status, 404);
   await h.db.sql`update agent_match_stats set last_match_ended_at = now() - interval '1 day'`;
   const [pending] = await h.db.sql`select id from pair_agents('pong')`;

@@ -7,6 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { gunzipSync } from "node:zlib";
+import { loadReplay } from "rl-arena-env";
 import { createTestDatabase } from "./helpers/database.ts";
 import { startWorkers } from "../src/jobs/workers.ts";
 import { engineEvents } from "../src/executor/engine_events.ts";
@@ -81,7 +82,9 @@ test("two uploaded agents are built, paired, play a match that is recorded, and 
     assert.is(history, 2);
 
     const [replay] = await sql`select data, size_bytes from replays where match_id = ${match.id}`;
-    const json = JSON.parse(gunzipSync(replay!.data).toString("utf8"));
+    const stored = JSON.parse(gunzipSync(replay!.data).toString("utf8"));
+    assert.is(stored.schema_version, 2, "stored compact: environment, seed and actions");
+    const json: any = loadReplay(stored); // the frames, rebuilt by re-simulating
     assert.is(json.environment.id, "pong");
     assert.is(json.steps.length, match.total_steps + 1, "frame 0 is the reset state");
     assert.is(json.result.total_steps, match.total_steps);

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
+import { loadReplay } from "rl-arena-env";
 import type { V1Job } from "@kubernetes/client-node";
 import { extract } from "tar";
 import { test } from "uvu";
@@ -231,7 +232,9 @@ test("a paired match runs as one Job with both built images and lands through fi
     assert.equal(seats.map((c) => c.image), [imageOf(m.player0_agent_id), imageOf(m.player1_agent_id)]);
 
     const [replay] = await sql`select data from replays where match_id = ${match.id}`;
-    const json = JSON.parse(gunzipSync(replay!.data).toString("utf8"));
+    const stored = JSON.parse(gunzipSync(replay!.data).toString("utf8"));
+    assert.is(stored.schema_version, 2, "stored compact: environment, seed and actions");
+    const json: any = loadReplay(stored); // the frames, rebuilt by re-simulating
     assert.is(json.steps.length, m.total_steps + 1, "frame 0 plus every step");
     assert.equal(json.players.map((p: { agent_id: string }) => p.agent_id), [m.player0_agent_id, m.player1_agent_id]);
     const logs = await sql`select agent_id, log from match_logs where match_id = ${match.id} order by seat`;

@@ -17,6 +17,7 @@ import { engineEvents } from "../executor/engine_events.ts";
 import { PlatformError, type Executor, type MatchSpec, type SeatLanguage } from "../executor/types.ts";
 import type { Logger } from "../log.ts";
 import { matchSettingsFrom, sqlState } from "./match_settings.ts";
+import { storedReplayGzip } from "./replay_storage.ts";
 
 export interface MatchJobData {
   matchId: string;
@@ -65,7 +66,7 @@ export async function runMatchJob(deps: { sql: Sql; executor: Executor; log: Log
   const outcome = storableJson(result.outcome);
   const logs = result.logs.map((l) => storableText(String(l ?? "")));
   try {
-    await sql`call finish_match_then_notify(${matchId}, ${sql.json(outcome as never)}, ${result.replayGzip}, ${logs}::text[])`;
+    await sql`call finish_match_then_notify(${matchId}, ${sql.json(outcome as never)}, ${storedReplayGzip(result.replayGzip)}, ${logs}::text[])`;
   } catch (error) {
     if (sqlState(error) === "RLA51") {
       log.warn("the match ended elsewhere while it ran (cancelled or past its deadline); result dropped", { reason: (error as Error).message });

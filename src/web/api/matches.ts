@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { renderReplayHtml } from "rl-arena-env";
+import { isCompactReplay, loadReplay, renderReplayHtml, type Replay } from "rl-arena-env";
+import { gzipSync } from "node:zlib";
 import { currentUser, requireUser } from "../auth.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError } from "../http_errors.ts";
@@ -54,11 +55,31 @@ export const MatchListQuery = PageQuery.extend({
   environmentId: z.string().min(1).max(50).optional(),
   status: z.enum(["pending", "running", "completed", "failed"]).optional(),
 });
-export const ReplayQuery = z.object({ format: z.enum(["json", "html"], { message: "format must be json or html" }).default("json") });
+/**
+ * json: every frame (rebuilt from a compact replay on demand); compact: the stored form as it
+ * is (a compact replay the player re-simulates, or the frames of an older or unrepeatable
+ * match); html: the self-contained player file.
+ */
+export const ReplayQuery = z.object({ format: z.enum(["json", "compact", "html"], { message: "format must be json, compact or html" }).default("json") });
 
 async function gunzip(bytes: Uint8Array): Promise<string> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Response(stream).text();
+}
+
+/**
+ * The frame replay of a stored one: the text itself when it holds frames, else the compact
+ * replay re-simulated. A compact replay this server cannot rebuild (an environment version it
+ * no longer has) is a 409 naming the version; its compact form stays downloadable.
+ */
+function framesOf(matchId: string, stored: string): string | Replay {
+  const doc = JSON.parse(stored);
+  if (!isCompactReplay(doc)) return stored;
+  try {
+    return loadReplay(doc);
+  } catch (error) {
+    throw new HttpError(409, "replay_unplayable", `the replay of match ${matchId} cannot be rebuilt here: ${(error as Error).message}; its compact form is at ?format=compact`);
+  }
 }
 
 /** `/matches`: lists, one match, replay downloads (JSON or HTML), the caller's own agents' logs. */
@@ -94,17 +115,25 @@ export function matchesApi(deps: WebDeps): Hono<WebEnv> {
     if (!row) throw new HttpError(404, "not_found", `match ${id} does not exist`);
     if (!row.data) throw new HttpError(404, "not_found", `match ${id} has no replay (status ${row.status})`);
     if (format === "html") {
-      const html = renderReplayHtml(await gunzip(row.data));
+      const html = renderReplayHtml(framesOf(id, await gunzip(row.data)));
       c.header("Content-Disposition", `attachment; filename="replay_${id}.html"`);
       return c.body(html, 200, { "Content-Type": "text/html; charset=utf-8" });
     }
     c.header("Vary", "Accept-Encoding");
-    c.header("Content-Disposition", `attachment; filename="replay_${id}.json"`);
-    if (/\bgzip\b/i.test(c.req.header("accept-encoding") ?? "")) {
-      // The stored bytes are already gzip: send them as they are, the client inflates them.
-      return c.body(row.data as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/json", "Content-Encoding": "gzip" });
+    c.header("Content-Disposition", `attachment; filename="replay_${id}${format === "compact" ? ".compact" : ""}.json"`);
+    const gzipOk = /\bgzip\b/i.test(c.req.header("accept-encoding") ?? "");
+    let bytes: Uint8Array = row.data;
+    let text: string | null = null;
+    if (format === "json") {
+      // Frames are built on demand from a compact replay; older replays are frames already.
+      const stored = await gunzip(row.data);
+      const frames = framesOf(id, stored);
+      text = frames === stored ? stored : JSON.stringify(frames);
+      if (text !== stored) bytes = gzipSync(text);
     }
-    return c.body(await gunzip(row.data), 200, { "Content-Type": "application/json" });
+    // The stored bytes are already gzip: sent as they are, the client inflates them.
+    if (gzipOk) return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/json", "Content-Encoding": "gzip" });
+    return c.body(text ?? (await gunzip(row.data)), 200, { "Content-Type": "application/json" });
   });
   app.get("/:id/logs", requireUser, async (c) => {
     const id = pathId("match", c.req.param("id"));
