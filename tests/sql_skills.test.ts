@@ -108,6 +108,36 @@ test("an agent without a completed game has no skill; a refit is skipped until a
   assert.ok((await skills(ids))[2].skill > 1500);
 });
 
+test("refit_skills_when_due refits at most every skill_refit_interval_s", async () => {
+  const env = await makeEnvironment(sql);
+  const ids = await agentsIn(env, 2);
+  await sql`update environments set settings = '{"skill_refit_interval_s": 60}' where id = ${env}`;
+  await play(sql, env, ids, [[0, 1, 0]]);
+  const at = async (iso: string) => sql.begin(async (tx) => {
+    await tx`select set_config('rla.now', ${iso}, true)`;
+    return (await tx`select results from refit_skills_when_due(${env}) where environment_id is not null`)[0]?.results ?? null;
+  });
+  const now = Date.now();
+  assert.is(await at(new Date(now + 1000).toISOString()), 1); // never fitted: due
+  await play(sql, env, ids, [[1, 0, 0]]);
+  assert.is(await at(new Date(now + 30_000).toISOString()), null); // 29 s later: not yet
+  assert.is(await at(new Date(now + 62_000).toISOString()), 2);
+});
+
+test("rank ranges compare each agent with the 100 on either side in skill order and count farther ones by their side", async () => {
+  const env = await makeEnvironment(sql);
+  const ids = await agentsIn(env, 230);
+  // one game each: every skill is very uncertain, so without the cap every range would span all 230
+  await play(sql, env, ids, Array.from({ length: 115 }, (_, k) => [2 * k, 2 * k + 1, 0] as [number, number, 0]));
+  await sql`select refit_skills(${env})`;
+  const rows = await sql`select skill_rank_best as best, skill_rank_worst as worst, row_number() over (order by skill desc, id) as pos
+                         from agents where environment_id = ${env} order by pos`;
+  assert.is(rows.length, 230);
+  assert.equal([rows[0]!.best, rows[0]!.worst], [1, 101]);
+  assert.equal([rows[229]!.best, rows[229]!.worst], [130, 230]);
+  for (const r of rows) assert.ok(r.worst - Number(r.pos) <= 100 && Number(r.pos) - r.best <= 100, `pos ${r.pos}: ${r.best}–${r.worst}`);
+});
+
 test("refit_skills names an unknown environment (RLA20)", async () => {
   try {
     await sql`select refit_skills('no-such-game')`;
