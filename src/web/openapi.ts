@@ -99,6 +99,8 @@ const OPERATIONS: Operation[] = [
 
   { method: "get", path: "/environments", tag: "environments", summary: "Environments on this server with their rules and spaces", query: PageQuery,
     ok: { status: 200, description: "A page of environments", schema: page("environments", "Environment") }, errors: [400] },
+  { method: "get", path: "/runtimes", tag: "environments", summary: "Interpreters an agent.json {\"protocol\": \"stdio\", \"command\": [...]} may name here, with their versions, and whether an archive's own Dockerfile is built",
+    ok: { status: 200, description: "The runtimes of this platform's executor", schema: ref("Runtimes") }, errors: [] },
 ];
 
 const ERROR_TEXT: Record<number, string> = {
@@ -130,6 +132,9 @@ const SCHEMAS: Record<string, Json> = {
     agent1EloChange: nullable("integer"), agent2EloChange: nullable("integer"), agent1RatingAfter: nullable("integer"), agent2RatingAfter: nullable("integer"),
     endReason: nullable("string"), totalSteps: nullable("integer"), errorMessage: nullable("string"), isPublic: { type: "boolean" },
     replayUrl: nullable("string"), replayHtmlUrl: nullable("string"), createdAt: str, startedAt: nullable("string"), completedAt: nullable("string") }),
+  Runtimes: obj({ executor: { enum: ["local", "kubernetes"] },
+    runtimes: { type: "array", items: obj({ name: str, path: { type: "string", description: "where it is in the sandbox (local), or its base image (kubernetes)" }, version: str }) },
+    dockerfile: { type: "boolean", description: "an archive with a Dockerfile at its root is built into an image of its own (Kubernetes only)" }, note: str }),
   Environment: obj({ id: str, version: str, name: str, config: { type: "object" }, activeAgents: { type: "integer" }, description: { type: ["object", "null"] }, createdAt: str, updatedAt: str }),
 };
 

@@ -9,6 +9,7 @@ import { authApi } from "./auth.ts";
 import { environmentsApi } from "./environments.ts";
 import { leaderboardApi } from "./leaderboard.ts";
 import { matchesApi } from "./matches.ts";
+import { runtimesApi } from "./runtimes.ts";
 import { MAX_UPLOAD_BYTES, submissionsApi } from "./submissions.ts";
 import { usersApi } from "./users.ts";
 
@@ -42,6 +43,7 @@ export function apiV1(deps: WebDeps): Hono<WebEnv> {
   api.route("/leaderboard", leaderboardApi(deps));
   api.route("/users", usersApi(deps));
   api.route("/environments", environmentsApi(deps));
+  api.route("/runtimes", runtimesApi(deps));
   api.all("*", (c) => {
     throw new HttpError(404, "not_found", `no API route ${c.req.method} ${c.req.path}; see /api/openapi.json`);
   });
