@@ -25,9 +25,12 @@ language sql stable as $$
 $$;
 comment on function leaderboard_rank(text, integer) is 'The competition rank a rating has on an environment''s leaderboard: 1 + how many ranked agents are rated strictly higher.';
 
-create or replace function leaderboard(p_environment text, p_limit integer default 50, p_offset integer default 0)
+-- The result gained the skill columns (issue 13); the ELO ordering moved to leaderboard_by_elo.
+drop function if exists leaderboard(text, integer, integer);
+create or replace function leaderboard_by_elo(p_environment text, p_limit integer default 50, p_offset integer default 0)
 returns table (rank bigint, agent_id uuid, agent_name text, owner_id uuid, owner_username text,
-               rating integer, wins integer, losses integer, draws integer, games integer)
+               rating integer, wins integer, losses integer, draws integer, games integer,
+               skill double precision, skill_se double precision, skill_rank_best integer, skill_rank_worst integer)
 language sql stable as $$
   -- One count for the whole page instead of one per row. With top = the page's highest rating,
   -- higher/tied = ranked agents rated above/at top (some of the tied may sit on earlier pages)
@@ -49,11 +52,43 @@ language sql stable as $$
     group by t.rating
   )
   select c.higher + p.page_rank + case when p.rating < t.rating then c.tied - c.tied_on_page else 0 end,
-         p.agent_id, p.agent_name, p.owner_id, p.owner_username, p.rating, p.wins, p.losses, p.draws, p.games
-  from page p cross join top t cross join counts c
+         p.agent_id, p.agent_name, p.owner_id, p.owner_username, p.rating, p.wins, p.losses, p.draws, p.games,
+         a.skill, a.skill_se, a.skill_rank_best, a.skill_rank_worst
+  from page p cross join top t cross join counts c join agents a on a.id = p.agent_id
   order by p.rating desc, p.games desc, lower(p.agent_name), p.agent_id
 $$;
-comment on function leaderboard(text, integer, integer) is 'One page of an environment''s leaderboard, best first, with competition ranks (1, 1, 3).';
+comment on function leaderboard_by_elo(text, integer, integer) is 'One page of an environment''s leaderboard by ELO, best first, with competition ranks (1, 1, 3), and each agent''s skill estimate.';
+
+create or replace function leaderboard_by_skill(p_environment text, p_limit integer default 50, p_offset integer default 0)
+returns table (rank bigint, agent_id uuid, agent_name text, owner_id uuid, owner_username text,
+               rating integer, wins integer, losses integer, draws integer, games integer,
+               skill double precision, skill_se double precision, skill_rank_best integer, skill_rank_worst integer)
+language sql stable as $$
+  -- Ranked by the refitted skill (agents not yet fitted last, by ELO). The rank is a window over
+  -- the whole environment: O(agents) per page, unlike the ELO order's index walk; an operator
+  -- who picks this order for a huge environment pays for it here.
+  select r.rank, r.agent_id, r.agent_name, r.owner_id, r.owner_username, r.rating, r.wins, r.losses, r.draws, r.games,
+         r.skill, r.skill_se, r.skill_rank_best, r.skill_rank_worst
+  from (select l.*, a.skill, a.skill_se, a.skill_rank_best, a.skill_rank_worst,
+               rank() over (order by a.skill desc nulls last, l.rating desc) as rank
+        from leaderboard_agents l join agents a on a.id = l.agent_id
+        where l.environment_id = p_environment) r
+  order by r.skill desc nulls last, r.rating desc, r.games desc, lower(r.agent_name), r.agent_id
+  limit least(greatest(coalesce(p_limit, 50), 1), 1000) offset greatest(coalesce(p_offset, 0), 0)
+$$;
+comment on function leaderboard_by_skill(text, integer, integer) is 'One page of an environment''s leaderboard by skill (agents without one last, by ELO), with competition ranks.';
+
+create or replace function leaderboard(p_environment text, p_limit integer default 50, p_offset integer default 0)
+returns table (rank bigint, agent_id uuid, agent_name text, owner_id uuid, owner_username text,
+               rating integer, wins integer, losses integer, draws integer, games integer,
+               skill double precision, skill_se double precision, skill_rank_best integer, skill_rank_worst integer)
+language sql stable as $$
+  -- Only one branch runs: each is behind a one-time filter on the setting.
+  select * from leaderboard_by_elo(p_environment, p_limit, p_offset) where not skill_sort(p_environment)
+  union all
+  select * from leaderboard_by_skill(p_environment, p_limit, p_offset) where skill_sort(p_environment)
+$$;
+comment on function leaderboard(text, integer, integer) is 'One page of an environment''s leaderboard, best first, with competition ranks (1, 1, 3): by ELO, or by skill when its leaderboard_sort setting is "skill". Each row carries the agent''s skill estimate (μ, standard error, rank range).';
 
 create or replace function leaderboard_size(p_environment text) returns bigint
 language sql stable as $$
@@ -94,12 +129,14 @@ language sql stable as $$
 $$;
 comment on function head_to_head(uuid) is 'An agent''s record against each opponent it has played (completed matches): games, W/L/D from its side, its net rating change.';
 
+drop function if exists agent_stats(uuid); -- its result gained the skill columns (issue 13)
 create or replace function agent_stats(p_agent uuid) returns table (
   agent_id uuid, agent_name text, description text, environment_id text, owner_id uuid, owner_username text,
   rating integer, rank bigint, wins integer, losses integer, draws integer, games integer, win_rate numeric,
   peak_rating integer, active_submission_id uuid, active_version integer, disabled boolean, deleted boolean,
   current_match_id uuid, last_match_ended_at timestamptz, matches_today integer, cooldown_until timestamptz,
-  matchmaking_status text, created_at timestamptz)
+  matchmaking_status text, created_at timestamptz,
+  skill double precision, skill_se double precision, skill_rank_best integer, skill_rank_worst integer)
 language sql stable as $$
   select a.id, a.name, a.description, a.environment_id, a.owner_id, u.username, a.rating,
          (select leaderboard_rank(l.environment_id, l.rating) from leaderboard_agents l where l.agent_id = a.id),
@@ -120,7 +157,7 @@ language sql stable as $$
            when s.day = utc_day(arena_now()) and s.matches_today >= setting_number_for(a.environment_id, 'daily_match_limit') then 'daily_limit'
            else 'waiting'
          end,
-         a.created_at
+         a.created_at, a.skill, a.skill_se, a.skill_rank_best, a.skill_rank_worst
   from agents a
   join users u on u.id = a.owner_id
   left join agent_match_stats s on s.agent_id = a.id
@@ -128,7 +165,7 @@ language sql stable as $$
   left join submissions sub on sub.id = a.active_submission_id
   where a.id = p_agent
 $$;
-comment on function agent_stats(uuid) is 'One agent''s numbers for its page and GET /agents/:id/stats, including where it stands in matchmaking (waiting, in_match, cooling_down, daily_limit, …). No row when the agent does not exist.';
+comment on function agent_stats(uuid) is 'One agent''s numbers for its page and GET /agents/:id/stats, including where it stands in matchmaking (waiting, in_match, cooling_down, daily_limit, …) and its skill estimate (null before its environment''s first refit after its first game). No row when the agent does not exist.';
 
 create or replace function agent_rating_history(p_agent uuid, p_limit integer default 500) returns table (
   match_id uuid, rating_before integer, rating_after integer, change integer, created_at timestamptz)

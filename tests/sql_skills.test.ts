@@ -138,6 +138,26 @@ test("rank ranges compare each agent with the 100 on either side in skill order 
   for (const r of rows) assert.ok(r.worst - Number(r.pos) <= 100 && Number(r.pos) - r.best <= 100, `pos ${r.pos}: ${r.best}–${r.worst}`);
 });
 
+test("leaderboard() carries each agent's skill and sorts by it when leaderboard_sort is \"skill\"; agent_stats() shows it", async () => {
+  const env = await makeEnvironment(sql);
+  const ids = await agentsIn(env, 3);
+  await play(sql, env, ids, [[0, 1, 0], [0, 2, 0], [1, 2, 0], [0, 1, 0]]);
+  await sql`select refit_skills(${env})`;
+  // ELO order made different from the skill order (test setup)
+  await sql`update agents set rating = case id when ${ids[2]}::uuid then 1700 when ${ids[0]}::uuid then 1600 else 1500 end where environment_id = ${env}`;
+  const byElo = await sql`select agent_id, rank, skill, skill_se, skill_rank_best from leaderboard(${env}, 10, 0)`;
+  assert.equal(byElo.map((r) => r.agent_id), [ids[2], ids[0], ids[1]]);
+  assert.ok(byElo.every((r) => r.skill > 0 && r.skill_se > 0 && r.skill_rank_best >= 1));
+  await sql`update environments set settings = '{"leaderboard_sort": "skill"}' where id = ${env}`;
+  const bySkill = await sql`select agent_id, rank from leaderboard(${env}, 10, 0)`;
+  assert.equal(bySkill.map((r) => r.agent_id), ids);
+  assert.equal(bySkill.map((r) => Number(r.rank)), [1, 2, 3]);
+  assert.equal((await sql`select agent_id from leaderboard(${env}, 1, 1)`).map((r) => r.agent_id), [ids[1]]);
+  const [stats] = await sql`select skill, skill_se, skill_rank_best, skill_rank_worst from agent_stats(${ids[0]})`;
+  const [own] = await skills([ids[0]!]);
+  assert.equal([stats.skill, stats.skill_se, stats.skill_rank_best, stats.skill_rank_worst], [own.skill, own.skill_se, own.skill_rank_best, own.skill_rank_worst]);
+});
+
 test("refit_skills names an unknown environment (RLA20)", async () => {
   try {
     await sql`select refit_skills('no-such-game')`;

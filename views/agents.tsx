@@ -5,6 +5,7 @@ import { Layout, Section } from "./layout.tsx";
 import { MatchFeed } from "./matches.tsx";
 import type { AgentDetail, FieldErrors, HeadToHeadRow, MatchItem, Page, RatingPoint, SubmissionItem, Viewer } from "./models.ts";
 import { RatingChart } from "./rating_chart.tsx";
+import { SkillValue } from "./skill.tsx";
 import { SubmissionsTable } from "./submissions.tsx";
 
 const oob = (on?: boolean) => (on ? { "hx-swap-oob": "true" } : {});
@@ -16,6 +17,7 @@ export const AgentSummary: FC<{ agent: AgentDetail; history: RatingPoint[]; swap
       <div class="stat"><b id="agent-rating">{agent.rating}</b><span>rating</span></div>
       <div class="stat"><b><Record wins={agent.wins} losses={agent.losses} draws={agent.draws} /></b><span>W-L-D</span></div>
       <div class="stat"><b>{agent.games}</b><span>games</span></div>
+      <div class="stat"><b id="agent-skill"><SkillValue skill={agent.skill} /></b><span>skill (± 95 %)</span></div>
       <div class="stat"><b>{agent.activeVersion ? `v${agent.activeVersion}` : "—"}</b><span>active version</span></div>
     </div>
     <h3>Rating history</h3>

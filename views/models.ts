@@ -23,6 +23,14 @@ export interface EnvironmentInfo {
   defaultConfig: Record<string, unknown>;
 }
 
+/** The refitted skill next to ELO (sql/skills.sql): μ ± 1.96·se and the ranks the agent could hold. */
+export interface SkillEstimate {
+  mu: number;
+  se: number;
+  rankBest: number | null;
+  rankWorst: number | null;
+}
+
 export interface LeaderRow {
   rank: number;
   agentId: string;
@@ -34,6 +42,7 @@ export interface LeaderRow {
   losses: number;
   draws: number;
   games: number;
+  skill?: SkillEstimate | null;
 }
 
 export interface EnvironmentCard {
@@ -102,6 +111,7 @@ export interface AgentDetail {
   disabled: boolean;
   createdAt: string;
   activeVersion: number | null;
+  skill?: SkillEstimate | null;
 }
 
 /** One of a user's own agents (profile page). */

@@ -11,6 +11,7 @@ import type {
   MatchStatus,
   OwnAgent,
   RatingPoint,
+  SkillEstimate,
   SubmissionItem,
 } from "../../views/models.ts";
 
@@ -77,18 +78,27 @@ function leaderOf(r: Row): LeaderRow {
     losses: n(r.losses),
     draws: n(r.draws),
     games: n(r.games),
+    skill: skillOf(r),
   };
 }
 
-/** Ranked agents of one environment (live, not deleted, not disabled, with a built version). */
+function skillOf(r: Row): SkillEstimate | null {
+  if (r.skill === null || r.skill === undefined) return null;
+  return { mu: Number(r.skill), se: Number(r.skill_se), rankBest: nn(r.skill_rank_best), rankWorst: nn(r.skill_rank_worst) };
+}
+
+/**
+ * Ranked agents of one environment (live, not deleted, not disabled, with a built version), by
+ * ELO, or by skill when the environment's leaderboard_sort setting is "skill" (skill_sort).
+ */
 export async function leaderboard(sql: Sql, environment: string, limit: number, offset = 0): Promise<LeaderRow[]> {
   const rows = await sql`
     select a.id as agent_id, a.name as agent_name, a.owner_id, u.username as owner_name,
-           a.rating, a.wins, a.losses, a.draws, a.games,
-           ${offset}::int + row_number() over (order by a.rating desc, a.games desc, a.created_at) as rank
-    from agents a join users u on u.id = a.owner_id
+           a.rating, a.wins, a.losses, a.draws, a.games, a.skill, a.skill_se, a.skill_rank_best, a.skill_rank_worst,
+           ${offset}::int + row_number() over (order by case when o.by_skill then a.skill end desc nulls last, a.rating desc, a.games desc, a.created_at) as rank
+    from agents a join users u on u.id = a.owner_id cross join (select skill_sort(${environment}) as by_skill) o
     where a.environment_id = ${environment} and a.deleted_at is null and not a.disabled and a.active_submission_id is not null
-    order by a.rating desc, a.games desc, a.created_at
+    order by case when o.by_skill then a.skill end desc nulls last, a.rating desc, a.games desc, a.created_at
     limit ${limit} offset ${offset}`;
   return rows.map(leaderOf);
 }
@@ -217,6 +227,7 @@ export async function getAgent(sql: Sql, id: string): Promise<AgentDetail | null
     disabled: Boolean(r.disabled),
     createdAt: iso(r.created_at),
     activeVersion: nn(r.active_version),
+    skill: skillOf(r),
   };
 }
 

@@ -4,6 +4,7 @@ import { currentUser, requireUser } from "../auth.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError } from "../http_errors.ts";
 import { camel, jsonBody, num, pageOf, PageQuery, parse, pathId } from "./common.ts";
+import { skillJson } from "./leaderboard.ts";
 
 /** The original API's agent shape (`score` = `elo`, kept for old clients). */
 export function agentJson(row: Record<string, unknown>) {
@@ -55,6 +56,7 @@ function summaryJson(r: Record<string, unknown>) {
     rating: num(r.rating), rank: r.rank === null ? null : num(r.rank), winRate: r.win_rate === null ? null : Number(r.win_rate),
     peakRating: num(r.peak_rating), activeVersion: r.active_version ?? null, currentMatchId: r.current_match_id ?? null,
     lastMatchEndedAt: d.l ?? null, matchesToday: num(r.matches_today), cooldownUntil: d.c ?? null, matchmakingStatus: r.matchmaking_status,
+    skill: skillJson(r),
   };
 }
 

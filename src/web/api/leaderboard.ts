@@ -21,6 +21,21 @@ export function rankedJson(row: Record<string, unknown>, environmentId: string) 
     losses: num(row.losses),
     draws: num(row.draws),
     totalMatches: num(row.games),
+    skill: skillJson(row),
+  };
+}
+
+/**
+ * The refitted skill estimate next to ELO (sql/skills.sql): μ, its standard error, the 95 %
+ * interval μ ± 1.96·se, and the ranks the agent could hold. Null before the agent's first fit.
+ */
+export function skillJson(row: Record<string, unknown>) {
+  if (row.skill === null || row.skill === undefined) return null;
+  const mu = Number(row.skill), se = Number(row.skill_se);
+  return {
+    mu: Math.round(mu), se: Math.round(se), low: Math.round(mu - 1.96 * se), high: Math.round(mu + 1.96 * se),
+    rankBest: row.skill_rank_best === null ? null : num(row.skill_rank_best),
+    rankWorst: row.skill_rank_worst === null ? null : num(row.skill_rank_worst),
   };
 }
 
@@ -65,7 +80,9 @@ export function leaderboardApi(deps: WebDeps): Hono<WebEnv> {
   app.get("/", async (c) => {
     const q = parse(PageQuery, c.req.query());
     const [rows, [{ n }]] = await Promise.all([
-      deps.sql`select * from ranked_agents order by rating desc, games desc, lower(agent_name), agent_id
+      deps.sql`select r.*, a.skill, a.skill_se, a.skill_rank_best, a.skill_rank_worst
+               from ranked_agents r join agents a on a.id = r.agent_id
+               order by r.rating desc, r.games desc, lower(r.agent_name), r.agent_id
                limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`,
       deps.sql`select count(*) as n from ranked_agents`,
     ]);
