@@ -65,7 +65,8 @@ export const SystemPanel: FC<{ s: SystemSnapshot }> = ({ s }) => {
         </div>
       </Section>
       <Section title="Queues">
-        <div class="table-wrap"><table class="table" id="queue-health">
+        {/* tabindex: a table that scrolls in its box must be scrollable from the keyboard. */}
+        <div class="table-wrap" tabindex={0}><table class="table" id="queue-health">
           <thead>
             <tr><th>queue</th><th>waiting</th><th>active</th><th>failed, last hour</th><th>oldest waiting</th></tr>
           </thead>
@@ -84,7 +85,7 @@ export const SystemPanel: FC<{ s: SystemSnapshot }> = ({ s }) => {
       </Section>
       <Section title="Slowest routes (this process)">
         {s.slowestRoutes.length === 0 ? <p class="muted">No requests yet.</p> : (
-          <div class="table-wrap"><table class="table" id="slowest-routes">
+          <div class="table-wrap" tabindex={0}><table class="table" id="slowest-routes">
             <thead><tr><th>route</th><th>requests</th><th>mean</th><th>p95 (≤)</th></tr></thead>
             <tbody>
               {s.slowestRoutes.map((r) => (
@@ -96,7 +97,7 @@ export const SystemPanel: FC<{ s: SystemSnapshot }> = ({ s }) => {
       </Section>
       <Section title="Failing agents (forfeits in the last hour)">
         {s.failingAgents.length === 0 ? <p class="muted" id="no-failing-agents">No agent forfeited in the last hour.</p> : (
-          <div class="table-wrap"><table class="table" id="failing-agents">
+          <div class="table-wrap" tabindex={0}><table class="table" id="failing-agents">
             <thead><tr><th>agent</th><th>environment</th><th>forfeits</th><th>crashes</th><th>timeouts</th></tr></thead>
             <tbody>
               {s.failingAgents.map((a) => (

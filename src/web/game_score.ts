@@ -1,5 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import type { Sql } from "postgres";
+import { loadReplay } from "rl-arena-env";
 import type { MatchItem } from "../../views/models.ts";
 
 /**
@@ -17,13 +18,16 @@ export async function gameScore(sql: Sql, match: MatchItem): Promise<[string, st
   return match.winnerSeat === 0 ? ["1", "0"] : ["0", "1"];
 }
 
-/** `render.scores` of the replay's last frame when it is two numbers; one replay read per match page. */
+/**
+ * `render.scores` of the replay's last frame when it is two numbers. Stored replays are mostly
+ * compact (seed and actions), so this re-simulates the match: a few ms for a 1000-step pong.
+ */
 async function lastFramePoints(sql: Sql, matchId: string): Promise<[number, number] | null> {
   const [row] = await sql`select data from replays where match_id = ${matchId}`;
   if (!row) return null;
   try {
-    const replay = JSON.parse(gunzipSync(row.data as Buffer).toString("utf8")) as { steps?: Array<{ render?: { scores?: unknown } }> };
-    const scores = replay.steps?.at(-1)?.render?.scores;
+    const replay = loadReplay(JSON.parse(gunzipSync(row.data as Buffer).toString("utf8")));
+    const scores = (replay.steps.at(-1)?.render as { scores?: unknown } | undefined)?.scores;
     if (Array.isArray(scores) && scores.length === 2 && scores.every((s) => typeof s === "number")) return [scores[0], scores[1]];
   } catch {
     // A replay we cannot read leaves the result-based score; the replay route reports the damage.

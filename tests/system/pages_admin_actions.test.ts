@@ -114,6 +114,13 @@ test("cancelling a pending match asks, then shows it failed with Re-run; Re-run 
   await notReloaded();
 });
 
+test("report titles are their titles, not their header lines", async () => {
+  const titles = await page.locator("#reports summary").allInnerTexts();
+  assert.ok(titles.length > 0, "the reports are listed");
+  for (const t of titles) assert.not.match(t, /title:|purpose:/, t);
+  assert.ok(titles.some((t) => /^Builds \(\d+ rows?\)$/.test(t)), titles.join("\n"));
+});
+
 test("no console error but the refused setting's 400", () => {
   assert.equal(consoleErrors.filter((e) => !/status of 400/.test(e)), []);
 });

@@ -98,6 +98,10 @@ for (const viewport of VIEWPORTS) {
         await visit(page, path);
         await page.screenshot({ path: `${SCREENS}/${role}-${viewport.name}-${slug(path)}.png`, fullPage: true });
         for (const p of await layoutProblems(page)) problems.push(`${path}: ${p}`);
+        // Folded content (build logs, reports, "Create an agent") must fit too once unfolded.
+        if (await page.evaluate(() => { const closed = [...document.querySelectorAll("details:not([open])")]; closed.forEach((d) => d.setAttribute("open", "")); return closed.length; })) {
+          for (const p of await layoutProblems(page)) problems.push(`${path} (details open): ${p}`);
+        }
         for (const p of await accessibilityProblems(page)) problems.push(`${path}: ${p}`);
       }
       await context.close();
@@ -117,12 +121,46 @@ test("the phone header keeps the user's name and Log out on screen", async () =>
   await context.close();
 });
 
+test("the live system page counts its own stream among the live connections", async () => {
+  const context = await contextFor("admin", VIEWPORTS[1]);
+  const page = await context.newPage();
+  await visit(page, "/admin/system");
+  // The panel is re-sent every few seconds by the stream this very page opened.
+  await page.locator("[data-stat=sse-subscribers] b", { hasText: /^[1-9]/ }).waitFor({ timeout: 10_000 });
+  await context.close();
+});
+
+test("match headers show the game's score (points in pong, 1 : 0 in board games), not reward sums", async () => {
+  const context = await contextFor("visitor", VIEWPORTS[1]);
+  const page = await context.newPage();
+  await visit(page, `/matches/${aliceMatch}`);
+  assert.match(await page.locator("#match-score").innerText(), /^\d+ : \d+$/);
+  await visit(page, `/matches/${fourMatch}`);
+  assert.match(await page.locator("#match-score").innerText(), /^(1 : 0|0 : 1|½ : ½)$/);
+  await context.close();
+});
+
+test("the agent page's head-to-head table updates live with the next match", async () => {
+  const context = await contextFor("user", VIEWPORTS[1]);
+  const page = await context.newPage();
+  await visit(page, `/agents/${agentId}`);
+  const games = () => page.locator("#agent-h2h td.num:last-child").allInnerTexts().then((t) => t.reduce((n, x) => n + Number(x), 0));
+  const before = await games();
+  await page.evaluate(() => { (window as unknown as { __marker: number }).__marker = 1; });
+  await page.waitForFunction((n) => [...document.querySelectorAll("#agent-h2h td.num:last-child")].reduce((s, td) => s + Number(td.textContent), 0) > n,
+    before, { timeout: 120_000 });
+  assert.is(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker), 1, "updated without a reload");
+  assert.ok((await games()) > before);
+  await context.close();
+});
+
 test("the sign-up form re-rendered with errors logs nothing but its 422", async () => {
   const context = await contextFor("visitor", VIEWPORTS[0]);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   await visit(page, "/signup");
+  assert.match(await page.locator("#f-username").evaluate((el) => el.parentElement!.textContent!), /3–32 letters/, "the hint states the real limit");
   await page.fill("#f-username", "bob");
   await page.fill("#f-email", "bob@example.test");
   await page.fill("#f-password", "short");
