@@ -11,7 +11,7 @@ import type { Replay } from "./replay.ts";
 import { loadReplay } from "./replay_compact.ts";
 import { renderReplayHtml } from "./replay_html.ts";
 import { ProgressBar, summary, table, tallyGame, type AgentTally } from "./cli_output.ts";
-import { writeStarterAgent } from "./cli_new_agent.ts";
+import { STARTER_LANGUAGES, writeStarterAgent } from "./cli_new_agent.ts";
 import { runMatch } from "./referee.ts";
 import { resolveAgentSpec } from "./referee_agents.ts";
 import type { MatchLimits } from "./referee_types.ts";
@@ -29,7 +29,7 @@ commands:
       an agent is a .js/.mjs/.py file, an agent folder (agent.json, or main.py/agent.py/
       main.js/main.mjs/agent.js), or builtin:<name> (see \`rl-arena-env list\`)
   replay <file.json> --out <file.html>  turn a replay into a self-contained HTML player
-  new-agent <dir> --lang python|node --env <env>
+  new-agent <dir> --lang python|node|stdio-python|stdio-node --env <env>
                                         write a ready-to-upload starter agent
 `;
 
@@ -216,9 +216,10 @@ function replayCommand(args: string[], out: NodeJS.WriteStream): number {
 function newAgentCommand(args: string[], out: NodeJS.WriteStream): number {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { lang: { type: "string" }, env: { type: "string" } } });
   if (positionals.length !== 1) throw new UsageError("new-agent needs a target folder");
-  if (values.lang !== "python" && values.lang !== "node") throw new UsageError(`--lang must be python or node, got ${JSON.stringify(values.lang)}`);
+  const lang = STARTER_LANGUAGES.find((l) => l === values.lang);
+  if (!lang) throw new UsageError(`--lang must be ${STARTER_LANGUAGES.join(", ")} (stdio-…: a program that speaks the protocol itself), got ${JSON.stringify(values.lang)}`);
   if (!values.env) throw new UsageError("new-agent needs --env <environment id>");
-  const files = writeStarterAgent(positionals[0]!, values.lang, describe(values.env));
+  const files = writeStarterAgent(positionals[0]!, lang, describe(values.env));
   out.write(`wrote ${files.join(", ")} in ${positionals[0]}\n`);
   return 0;
 }
