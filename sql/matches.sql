@@ -10,6 +10,16 @@
 -- results for overlapping agents serialise instead of deadlocking or losing an update.
 -- Ending a match (either way) deletes its busy_agents rows, which frees both agents for
 -- matchmaking. A failed match applies no cooldown and counts toward no daily cap.
+--
+-- Seat-swapped pairs (setting seat_swapped_pairs = 1, issue 13): when a match that is not itself
+-- a second game completes, finish_match records its result and counters but leaves both ratings
+-- as they are, and creates the pair's second game in the same transaction: the same agents,
+-- versions and seed with the seats swapped, `pair_of` pointing back; the agents stay busy
+-- (their busy_agents rows move to it). When the second game completes, ONE rating update is
+-- made from the pair: each side's score over both games against twice its expected score, with
+-- the K of the games it had played before the pair (elo_rating_after(r, opp, S/2, 2K)). Seat
+-- and seed luck cancel out of that update. If the second game fails, the pair changes no
+-- rating (the first game's W/L/D stands).
 
 create or replace function match_for_update(p_match uuid) returns matches
 language plpgsql volatile as $$
@@ -114,6 +124,10 @@ declare
   v_new1 integer;
   v_cap integer;
   v_count integer;
+  v_first matches;    -- the pair's first game, when this match is a second game
+  v_opens_pair boolean;
+  v_pair_score0 numeric;
+  v_second matches;
 begin
   -- completed is final, so a repeat is answered without a row lock (a lock would write WAL).
   select * into v_row from matches where id = p_match;
@@ -144,8 +158,23 @@ begin
 
   v_winner := (p_outcome ->> 'winner')::smallint;
   v_score0 := case v_winner when 0 then 1 when 1 then 0 else 0.5 end;
-  v_new0 := elo_rating_after(v_a0.rating, v_a1.rating, v_score0, elo_k(v_row.environment_id, v_a0.games));
-  v_new1 := elo_rating_after(v_a1.rating, v_a0.rating, 1 - v_score0, elo_k(v_row.environment_id, v_a1.games));
+  if v_row.pair_of is not null then
+    select * into v_first from matches where id = v_row.pair_of and status = 'completed';
+  end if;
+  v_opens_pair := v_first.id is null and v_row.pair_of is null
+                  and setting_number_for(v_row.environment_id, 'seat_swapped_pairs') = 1;
+  if v_opens_pair then
+    v_new0 := v_a0.rating; -- rated when the second game ends
+    v_new1 := v_a1.rating;
+  elsif v_first.id is not null then
+    -- this match's player0 was the first game's player1; K from the games before the pair
+    v_pair_score0 := v_score0 + case v_first.winner_seat when 1 then 1 when 0 then 0 else 0.5 end;
+    v_new0 := elo_rating_after(v_a0.rating, v_a1.rating, v_pair_score0 / 2, 2 * elo_k(v_row.environment_id, v_a0.games - 1));
+    v_new1 := elo_rating_after(v_a1.rating, v_a0.rating, 1 - v_pair_score0 / 2, 2 * elo_k(v_row.environment_id, v_a1.games - 1));
+  else
+    v_new0 := elo_rating_after(v_a0.rating, v_a1.rating, v_score0, elo_k(v_row.environment_id, v_a0.games));
+    v_new1 := elo_rating_after(v_a1.rating, v_a0.rating, 1 - v_score0, elo_k(v_row.environment_id, v_a1.games));
+  end if;
 
   update agents a
   set rating = v.rating, games = a.games + 1, wins = a.wins + v.won, losses = a.losses + v.lost, draws = a.draws + v.drew
@@ -155,8 +184,9 @@ begin
   where a.id = v.id;
 
   insert into rating_history (agent_id, match_id, environment_id, rating_before, rating_after, change, created_at)
-  values (v_a0.id, p_match, v_row.environment_id, v_a0.rating, v_new0, v_new0 - v_a0.rating, v_now),
-         (v_a1.id, p_match, v_row.environment_id, v_a1.rating, v_new1, v_new1 - v_a1.rating, v_now);
+  select * from (values (v_a0.id, p_match, v_row.environment_id, v_a0.rating, v_new0, v_new0 - v_a0.rating, v_now),
+                        (v_a1.id, p_match, v_row.environment_id, v_a1.rating, v_new1, v_new1 - v_a1.rating, v_now)) h
+  where not v_opens_pair;
 
   -- every agent has its stats row (create_agent makes it), so update first; insert only if it is missing
   update agent_match_stats s
@@ -197,12 +227,25 @@ begin
     where l.log is not null;
   end if;
 
-  delete from busy_agents where agent_id in (v_row.player0_agent_id, v_row.player1_agent_id) and match_id = p_match;
+  if v_opens_pair then
+    insert into matches (environment_id, environment_version, status, player0_agent_id, player1_agent_id,
+                         player0_submission_id, player1_submission_id, seed, created_at, deadline, pair_of)
+    values (v_row.environment_id, v_row.environment_version, 'pending', v_row.player1_agent_id, v_row.player0_agent_id,
+            v_row.player1_submission_id, v_row.player0_submission_id, v_row.seed, v_now,
+            v_now + setting_number_for(v_row.environment_id, 'match_deadline_s') * interval '1 second', v_row.id)
+    returning * into v_second;
+    update busy_agents set match_id = v_second.id, since = v_now
+    where agent_id in (v_row.player0_agent_id, v_row.player1_agent_id) and match_id = p_match;
+    perform enqueue_job('match.run', jsonb_build_object('matchId', v_second.id));
+    perform match_event('match.created', v_second);
+  else
+    delete from busy_agents where agent_id in (v_row.player0_agent_id, v_row.player1_agent_id) and match_id = p_match;
+  end if;
   perform match_event('match.finished', v_row);
   perform emit_event('leaderboard.changed', jsonb_build_object('environment', v_row.environment_id));
   return v_row;
 end $$;
-comment on function finish_match(uuid, jsonb, bytea, text[]) is 'Records a running match''s result exactly once: ELO for both sides, W/L/D counters, rating history, cooldown and UTC-day counters, replay (gzip) and per-seat logs; frees both agents. A repeat returns the stored row unchanged.';
+comment on function finish_match(uuid, jsonb, bytea, text[]) is 'Records a running match''s result exactly once: ELO for both sides, W/L/D counters, rating history, cooldown and UTC-day counters, replay (gzip) and per-seat logs; frees both agents. With seat_swapped_pairs = 1 the first game of a pair creates the seat-swapped second game instead (agents stay busy) and the second game makes the pair''s one rating update. A repeat returns the stored row unchanged.';
 
 -- What the match worker calls: finish_match committed on its own, then its events sent in a
 -- second transaction (see sql/events.sql for why). Call it at top level, not inside a transaction
@@ -291,10 +334,11 @@ begin
     raise exception 'cannot re-run match %: % already in a pending or running match', p_match, v_busy using errcode = 'RLA53';
   end if;
   insert into matches (environment_id, environment_version, status, player0_agent_id, player1_agent_id,
-                       player0_submission_id, player1_submission_id, seed, created_at, deadline, rerun_of)
+                       player0_submission_id, player1_submission_id, seed, created_at, deadline, rerun_of, pair_of)
   select v_old.environment_id, e.version, 'pending', v_old.player0_agent_id, v_old.player1_agent_id,
          v_old.player0_submission_id, v_old.player1_submission_id, v_old.seed, v_now,
-         v_now + setting_number_for(v_old.environment_id, 'match_deadline_s') * interval '1 second', v_old.id
+         v_now + setting_number_for(v_old.environment_id, 'match_deadline_s') * interval '1 second', v_old.id,
+         v_old.pair_of -- a re-run second game still completes its pair
   from environments e where e.id = v_old.environment_id
   returning * into v_row;
   insert into busy_agents (agent_id, match_id, since)
