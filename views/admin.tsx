@@ -118,7 +118,7 @@ export const AdminPage: FC<AdminProps> = ({ viewer, sandbox, reports, settings, 
           {r.purpose && <p class="muted">{r.purpose}</p>}
           <p><a href={`/admin/reports/${r.name}.csv`} download>Download CSV</a></p>
           {r.error ? <p class="form-error">{r.error}</p> : (
-            <div class="table-wrap"><table>
+            <div class="table-wrap" tabindex={0}><table>
               <thead><tr>{r.columns.map((c) => <th>{c}</th>)}</tr></thead>
               <tbody>{r.rows.map((row) => <tr>{row.map((v) => <td>{cell(v)}</td>)}</tr>)}</tbody>
             </table></div>
@@ -152,7 +152,7 @@ export const AdminPage: FC<AdminProps> = ({ viewer, sandbox, reports, settings, 
     </Section>
     <Section title="Dead-letter queue" id="dead-letter">
       {dead.length === 0 ? <Empty>No failed jobs.</Empty> : (
-        <div class="table-wrap"><table>
+        <div class="table-wrap" tabindex={0}><table>
           <thead><tr><th>Job</th><th>Failed</th><th>Payload</th></tr></thead>
           <tbody>{dead.map((d) => <tr><td><code>{d.id}</code></td><td><Time at={d.createdAt} /></td><td><code>{d.data}</code></td></tr>)}</tbody>
         </table></div>
