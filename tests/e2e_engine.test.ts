@@ -90,8 +90,13 @@ test("two uploaded agents are built, paired, play a match that is recorded, and 
     assert.is(json.result.total_steps, match.total_steps);
     assert.equal(json.players.map((p: { agent_id: string }) => p.agent_id), [match.player0_agent_id, match.player1_agent_id]);
 
-    const logs = await sql`select seat, agent_id, log from match_logs where match_id = ${match.id} order by seat`;
+    assert.is(stored.timing, undefined, "the step timeline is not in the public replay");
+    const logs = await sql`select seat, agent_id, log, timing from match_logs where match_id = ${match.id} order by seat`;
     assert.is(logs.length, 2);
+    for (const l of logs) {
+      assert.is(l.timing.ms.length, match.total_steps, `seat ${l.seat}: one answer time per step`);
+      assert.is(l.timing.step_timeout_ms > 0 && l.timing.bank_ms.length === match.total_steps, true);
+    }
     const pyLog = logs.find((l) => l.agent_id === pyAgent)!.log;
     const jsLog = logs.find((l) => l.agent_id === jsAgent)!.log;
     assert.match(pyLog, /python agent for player [01]/);

@@ -18,6 +18,8 @@ export {
   winnerByRewards,
   REPLAY_SCHEMA_VERSION,
   type Replay,
+  type ReplayTiming,
+  type SeatTiming,
   type ReplayStep,
   type ReplayPlayer,
   type ReplayResult,

@@ -44,6 +44,7 @@ export class AgentProcess {
   private stderrChunks: Buffer[] = [];
   private stderrBytes = 0;
   private stderrDropped = 0;
+  private stderrNewlines = 0;
   private partial: Buffer[] = [];
   private partialBytes = 0;
   private pending: { resolve: (a: Answer) => void; started: number; timer: NodeJS.Timeout | null } | null = null;
@@ -141,6 +142,11 @@ export class AgentProcess {
     return decodeAgentBytes(Buffer.concat(this.stderrChunks));
   }
 
+  /** Lines of stderr kept so far (newline bytes): where the log stood at a step, for the replay's timing. */
+  get stderrLines(): number {
+    return this.stderrNewlines;
+  }
+
   /** Bytes of stderr beyond the cap, not kept. */
   get stderrDroppedBytes(): number {
     return this.stderrDropped;
@@ -225,6 +231,7 @@ export class AgentProcess {
     const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
     this.stderrChunks.push(Buffer.from(kept));
     this.stderrBytes += kept.length;
+    for (let i = kept.indexOf(10); i !== -1; i = kept.indexOf(10, i + 1)) this.stderrNewlines++;
     this.stderrDropped += chunk.length - kept.length;
   }
 }

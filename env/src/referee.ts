@@ -17,6 +17,7 @@ import { InvalidActionError } from "./errors.ts";
 import { AgentProcess, type Answer } from "./process.ts";
 import { agentSeed, encodeMessage, parseActionLine, parseReadyLine, preview, ProtocolViolation } from "./protocol.ts";
 import { startRecording } from "./referee_env.ts";
+import type { SeatTiming } from "./replay.ts";
 import {
   DEFAULT_LIMITS,
   type AgentSpec,
@@ -60,6 +61,7 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
   let outcome: MatchOutcome | null = null;
   let finalFaults: Fault[] = [];
   const survivors: number[] = [];
+  const timing: SeatTiming[] = Array.from({ length: n }, () => ({ init_ms: null, init_lines: 0, ms: [], bank_ms: [], lines: [] }));
   const abort = abortPromise(options.signal);
 
   try {
@@ -96,7 +98,8 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
       const answer = initAnswers[p]!;
       const judged = judgeAnswer(answer, p, "init", limits.initTimeoutMs, Infinity, parseReadyLine);
       if ("fault" in judged) faults.push(judged.fault);
-      else stats[p]!.init_ms = round(answer.elapsedMs);
+      else stats[p]!.init_ms = timing[p]!.init_ms = round(answer.elapsedMs);
+      timing[p]!.init_lines = procs[p]!.stderrLines;
     }
 
     // 2. steps
@@ -113,6 +116,9 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
         asks.push(procs[p]!.ask(line, limits.stepTimeoutMs + bank[p]! + limits.killGraceMs));
       }
       const answers = await race(abort, Promise.all(asks));
+      // One turn of the event loop: stderr an agent wrote before its answer is read in the same
+      // poll as the answer, possibly after it; the step's line count (timing) must include it.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const actions: unknown[] = new Array(n).fill(null);
       for (let i = 0; i < active.length; i++) {
         const p = active[i]!;
@@ -132,6 +138,12 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
           faults.push({ player: p, reason: "invalid_action", detail: `step ${step}: action ${preview(JSON.stringify(action) ?? String(action), 80)} is not in the action space ${JSON.stringify(env.actionSpace.toJSON())}` });
         }
         actions[p] = action;
+      }
+      for (let p = 0; p < n; p++) {
+        const asked = active.indexOf(p);
+        timing[p]!.ms.push(asked === -1 ? null : round(answers[asked]!.elapsedMs));
+        timing[p]!.bank_ms.push(round(Math.max(0, bank[p]!)));
+        timing[p]!.lines.push(procs[p]!.stderrLines);
       }
       if (faults.length) break;
       let result;
@@ -181,6 +193,7 @@ export async function runMatch(options: RunMatchOptions): Promise<MatchResult> {
     return logWithin(proc.stderr(), notes, limits.stderrCapBytes, proc.stderrDroppedBytes > 0);
   });
   const replay = recording.finish(outcome!);
+  replay.timing = { step_timeout_ms: limits.stepTimeoutMs, time_bank_ms: limits.timeBankMs, seats: timing };
   return {
     outcome: outcome!,
     replay,

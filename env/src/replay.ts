@@ -49,6 +49,31 @@ export interface ReplayResult {
   fault_detail?: string;
 }
 
+/**
+ * How each seat of a refereed match answered, step by step (runMatch adds it). The platform
+ * keeps it apart from the public replay, for the agents' owners; the player shows it with the
+ * logs when it is given both.
+ */
+export interface ReplayTiming {
+  step_timeout_ms: number;
+  time_bank_ms: number;
+  seats: SeatTiming[];
+}
+
+/** One seat's timing; index r is request r (asking for step r's action; its answer led to frame r + 1). */
+export interface SeatTiming {
+  /** Time to start and answer init; null if it never did. */
+  init_ms: number | null;
+  /** Lines of stderr written before the first step was asked. */
+  init_lines: number;
+  /** Milliseconds to answer request r (or until it failed); null when the seat was not asked. */
+  ms: Array<number | null>;
+  /** Time bank left after request r, ms. */
+  bank_ms: number[];
+  /** Lines of stderr written up to the end of request r (the log's first lines[r] lines). */
+  lines: number[];
+}
+
 export interface Replay {
   schema_version: number;
   environment: { id: string; version: string; config: Record<string, unknown> };
@@ -59,6 +84,8 @@ export interface Replay {
   /** ISO 8601 UTC timestamps. */
   started_at: string;
   ended_at: string;
+  /** Refereed matches only; see ReplayTiming. */
+  timing?: ReplayTiming;
 }
 
 export interface RecorderOptions {

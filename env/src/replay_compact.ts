@@ -99,11 +99,11 @@ function compactEnvironment(compact: CompactReplay) {
  * replay exactly (frames, statuses, result), otherwise the frame replay itself.
  */
 export function storableReplay(replay: Replay): Replay | CompactReplay {
-  const compact = compactReplay(replay);
   try {
+    const compact = compactReplay(replay);
     if (sameJson(expandReplay(JSON.parse(JSON.stringify(compact))), JSON.parse(JSON.stringify(replay)))) return compact;
   } catch {
-    // an environment that cannot rebuild it: keep the frames
+    // not a frame replay, or an environment that cannot rebuild it: keep it as it is
   }
   return replay;
 }

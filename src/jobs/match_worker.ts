@@ -17,7 +17,7 @@ import { engineEvents } from "../executor/engine_events.ts";
 import { PlatformError, type Executor, type MatchSpec, type SeatLanguage } from "../executor/types.ts";
 import type { Logger } from "../log.ts";
 import { matchSettingsFrom, sqlState } from "./match_settings.ts";
-import { storedReplayGzip } from "./replay_storage.ts";
+import { storedReplay } from "./replay_storage.ts";
 
 export interface MatchJobData {
   matchId: string;
@@ -65,14 +65,20 @@ export async function runMatchJob(deps: { sql: Sql; executor: Executor; log: Log
   // unpaired surrogate would make PostgreSQL refuse the whole result (and the loser would dodge it).
   const outcome = storableJson(result.outcome);
   const logs = result.logs.map((l) => storableText(String(l ?? "")));
+  const replay = storedReplay(result.replayGzip);
   try {
-    await sql`call finish_match_then_notify(${matchId}, ${sql.json(outcome as never)}, ${storedReplayGzip(result.replayGzip)}, ${logs}::text[])`;
+    await sql`call finish_match_then_notify(${matchId}, ${sql.json(outcome as never)}, ${replay.gzip}, ${logs}::text[])`;
   } catch (error) {
     if (sqlState(error) === "RLA51") {
       log.warn("the match ended elsewhere while it ran (cancelled or past its deadline); result dropped", { reason: (error as Error).message });
       return "skipped";
     }
     throw error;
+  }
+  if (replay.timing) {
+    // The owners' step timeline; the result is recorded already, so a failure here only loses it.
+    await sql`select record_match_timings(${matchId}, ${sql.json(storableJson(replay.timing) as never)})`
+      .catch((error: Error) => log.warn("could not record the match's step timeline", { error }));
   }
   const o = outcome;
   log.info("match finished", { endReason: o.end_reason, winner: o.winner, steps: o.total_steps, wallMs: result.stats.wallMs });

@@ -140,10 +140,13 @@ export function matchesApi(deps: WebDeps): Hono<WebEnv> {
     // match_logs_for: RLA50 (404) unknown match, RLA14 (403) none of the caller's agents played.
     const logs = await deps.sql`select * from match_logs_for(${currentUser(c).id}, ${id})`;
     const [{ status }] = await deps.sql`select status from matches where id = ${id}`;
+    // The step timelines of the seats match_logs_for just let through (issue 14; null before it).
+    const timings = await deps.sql`select seat, timing from match_logs where match_id = ${id}`;
+    const timingOf = (seat: number) => timings.find((t) => Number(t.seat) === seat)?.timing ?? null;
     return c.json({
       matchId: id,
       status,
-      logs: logs.map((l) => ({ seat: Number(l.seat), agentId: l.agent_id, agentName: l.agent_name, log: l.log, truncated: l.truncated === true })),
+      logs: logs.map((l) => ({ seat: Number(l.seat), agentId: l.agent_id, agentName: l.agent_name, log: l.log, truncated: l.truncated === true, timing: timingOf(Number(l.seat)) })),
     });
   });
   return app;
