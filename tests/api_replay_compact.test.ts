@@ -9,6 +9,7 @@ import * as assert from "uvu/assert";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { builtinAgents, playEpisode, type Replay } from "rl-arena-env";
 import { storedReplayGzip } from "../src/jobs/replay_storage.ts";
+import { gameScore } from "../src/web/game_score.ts";
 import { createApiHarness, type ApiHarness } from "./helpers/api_app.ts";
 import { playFinishedMatch } from "./helpers/api_matches.ts";
 
@@ -79,6 +80,12 @@ test("a stored compact replay: format=compact sends the stored bytes, format=jso
   const html = await (await get("html")).text();
   const embedded = /<script type="application\/json" id="replay-data">([\s\S]*?)<\/script>/.exec(html);
   assert.equal(JSON.parse(embedded![1]!), roundTrip(replay), "the HTML player gets the frames");
+});
+
+test("the match header's game score reads pong's points from a compact replay's rebuilt last frame", async () => {
+  const points = (replay.steps.at(-1)!.render as { scores: number[] }).scores.map(String);
+  const match = { id: matchId, status: "completed", winnerSeat: replay.result.winner } as Parameters<typeof gameScore>[1];
+  assert.equal(await gameScore(h.db.sql, match), points);
 });
 
 test("a compact replay of an environment version this server lacks is a 409 naming it; its compact form still downloads", async () => {
