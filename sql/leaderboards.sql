@@ -100,12 +100,13 @@ create or replace view environment_overview as
   select e.id, e.name, e.version, e.description, e.enabled,
          leaderboard_size(e.id) as ranked_agents,
          (select count(*) from matches m where m.environment_id = e.id and m.status = 'completed') as completed_matches,
-         l.agent_id as leader_agent_id, l.agent_name as leader_name, l.owner_username as leader_owner_username, l.rating as leader_rating
+         l.agent_id as leader_agent_id, l.agent_name as leader_name, l.owner_username as leader_owner_username, l.rating as leader_rating,
+         l.owner_id as leader_owner_id, l.wins as leader_wins, l.losses as leader_losses, l.draws as leader_draws, l.games as leader_games
   from environments e
   left join lateral (
-    select r.agent_id, r.agent_name, r.owner_username, r.rating from leaderboard_agents r
+    select r.agent_id, r.agent_name, r.owner_username, r.rating, r.owner_id, r.wins, r.losses, r.draws, r.games from leaderboard_agents r
     where r.environment_id = e.id order by r.rating desc, r.games desc, lower(r.agent_name) limit 1) l on true;
-comment on view environment_overview is 'Environments with their leader and counts, for the home page.';
+comment on view environment_overview is 'Environments with their leader (by ELO, with its record) and counts, for the home page.';
 
 create or replace function head_to_head(p_agent uuid) returns table (
   opponent_id uuid, opponent_name text, opponent_owner_username text, opponent_rating integer, opponent_deleted boolean,

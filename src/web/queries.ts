@@ -72,7 +72,7 @@ function leaderOf(r: Row): LeaderRow {
     agentId: String(r.agent_id),
     agentName: String(r.agent_name),
     ownerId: String(r.owner_id),
-    ownerName: String(r.owner_name),
+    ownerName: String(r.owner_username),
     rating: n(r.rating),
     wins: n(r.wins),
     losses: n(r.losses),
@@ -87,42 +87,24 @@ function skillOf(r: Row): SkillEstimate | null {
   return { mu: Number(r.skill), se: Number(r.skill_se), rankBest: nn(r.skill_rank_best), rankWorst: nn(r.skill_rank_worst) };
 }
 
-/**
- * Ranked agents of one environment (live, not deleted, not disabled, with a built version), by
- * ELO, or by skill when the environment's leaderboard_sort setting is "skill" (skill_sort).
- */
+/** One page of an environment's leaderboard as SQL's leaderboard() ranks it (competition ranks; ELO or skill order). */
 export async function leaderboard(sql: Sql, environment: string, limit: number, offset = 0): Promise<LeaderRow[]> {
-  const rows = await sql`
-    select a.id as agent_id, a.name as agent_name, a.owner_id, u.username as owner_name,
-           a.rating, a.wins, a.losses, a.draws, a.games, a.skill, a.skill_se, a.skill_rank_best, a.skill_rank_worst,
-           ${offset}::int + row_number() over (order by case when o.by_skill then a.skill end desc nulls last, a.rating desc, a.games desc, a.created_at) as rank
-    from agents a join users u on u.id = a.owner_id cross join (select skill_sort(${environment}) as by_skill) o
-    where a.environment_id = ${environment} and a.deleted_at is null and not a.disabled and a.active_submission_id is not null
-    order by case when o.by_skill then a.skill end desc nulls last, a.rating desc, a.games desc, a.created_at
-    limit ${limit} offset ${offset}`;
+  const rows = await sql`select * from leaderboard(${environment}, ${limit}, ${offset})`;
   return rows.map(leaderOf);
 }
 
-/** Every environment with its agent count and its leader. */
+/** Every enabled environment with its ranked-agent count and its leader (environment_overview). */
 export async function environmentCards(sql: Sql): Promise<EnvironmentCard[]> {
-  const rows = await sql`
-    select e.id, e.name,
-           (select count(*) from agents a where a.environment_id = e.id and a.deleted_at is null and not a.disabled) as agents,
-           l.agent_id, l.agent_name, l.owner_id, l.owner_name, l.rating, l.wins, l.losses, l.draws, l.games
-    from environments e
-    left join lateral (
-      select a.id as agent_id, a.name as agent_name, a.owner_id, u.username as owner_name, a.rating, a.wins, a.losses, a.draws, a.games
-      from agents a join users u on u.id = a.owner_id
-      where a.environment_id = e.id and a.deleted_at is null and not a.disabled and a.active_submission_id is not null
-      order by a.rating desc, a.games desc, a.created_at limit 1
-    ) l on true
-    where e.enabled
-    order by e.name`;
+  const rows = await sql`select * from environment_overview where enabled order by name`;
   return rows.map((r) => ({
     id: String(r.id),
     name: String(r.name),
-    agents: n(r.agents),
-    leader: r.agent_id ? leaderOf({ ...r, rank: 1 }) : null,
+    agents: n(r.ranked_agents),
+    leader: r.leader_agent_id
+      ? leaderOf({ rank: 1, agent_id: r.leader_agent_id, agent_name: r.leader_name, owner_id: r.leader_owner_id,
+          owner_username: r.leader_owner_username, rating: r.leader_rating, wins: r.leader_wins, losses: r.leader_losses,
+          draws: r.leader_draws, games: r.leader_games })
+      : null,
   }));
 }
 
