@@ -67,5 +67,8 @@ insert into settings (key, value, description) values
   ('log_cap_bytes', '1048576', 'Bytes of stderr kept per agent per match, and of build log per submission.'),
   ('match_deadline_s', '3600', 'A pending match must start, and a running match must finish, within this many seconds; after that housekeeping fails it.'),
   ('log_retention_days', '30', 'Days match logs are kept (0 = forever).'),
-  ('rate_limit_idle_s', '3600', 'Rate-limit buckets idle this long are deleted by housekeeping.')
+  ('rate_limit_idle_s', '3600', 'Rate-limit buckets idle this long are deleted by housekeeping.'),
+  ('rate_limit_auth_per_min', '5', 'Login and sign-up attempts per client IP per minute.'),
+  ('rate_limit_upload_per_min', '5', 'Uploads and rebuilds per user per minute.'),
+  ('rate_limit_replay_per_min', '20', 'Replay downloads per client IP per minute.')
 on conflict (key) do update set description = excluded.description;

@@ -111,13 +111,13 @@ test("login is limited to 5 per minute per IP with X-RateLimit headers, then 429
 });
 
 test("the auth limit comes from the settings table when the operator sets it", async () => {
-  await h.db.sql`insert into settings (key, value, description) values ('rate_limit_auth_per_min', '2', 'test')
-                 on conflict (key) do update set value = excluded.value`;
+  const [{ value: before }] = await h.db.sql`select value from settings where key = 'rate_limit_auth_per_min'`;
+  await h.db.sql`select set_setting('rate_limit_auth_per_min', '2')`; // seeded by sql/settings.sql (issue 12)
   const ip = "198.51.100.4";
   const codes = [];
   for (let i = 0; i < 3; i++) codes.push((await h.call("POST", "/auth/login", { ip, body: { username: "nobody", password: "whatever-pw" } })).status);
   assert.equal(codes, [401, 401, 429]);
-  await h.db.sql`delete from settings where key = 'rate_limit_auth_per_min'`;
+  await h.db.sql`select set_setting('rate_limit_auth_per_min', ${h.db.sql.json(before)})`;
 });
 
 test("GET /users/me needs a user; a tampered or expired token answers 401 even on public routes", async () => {

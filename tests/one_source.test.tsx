@@ -35,5 +35,15 @@ test("the leaderboard page ranks like leaderboard(): ties share a rank and a dis
   assert.not.match(card, "Gamma");
 });
 
+test("the rate-limit settings are seeded, so set_setting changes them, and the web answers with the new limit", async () => {
+  for (const key of ["rate_limit_auth_per_min", "rate_limit_upload_per_min", "rate_limit_replay_per_min"]) {
+    const [row] = await sql`select key, value from set_setting(${key}, '7')`;
+    assert.is(Number(row.value), 7, key);
+  }
+  const res = await app.request(ORIGIN + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: "nobody", password: "whatever-pw" }) });
+  assert.is(res.headers.get("x-ratelimit-limit"), "7");
+});
+
 test.after(() => db.drop());
 test.run();

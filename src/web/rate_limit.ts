@@ -5,13 +5,13 @@ import { HttpError } from "./http_errors.ts";
 
 /**
  * Route classes with their own buckets (the class is part of the key, so a login burst never
- * drains the upload budget). Capacity per window comes from the settings table, so operators can
- * change it without a deploy; the defaults here apply while a setting is unset.
+ * drains the upload budget). Capacity per window is the setting named here (seeded in
+ * sql/settings.sql, editable on the admin page), read on every request: no copy of it lives here.
  */
 export const RATE_CLASSES = {
-  auth: { setting: "rate_limit_auth_per_min", capacity: 5, windowS: 60, by: "ip", what: "login and sign-up attempts" },
-  upload: { setting: "rate_limit_upload_per_min", capacity: 5, windowS: 60, by: "user", what: "uploads and rebuilds" },
-  replay: { setting: "rate_limit_replay_per_min", capacity: 20, windowS: 60, by: "ip", what: "replay downloads" },
+  auth: { setting: "rate_limit_auth_per_min", windowS: 60, by: "ip", what: "login and sign-up attempts" },
+  upload: { setting: "rate_limit_upload_per_min", windowS: 60, by: "user", what: "uploads and rebuilds" },
+  replay: { setting: "rate_limit_replay_per_min", windowS: 60, by: "ip", what: "replay downloads" },
 } as const;
 export type RateClass = keyof typeof RATE_CLASSES;
 
@@ -28,7 +28,7 @@ export function rateLimit(deps: Pick<WebDeps, "sql" | "config">, cls: RateClass)
     const who = spec.by === "user" && user ? `user:${user.id}` : `ip:${clientIp(c, deps.config)}`;
     const [row] = await deps.sql<{ allowed: boolean; remaining: number; retry_after_s: number; capacity: number }[]>`
       select t.allowed, t.remaining, t.retry_after_s, l.capacity
-      from (select coalesce(setting_number(${spec.setting})::int, ${spec.capacity}::int) as capacity) l,
+      from (select setting_number(${spec.setting})::int as capacity) l,
            lateral take_token(${`${cls}:${who}`}, l.capacity, ${spec.windowS}::int) t`;
     const capacity = Number(row.capacity);
     const remaining = Math.max(0, Math.floor(Number(row.remaining)));
