@@ -1,13 +1,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
-import { makeAgent, makeEnvironment, makeUser } from "./helpers/sql_fixtures.ts";
-import { ORIGIN, webApp } from "./helpers/web.ts";
+import { insertMatch, makeAgent, makeEnvironment, makeUser, outcome } from "./helpers/sql_fixtures.ts";
+import { ORIGIN, makeUser as makeWebUser, webApp } from "./helpers/web.ts";
 
 // Issue 12: the pages and the API read the same SQL, so they can never tell different stories.
 const db = await createTestDatabase();
 const sql = db.sql;
-const { app } = webApp(sql);
+const { app, deps } = webApp(sql);
 const get = (path: string) => app.request(ORIGIN + path);
 
 /** The leaderboard rows of a page as "rank name" strings. */
@@ -43,6 +43,23 @@ test("the rate-limit settings are seeded, so set_setting changes them, and the w
   const res = await app.request(ORIGIN + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ username: "nobody", password: "whatever-pw" }) });
   assert.is(res.headers.get("x-ratelimit-limit"), "7");
+});
+
+test("the match page shows an admin every seat's log, as match_logs_for does; a stranger none", async () => {
+  const owner = await makeUser(sql);
+  const [a, b] = [await makeAgent(sql, owner.id, { name: "LogA" }), await makeAgent(sql, owner.id, { name: "LogB" })];
+  const match = await insertMatch(sql, a, b);
+  await sql`select match_id from start_match(${match})`;
+  await sql`select id from finish_match(${match}, ${sql.json(outcome(0) as never)}, null, ${["seat zero says hi", "seat one says hi"]})`;
+  const admin = await makeWebUser(deps, "logadmin", "admin");
+  const stranger = await makeWebUser(deps, "logstranger");
+  const [viaSql] = await sql`select count(*)::int as n from match_logs_for(${admin.id}, ${match})`;
+  assert.is(viaSql.n, 2);
+  const asAdmin = await (await app.request(ORIGIN + `/matches/${match}`, { headers: { Cookie: admin.cookie } })).text();
+  assert.match(asAdmin, "seat zero says hi");
+  assert.match(asAdmin, "seat one says hi");
+  const asStranger = await (await app.request(ORIGIN + `/matches/${match}`, { headers: { Cookie: stranger.cookie } })).text();
+  assert.not.match(asStranger, "says hi");
 });
 
 test.after(() => db.drop());

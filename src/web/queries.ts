@@ -180,17 +180,25 @@ export async function hasReplay(sql: Sql, matchId: string): Promise<boolean> {
   return Boolean(r?.ok);
 }
 
-/** The stderr logs of the viewer's own agents in a match (nothing for anyone else). */
+/**
+ * The stderr logs a viewer may read in a match, by match_logs_for's rule (their own agents'
+ * seats; every seat for an admin). Its refusals (RLA14 no agent in the match, RLA10/RLA13 no
+ * such or a disabled viewer) mean nothing to show on the page.
+ */
 export async function ownMatchLogs(sql: Sql, matchId: string, userId: string): Promise<AgentLog[]> {
-  const rows = await sql`
-    select l.agent_id, a.name, l.seat, l.log from match_logs l join agents a on a.id = l.agent_id
-    where l.match_id = ${matchId} and a.owner_id = ${userId} order by l.seat`;
-  return rows.map((r) => ({ agentId: String(r.agent_id), agentName: String(r.name), seat: n(r.seat), log: String(r.log) }));
+  try {
+    const rows = await sql`select seat, agent_id, agent_name, log from match_logs_for(${userId}, ${matchId})`;
+    return rows.map((r) => ({ agentId: String(r.agent_id), agentName: String(r.agent_name), seat: n(r.seat), log: String(r.log) }));
+  } catch (error) {
+    if (["RLA14", "RLA10", "RLA13"].includes(String((error as { code?: unknown }).code))) return [];
+    throw error;
+  }
 }
 
 export async function getAgent(sql: Sql, id: string): Promise<AgentDetail | null> {
   const [r] = await sql`
-    select a.*, u.username as owner_name, s.version as active_version
+    select a.*, u.username as owner_name, s.version as active_version,
+           (select w.reason from matchmaking_wait(a.id) w) as waiting_reason
     from agents a join users u on u.id = a.owner_id left join submissions s on s.id = a.active_submission_id
     where a.id = ${id} and a.deleted_at is null`;
   if (!r) return null;
@@ -210,6 +218,7 @@ export async function getAgent(sql: Sql, id: string): Promise<AgentDetail | null
     createdAt: iso(r.created_at),
     activeVersion: nn(r.active_version),
     skill: skillOf(r),
+    waitingReason: r.waiting_reason === null ? null : String(r.waiting_reason),
   };
 }
 
