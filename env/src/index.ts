@@ -41,3 +41,4 @@ export { playEpisode, type PlayEpisodeOptions } from "./play.ts";
 export { runConformance, assertConformance, type ConformanceFailure, type ConformanceOptions } from "./conformance.ts";
 export { renderReplayHtml, playerBundleSource, playerBundlePath, buildPlayerBundle, type ReplayHtmlOptions } from "./replay_html.ts";
 export { PLAYER_CSS, type PlayerHandle, type PlayerOptions } from "./player/player.ts";
+export type { DebugInfo, DebugSeat } from "./player/debug_panel.ts";

@@ -7,6 +7,7 @@
 import { getDefinition } from "../registry.ts";
 import type { Replay } from "../replay.ts";
 import { loadReplay } from "../replay_compact.ts";
+import { createDebugPanel, DEBUG_CSS, type DebugInfo, type DebugPanel } from "./debug_panel.ts";
 import { rendererFor } from "./draw.ts";
 
 export interface PlayerOptions {
@@ -21,6 +22,11 @@ export interface PlayerOptions {
    * follow later changes of it, and offer "copy link to this step". Default true.
    */
   stepLinks?: boolean;
+  /**
+   * The owner's view: each of their seats' stderr and step timeline (GET /api/v1/matches/:id/logs),
+   * shown under the board at each step, with the faults and a jump to them.
+   */
+  debug?: DebugInfo | null;
 }
 
 export interface PlayerHandle {
@@ -53,7 +59,7 @@ export const PLAYER_CSS = `
 .rla-player .rla-frame{font-variant-numeric:tabular-nums;min-width:9em;text-align:right;font-size:14px}
 .rla-player .rla-link-status{display:block;min-height:1.2em;margin-top:6px;font-size:13px;color:#9ca3af;overflow-wrap:anywhere}
 .rla-player.rla-refused{border-color:#ff0066;max-width:60em}
-`;
+${DEBUG_CSS}`;
 
 const SPEEDS = [0.5, 1, 2] as const;
 
@@ -156,6 +162,14 @@ export function mountReplayPlayer(element: HTMLElement, input: unknown, options:
   if (stepLinks) controls.append(button("🔗 Copy link to this step", "Copy a link that opens this replay at this step", copyStepLink));
   root.append(head, canvas, caption, controls);
   if (stepLinks) root.append(linkStatus);
+  let debugPanel: DebugPanel | null = null;
+  if (options.debug && Array.isArray(options.debug.seats) && options.debug.seats.length > 0) {
+    debugPanel = createDebugPanel(doc, replay, names, options.debug, (f) => {
+      pause();
+      seek(f);
+    });
+    root.append(debugPanel.element);
+  }
   element.replaceChildren(root);
 
   let frame = 0;
@@ -187,6 +201,7 @@ export function mountReplayPlayer(element: HTMLElement, input: unknown, options:
     caption.textContent = text;
     counter.textContent = `frame ${frame} / ${last}`;
     slider.value = String(frame);
+    debugPanel?.update(frame);
   }
 
   function resultText(): string {
