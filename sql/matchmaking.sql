@@ -207,3 +207,81 @@ begin
   group by (n - 1) / 50;
 end $$;
 comment on function pair_agents(text) is 'Matchmaking tick for one environment: pairs eligible agents by closest rating within their waiting windows, creates the pending matches with their match.run jobs and returns them. Safe to call from several sessions at once.';
+
+-- Placement (issue 13): a newly activated version gets its first game at once instead of at the
+-- next tick. place_agent pairs that one agent, if it is eligible, with the eligible agent of its
+-- environment whose rating is nearest to its own (the most even game, so the most informative
+-- one), whatever the windows say; the daily cap, cooldown and busy rules still hold for both
+-- (matchmaking_pool). Same lock, rows, job and event as pair_agents.
+create or replace function place_agent(p_agent uuid) returns matches
+language plpgsql volatile
+set jit = off
+as $$
+declare
+  v_now timestamptz := arena_now();
+  v_env environments;
+  v_me record;
+  v_opponent record;
+  v_swap boolean := random() < 0.5;
+  v_row matches;
+begin
+  select e.* into v_env from environments e join agents a on a.environment_id = e.id where a.id = p_agent;
+  if not found or not v_env.enabled or setting_number_for(v_env.id, 'placement_on_activation') <> 1
+     or exists (select 1 from busy_agents b where b.agent_id = p_agent) then
+    return null; -- (busy: checked before the pool is read, which costs a pass over the environment)
+  end if;
+  perform matchmaking_lock(v_env.id);
+  select p.* into v_me from matchmaking_pool(v_env.id, v_now) p where p.agent_id = p_agent;
+  if not found then
+    return null; -- not eligible (busy, cooling down, capped, disabled…): the ticks take it from here
+  end if;
+  select p.* into v_opponent from matchmaking_pool(v_env.id, v_now) p
+  where p.agent_id <> p_agent
+  order by abs(p.rating - v_me.rating), random() limit 1;
+  if not found then
+    return null;
+  end if;
+  insert into matches (id, environment_id, environment_version, status, player0_agent_id, player1_agent_id,
+                       player0_submission_id, player1_submission_id, seed, created_at, deadline)
+  values (uuid_v7(v_now, 1), v_env.id, v_env.version, 'pending',
+          case when v_swap then v_opponent.agent_id else p_agent end, case when v_swap then p_agent else v_opponent.agent_id end,
+          case when v_swap then v_opponent.submission_id else v_me.submission_id end,
+          case when v_swap then v_me.submission_id else v_opponent.submission_id end,
+          floor(random() * 4294967296)::bigint, v_now,
+          v_now + setting_number_for(v_env.id, 'match_deadline_s') * interval '1 second')
+  returning * into v_row;
+  insert into busy_agents (agent_id, match_id, since) values (p_agent, v_row.id, v_now), (v_opponent.agent_id, v_row.id, v_now);
+  perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id));
+  perform match_event('match.created', v_row);
+  return v_row;
+end $$;
+comment on function place_agent(uuid) is 'Placement: pairs one eligible agent at once with the eligible agent of its environment nearest in rating (any window), creating the pending match and its match.run job; null when it is not eligible, nobody else is, or placement_on_activation is off. The build worker calls it when a version becomes active.';
+
+create or replace function matchmaking_wait(p_agent uuid) returns table (
+  eligible_opponents bigint, rating_window integer, nearest_gap integer, next_tick_s integer, reason text)
+language plpgsql stable as $$
+declare
+  v_env text;
+  v_me record;
+  v_others bigint;
+  v_gap integer;
+  v_interval integer;
+begin
+  select environment_id into v_env from agents where id = p_agent;
+  -- one pass over the environment's pool: called for the agent page of a waiting agent only
+  select p.* into v_me from matchmaking_pool(v_env, arena_now()) p where p.agent_id = p_agent;
+  if not found then
+    return;
+  end if;
+  select count(*), min(abs(p.rating - v_me.rating)) into v_others, v_gap
+  from matchmaking_pool(v_env, arena_now()) p where p.agent_id <> p_agent;
+  v_interval := setting_number_for(v_env, 'matchmaking_interval_s')::integer;
+  return query select v_others, v_me.rating_window, v_gap, v_interval,
+    case
+      when v_others = 0 then 'no other agent of this environment is free to play now (all busy, cooling down, at their daily cap, or none yet)'
+      when v_gap > v_me.rating_window then format('the nearest free opponent is %s points away, outside its rating window of ±%s, which widens by %s every minute of waiting',
+                                                  v_gap, v_me.rating_window, setting_number_for(v_env, 'matchmaking_window_step'))
+      else format('%s free opponent(s) within reach: it should be paired at the next matchmaking tick (every %s s)', v_others, v_interval)
+    end;
+end $$;
+comment on function matchmaking_wait(uuid) is 'Why an eligible agent is still waiting for an opponent: how many others are free, its rating window, the nearest free opponent''s rating gap, the tick interval, and a sentence. No row when the agent is not waiting (busy, cooling down, capped…).';

@@ -154,10 +154,12 @@ language sql stable as $$
 $$;
 comment on function skill_sort(text) is 'True when the environment''s leaderboard is sorted by skill (setting leaderboard_sort = "skill") instead of ELO.';
 
+-- The settings of issue 13's ranking features (skill, its order, seat-swapped pairs, placement).
 insert into settings (key, value, description) values
   ('skill_prior_sd', '350', 'Spread (Elo points) of the prior the skill estimate starts from: smaller pulls agents with few games harder towards initial_rating.'),
   ('skill_refit_interval_s', '60', 'Seconds at least between two skill refits of an environment (the matchmaking tick refits when due).'),
   ('skill_rank_z', '1.645', 'How sure "clearly above/below" must be for the skill rank range (1.645: 95 % one-sided per comparison).'),
   ('leaderboard_sort', '"elo"', 'Leaderboard order: "elo" (the official rating) or "skill" (the refitted estimate, uncertain agents by their μ).'),
+  ('placement_on_activation', '1', 'When 1, an agent whose version becomes active is paired at once (place_agent) instead of at the next matchmaking tick.'),
   ('seat_swapped_pairs', '0', 'When 1, a ranked pairing plays two games on the same seed with seats swapped and counts them as one rating update.')
 on conflict (key) do update set description = excluded.description;

@@ -148,6 +148,7 @@ const db = await createTestDatabase();
 const { sql } = db;
 await sql`select set_setting('matchmaking_interval_s', '86400')`; // the tests pair by hand
 await sql`select set_setting('match_cooldown_s', '0')`;
+await sql`select set_setting('placement_on_activation', '0')`; // nor does a finished build pair them (place_agent)
 const api = await startFakeApi();
 const kubelet = new FakeKubelet(api);
 const kubeDir = mkdtempSync(join(tmpdir(), "rla-kubeconfig-"));

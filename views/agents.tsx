@@ -20,6 +20,7 @@ export const AgentSummary: FC<{ agent: AgentDetail; history: RatingPoint[]; swap
       <div class="stat"><b id="agent-skill"><SkillValue skill={agent.skill} /></b><span>skill (± 95 %)</span></div>
       <div class="stat"><b>{agent.activeVersion ? `v${agent.activeVersion}` : "—"}</b><span>active version</span></div>
     </div>
+    {agent.waitingReason ? <p class="muted" id="agent-waiting">Waiting for an opponent: {agent.waitingReason}.</p> : null}
     <h3>Rating history</h3>
     <RatingChart points={history} />
   </section>

@@ -112,6 +112,8 @@ export interface AgentDetail {
   createdAt: string;
   activeVersion: number | null;
   skill?: SkillEstimate | null;
+  /** Why an eligible agent has no match yet (matchmaking_wait); null when it is not waiting. */
+  waitingReason?: string | null;
 }
 
 /** One of a user's own agents (profile page). */

@@ -55,8 +55,23 @@ export async function runBuildJob(deps: { sql: Sql; executor: Executor; log: Log
   }, { signal: job.signal });
   await finish(sql, submissionId, result.ok, result.language ?? null, result.entry ?? null, result.error ?? null, result.log, result.image ?? null);
   log.info(result.ok ? "build succeeded" : "build failed", { error: result.error });
+  if (result.ok) await placeAgent(sql, sub.agent_id, log);
   engineEvents.emit("build.finished", { submissionId, environment: env!.id, ok: result.ok, language: result.language ?? null, durationMs: Date.now() - started, error: result.error ?? null });
   return result.ok ? "active" : "failed";
+}
+
+/**
+ * Placement: the new version's first game starts now, not at the next matchmaking tick
+ * (place_agent in sql/matchmaking.sql). The build is done whatever happens here: a failure is
+ * logged and the ticks pair the agent as usual.
+ */
+async function placeAgent(sql: Sql, agentId: string, log: Logger): Promise<void> {
+  try {
+    const [m] = await sql`select id from place_agent(${agentId}) where id is not null`;
+    if (m) log.info("placement match created", { agentId, matchId: m.id });
+  } catch (error) {
+    log.warn("placement failed; the next matchmaking tick pairs the agent", { agentId, error });
+  }
 }
 
 export async function finish(sql: Sql, id: string, ok: boolean, language: string | null, entry: string | null, error: string | null, log: string, image: string | null = null): Promise<void> {
