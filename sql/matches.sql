@@ -109,6 +109,14 @@ begin
   end if;
 end $$;
 
+-- The one list of end reasons that mean an agent lost by a fault of its own (the referee names it
+-- in details.faulted_player): the admin system page and the matches_per_day report count these.
+create or replace function is_forfeit(p_end_reason text) returns boolean
+language sql immutable as $$
+  select coalesce(p_end_reason in ('timeout', 'crash', 'invalid_action', 'protocol_error'), false)
+$$;
+comment on function is_forfeit(text) is 'Whether a completed match''s end_reason is a forfeit (timeout, crash, invalid_action, protocol_error): an agent lost by its own fault.';
+
 create or replace function finish_match(p_match uuid, p_outcome jsonb, p_replay bytea default null, p_logs text[] default null)
 returns matches
 language plpgsql volatile as $$

@@ -62,5 +62,11 @@ test("the match page shows an admin every seat's log, as match_logs_for does; a 
   assert.not.match(asStranger, "says hi");
 });
 
+test("is_forfeit names the faults an agent loses by, and the admin page and report count through it", async () => {
+  const [r] = await sql`select array_agg(x order by x) filter (where is_forfeit(x)) as yes
+                        from unnest(array['completed', 'truncated', 'timeout', 'crash', 'invalid_action', 'protocol_error', null]) x`;
+  assert.equal(r.yes, ["crash", "invalid_action", "protocol_error", "timeout"]);
+});
+
 test.after(() => db.drop());
 test.run();

@@ -21,7 +21,7 @@ export async function systemSnapshot(sql: Sql, sandbox: { enabled: boolean; deta
            count(*) filter (where status = 'completed' and ended_at > now() - interval '1 hour')::int as completed_hour,
            count(*) filter (where status = 'failed' and ended_at > now() - interval '1 hour')::int as failed_hour,
            count(*) filter (where status = 'completed' and ended_at > now() - interval '1 hour'
-                              and end_reason in ('timeout', 'crash', 'invalid_action', 'protocol_error'))::int as forfeits_hour,
+                              and is_forfeit(end_reason))::int as forfeits_hour,
            coalesce(avg(extract(epoch from ended_at - started_at)) filter (where status = 'completed' and ended_at > now() - interval '1 hour'), 0)::float8 as mean_s
     from matches where status in ('pending', 'running') or ended_at > now() - interval '1 hour'`;
 
@@ -47,7 +47,7 @@ export async function systemSnapshot(sql: Sql, sandbox: { enabled: boolean; deta
              m.end_reason
       from matches m
       where m.status = 'completed' and m.ended_at > now() - interval '1 hour'
-        and m.end_reason in ('timeout', 'crash', 'invalid_action', 'protocol_error')
+        and is_forfeit(m.end_reason)
         and m.details ? 'faulted_player'
     )
     select a.id, a.name, a.environment_id as environment, count(*)::int as forfeits,
