@@ -10,7 +10,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -33,12 +33,19 @@ userEnv.npm_config_update_notifier = "false";
 userEnv.npm_config_offline = "true";
 userEnv.PATH = `${join(app, "node_modules", ".bin")}:${userEnv.PATH}`;
 
-/** Runs a block of shell lines with bash -e (the first failing line stops it) in `cwd`. */
-function shell(script: string, cwd: string) {
-  const r = spawnSync("bash", ["-e", "-c", script], { cwd, env: userEnv, encoding: "utf8", timeout: 240_000 });
-  const shown = `$ ${script.split("\n").join("\n$ ")}\n(exit ${r.status})\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`;
-  assert.is(r.status, 0, shown);
-  return r.stdout;
+/**
+ * Runs a block of shell lines with bash -e (the first failing line stops it) in `cwd`. Async on
+ * purpose: a spawnSync blocks the event loop, so fetch would reuse a keep-alive socket the
+ * platform closed meanwhile ("fetch failed").
+ */
+function shell(script: string, cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("bash", ["-e", "-c", script], { cwd, env: userEnv, encoding: "utf8", timeout: 240_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const shown = `$ ${script.split("\n").join("\n$ ")}\n(exit ${error ? (error as { code?: unknown }).code : 0})\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`;
+      if (error) reject(new assert.Assertion({ message: shown, generated: false, operator: "shell", expects: 0, actual: (error as { code?: unknown }).code }));
+      else resolve(stdout);
+    });
+  });
 }
 
 /** The fenced blocks of a Markdown text with one of `langs`. */
@@ -62,20 +69,20 @@ test.before(() => {
 
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
-test("env/README's install command installs the package (the tarball in place of the registry)", () => {
+test("env/README's install command installs the package (the tarball in place of the registry)", async () => {
   const blocks = codeBlocks(readFileSync(join(ENV_ROOT, "README.md"), "utf8"), ["sh"]);
   const install = blocks.find((b) => /^npm install rl-arena-env$/m.test(b));
   assert.ok(install, "the README shows `npm install rl-arena-env`");
-  shell(install!.replace("npm install rl-arena-env", `npm install --no-audit --no-fund ${tarball}`), app);
+  await shell(install!.replace("npm install rl-arena-env", `npm install --no-audit --no-fund ${tarball}`), app);
   assert.ok(existsSync(join(app, "node_modules", ".bin", "rl-arena-env")));
 });
 
-test("env/README's command-line block runs as written, in order", () => {
+test("env/README's command-line block runs as written, in order", async () => {
   const blocks = codeBlocks(readFileSync(join(ENV_ROOT, "README.md"), "utf8"), ["sh"]).filter((b) => /^rl-arena-env /m.test(b));
   assert.ok(blocks.length >= 1, "a block of rl-arena-env commands");
   const dir = join(app, "readme");
   mkdirSync(dir);
-  for (const block of blocks) shell(block, dir);
+  for (const block of blocks) await shell(block, dir);
   for (const file of ["replay-1.html", "replay-3.html", "replay.json", "replay.html", "my-agent/agent.json"]) assert.ok(existsSync(join(dir, file)), `${file} was written`);
 });
 
@@ -94,7 +101,7 @@ test("every environment page's quick start runs as shown, and the zip it makes b
       for (const block of blocks) {
         const dir = join(app, `${id}-${block.lang}`);
         mkdirSync(dir);
-        const out = shell(block.text, dir);
+        const out = await shell(block.text, dir);
         assert.match(out, /replay\.html/, `${id} ${block.lang}: the match wrote its replay`);
         assert.ok(existsSync(join(dir, "my-agent.zip")), `${id} ${block.lang}: the zip to upload`);
         const created = await user.api("/agents", { method: "POST", json: { environmentId: id, name: `${id} ${block.lang}` } });
