@@ -39,6 +39,16 @@ language sql volatile as $$
     'agentIds', jsonb_build_array(p_row.player0_agent_id, p_row.player1_agent_id), 'status', p_row.status))
 $$;
 
+-- The limits an agent process runs under, as one object: start_match returns it, and the build
+-- worker (which has no match row) reads it directly, so the key list lives here alone.
+create or replace function match_limits(p_environment text) returns jsonb
+language sql stable as $$
+  select jsonb_object_agg(k, setting_number_for(p_environment, k))
+  from unnest(array['init_timeout_s', 'step_timeout_s', 'time_bank_s', 'memory_mb', 'cpus', 'max_processes',
+                    'log_cap_bytes', 'match_deadline_s']) k
+$$;
+comment on function match_limits(text) is 'The settings an agent process runs under in an environment (timeouts, time bank, memory, CPUs, processes, log cap, deadline) as {key: number}.';
+
 drop function if exists start_match(uuid); -- its result gained player0_image/player1_image
 create or replace function start_match(p_match uuid) returns table (
   match_id uuid, environment_id text, environment_version text, config jsonb, limits jsonb, seed bigint,
@@ -66,15 +76,7 @@ begin
   perform match_event('match.started', v_row);
   return query
   select v_row.id, v_env, e.version, e.config,
-         jsonb_build_object(
-           'init_timeout_s', setting_number_for(v_env, 'init_timeout_s'),
-           'step_timeout_s', setting_number_for(v_env, 'step_timeout_s'),
-           'time_bank_s', setting_number_for(v_env, 'time_bank_s'),
-           'memory_mb', setting_number_for(v_env, 'memory_mb'),
-           'cpus', setting_number_for(v_env, 'cpus'),
-           'max_processes', setting_number_for(v_env, 'max_processes'),
-           'log_cap_bytes', setting_number_for(v_env, 'log_cap_bytes'),
-           'match_deadline_s', setting_number_for(v_env, 'match_deadline_s')),
+         match_limits(v_env),
          v_row.seed, v_row.attempts, v_row.deadline,
          a0.id, a0.name, a0.owner_id, s0.id, s0.version, s0.language, s0.entry,
          a1.id, a1.name, a1.owner_id, s1.id, s1.version, s1.language, s1.entry,

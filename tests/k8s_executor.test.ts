@@ -26,7 +26,7 @@ import { createKubernetesExecutor, KubernetesConfigError } from "../src/executor
 import { PlatformError, type MatchSpec } from "../src/executor/types.ts";
 import { QUEUES } from "../src/jobs/queues.ts";
 import { startWorkers } from "../src/jobs/workers.ts";
-import { matchSettingsFrom } from "../src/jobs/match_settings.ts";
+import { matchSettingsFor } from "../src/jobs/match_settings.ts";
 import { PROJECT_ROOT } from "../src/paths.ts";
 import { createTestDatabase } from "./helpers/database.ts";
 import { finishedPod, startFakeApi, type FakeApi, type WatchStep } from "./helpers/k8s_fake_api.ts";
@@ -145,6 +145,7 @@ class FakeKubelet {
 
 // Setup shared by the worker tests: one database, the fake API server, the workers.
 const db = await createTestDatabase();
+const pongLimits = await matchSettingsFor(db.sql, "pong"); // the settings' values, as a worker reads them
 const { sql } = db;
 await sql`select set_setting('matchmaking_interval_s', '86400')`; // the tests pair by hand
 await sql`select set_setting('match_cooldown_s', '0')`;
@@ -290,7 +291,7 @@ const directSpec = (matchId: string, image: string | null): MatchSpec => ({
   matchId,
   environment: { id: "pong", version: "1.0.0", config: { max_steps: 20 } },
   seed: 5,
-  settings: matchSettingsFrom({}),
+  settings: pongLimits,
   seats: [
     { agentId: "a", name: "uploaded", submissionId: "s", version: 1, language: "node", entry: "main.mjs", image },
     { agentId: "b", name: "demo", submissionId: "t", version: 1, language: "builtin", entry: "pong-random" },

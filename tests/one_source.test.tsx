@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
 import { insertMatch, makeAgent, makeEnvironment, makeUser, outcome } from "./helpers/sql_fixtures.ts";
 import { ORIGIN, makeUser as makeWebUser, webApp } from "./helpers/web.ts";
+import { matchSettingsFor, matchSettingsFrom } from "../src/jobs/match_settings.ts";
 
 // Issue 12: the pages and the API read the same SQL, so they can never tell different stories.
 const db = await createTestDatabase();
@@ -66,6 +67,21 @@ test("is_forfeit names the faults an agent loses by, and the admin page and repo
   const [r] = await sql`select array_agg(x order by x) filter (where is_forfeit(x)) as yes
                         from unnest(array['completed', 'truncated', 'timeout', 'crash', 'invalid_action', 'protocol_error', null]) x`;
   assert.equal(r.yes, ["crash", "invalid_action", "protocol_error", "timeout"]);
+});
+
+test("match limits come from the settings alone: start_match and builds read match_limits(), TypeScript adds no default", async () => {
+  const env = await makeEnvironment(sql);
+  await sql`select set_environment_settings(${(await makeUser(sql, { admin: true })).id}, ${env}, '{"memory_mb": 300, "time_bank_s": 7}')`;
+  const owner = await makeUser(sql);
+  const match = await insertMatch(sql, await makeAgent(sql, owner.id, { environment: env }), await makeAgent(sql, owner.id, { environment: env }), env);
+  const [started] = await sql`select limits from start_match(${match})`;
+  const fromMatch = matchSettingsFrom(started.limits);
+  assert.equal(await matchSettingsFor(sql, env), fromMatch);
+  assert.is(fromMatch.memoryMb, 300);
+  assert.is(fromMatch.timeBankS, 7);
+  const [{ value }] = await sql`select value from settings where key = 'log_cap_bytes'`;
+  assert.is(fromMatch.logCapBytes, Number(value));
+  assert.throws(() => matchSettingsFrom({ ...started.limits, cpus: null }), /match limit cpus is null; it must be a number/);
 });
 
 test.after(() => db.drop());

@@ -1,31 +1,35 @@
 import type { Sql } from "postgres";
 import type { MatchSettings } from "../executor/types.ts";
 
-/** The settings' jsonb (start_match's `limits`) in the executor's shape. Missing keys fall back to SPEC §2's defaults. */
+/**
+ * SQL's match_limits (start_match's `limits`) in the executor's shape. The values live in
+ * sql/settings.sql alone: a missing or invalid key is an error naming it, never a default here.
+ */
 export function matchSettingsFrom(limits: Record<string, unknown> | null | undefined): MatchSettings {
-  const n = (key: string, fallback: number) => {
-    const v = Number(limits?.[key]);
-    return Number.isFinite(v) && v >= 0 ? v : fallback;
+  const n = (key: string) => {
+    const raw = limits?.[key];
+    const v = Number(raw);
+    if (raw === null || raw === undefined || !Number.isFinite(v) || v < 0) {
+      throw new Error(`match limit ${key} is ${JSON.stringify(raw ?? null)}; it must be a number ≥ 0 (see match_limits() and sql/settings.sql)`);
+    }
+    return v;
   };
   return {
-    initTimeoutS: n("init_timeout_s", 10),
-    stepTimeoutS: n("step_timeout_s", 1),
-    timeBankS: n("time_bank_s", 60),
-    memoryMb: n("memory_mb", 512),
-    cpus: n("cpus", 1),
-    maxProcesses: n("max_processes", 64),
-    logCapBytes: n("log_cap_bytes", 1024 * 1024),
-    matchDeadlineS: n("match_deadline_s", 3600),
+    initTimeoutS: n("init_timeout_s"),
+    stepTimeoutS: n("step_timeout_s"),
+    timeBankS: n("time_bank_s"),
+    memoryMb: n("memory_mb"),
+    cpus: n("cpus"),
+    maxProcesses: n("max_processes"),
+    logCapBytes: n("log_cap_bytes"),
+    matchDeadlineS: n("match_deadline_s"),
   };
 }
 
-const KEYS = ["init_timeout_s", "step_timeout_s", "time_bank_s", "memory_mb", "cpus", "max_processes", "log_cap_bytes", "match_deadline_s"];
-
-/** The same settings read for one environment (builds have no start_match row). */
+/** The same limits for one environment, for builds (they have no start_match row). */
 export async function matchSettingsFor(sql: Sql, environment: string): Promise<MatchSettings> {
-  const rows = await sql<{ key: string; value: string }[]>`
-    select k as key, setting_number_for(${environment}, k)::text as value from unnest(${KEYS}::text[]) as k`;
-  return matchSettingsFrom(Object.fromEntries(rows.map((r) => [r.key, Number(r.value)])));
+  const [row] = await sql<{ limits: Record<string, unknown> }[]>`select match_limits(${environment}) as limits`;
+  return matchSettingsFrom(row?.limits);
 }
 
 /** The SQLSTATE of a postgres.js error, or undefined. */
