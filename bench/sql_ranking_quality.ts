@@ -73,7 +73,8 @@ function phi(x: number): number {
  * The τ an ideal rating would expect from these very games: each agent's strength known up to
  * an independent error of variance 1/I, I = the Fisher information its games carried about it
  * (Davidson model at the true strengths), and every other agent's strength known exactly
- * otherwise. No rating computed from the results can expect to do much better.
+ * otherwise. An approximation (opponents' errors are left out), not a strict bound: a rating
+ * computed from the results can expect to come close to it, not to pass it by much.
  */
 function tauBound(truth: number[], info: number[]): number {
   let sum = 0, pairs = 0;
@@ -152,7 +153,7 @@ try {
     }
   }
   const fmt = (xs: number[]) => `${(xs.reduce((s, x) => s + x, 0) / xs.length).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`;
-  console.log("\n| games per agent | Kendall τ ELO | Kendall τ skill | ideal rating (information bound) | refit ms |\n|---|---|---|---|---|");
+  console.log("\n| games per agent | Kendall τ ELO | Kendall τ skill | ideal estimate (expected τ) | refit ms |\n|---|---|---|---|---|");
   for (const [c, cell] of table) {
     console.log(`| ${c} | ${fmt(cell.elo)} | **${fmt(cell.skill)}** | ${fmt(cell.bound)} | ${Math.round(Math.max(...cell.refitMs))} |`);
   }
