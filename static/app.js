@@ -74,15 +74,29 @@
     try {
       const res = await fetch(el.dataset.replaySrc, { headers: { Accept: "application/json" } });
       if (!res.ok) throw new Error("replay download answered " + res.status);
+      const replay = await res.json();
       el.innerHTML = "";
       // Styles come from /static/player.css: CSP forbids the player's injected <style>.
-      el.player = mount(el, await res.json(), { injectStyles: false });
+      el.player = mount(el, replay, { injectStyles: false, debug: await ownLogs(el) });
     } catch (err) {
       el.innerHTML = "";
       const p = document.createElement("p");
       p.className = "form-error";
       p.textContent = "Could not load the replay: " + err.message;
       el.append(p);
+    }
+  }
+
+  // The owner's (or an admin's) seats: their stderr and step timeline, shown in the player.
+  async function ownLogs(el) {
+    if (!el.dataset.logsSrc) return null;
+    try {
+      const res = await fetch(el.dataset.logsSrc, { headers: { Accept: "application/json" } });
+      if (!res.ok) return null;
+      const body = await res.json();
+      return { seats: body.logs.map((l) => ({ seat: l.seat, name: l.agentName, log: l.log, timing: l.timing })) };
+    } catch {
+      return null; // the replay still plays without them
     }
   }
 

@@ -60,7 +60,7 @@ export const MatchesPage: FC<{ viewer: Viewer | null; matches: MatchItem[]; page
 );
 
 /** The result block of the match page (players, seats, score, end reason, rating changes). */
-export const MatchMain: FC<{ match: MatchItem; hasReplay: boolean; score?: [string, string] | null; swapOob?: boolean }> = ({ match, hasReplay, score, swapOob }) => {
+export const MatchMain: FC<{ match: MatchItem; hasReplay: boolean; score?: [string, string] | null; swapOob?: boolean; ownLogs?: boolean }> = ({ match, hasReplay, score, swapOob, ownLogs }) => {
   const changes = match.players.map((p) => p.ratingChange);
   const uneven = changes.every((c) => typeof c === "number") && (changes[0] as number) + (changes[1] as number) !== 0;
   const [p0, p1] = match.players;
@@ -106,7 +106,8 @@ export const MatchMain: FC<{ match: MatchItem; hasReplay: boolean; score?: [stri
         </div>
       ) : undefined}>
         {hasReplay ? (
-          <div class="replay" id="replay" data-replay-src={`/api/v1/matches/${match.id}/replay?format=compact`}>
+          <div class="replay" id="replay" data-replay-src={`/api/v1/matches/${match.id}/replay?format=compact`}
+            data-logs-src={ownLogs ? `/api/v1/matches/${match.id}/logs` : undefined}>
             <noscript>The replay player needs JavaScript; download the HTML replay to watch it offline.</noscript>
           </div>
         ) : (
@@ -127,7 +128,8 @@ export const MatchPage: FC<{ viewer: Viewer | null; match: MatchItem; hasReplay:
         <p>Match <code>{match.id}</code></p>
       </div>
     </div>
-    <MatchMain match={match} hasReplay={hasReplay} score={score} />
+    {/* The viewer's own seats' logs and step timelines go into the player too (issue 14). */}
+    <MatchMain match={match} hasReplay={hasReplay} score={score} ownLogs={logs.length > 0} />
     {logs.length > 0 && (
       <Section title="Your agents' logs" id="match-logs">
         {logs.map((l) => (

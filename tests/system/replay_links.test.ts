@@ -2,7 +2,8 @@
  * Replays on the built platform (`node dist/main.js`) in Chromium: a finished demo match is
  * stored as a compact replay, the match page's player downloads that compact form and
  * re-simulates it in the page, `/matches/:id#step=N` opens the player paused at frame N, and
- * "copy link to this step" copies such a link.
+ * "copy link to this step" copies such a link. An admin (as an agent's owner) gets each seat's
+ * log and step timeline in the player; a visitor does not.
  */
 import { gunzipSync } from "node:zlib";
 import { existsSync } from "node:fs";
@@ -12,6 +13,7 @@ import * as assert from "uvu/assert";
 import { loadReplay, type Replay } from "rl-arena-env";
 import { CHROME, launchChromium } from "../helpers/browser.ts";
 import { startBuiltPlatform, type BuiltPlatform } from "../helpers/built_platform.ts";
+import { makeAdmin, registerUser } from "../helpers/http_user.ts";
 import { waitFor } from "../helpers/processes.ts";
 
 let platform: BuiltPlatform;
@@ -87,6 +89,41 @@ test("'copy link to this step' copies /matches/:id#step=N and that link opens th
   await again.goto(link);
   await again.locator("#replay .rla-frame", { hasText: /^frame 25 \// }).waitFor({ timeout: 15_000 });
   await context.close();
+});
+
+test("an admin's player shows each seat's step timeline and log; a visitor's shows none", async () => {
+  const admin = await registerUser(platform.url, "root");
+  await makeAdmin(platform.sql!, admin.id);
+  const context = await browser.newContext();
+  await context.addCookies([{ name: "session", value: admin.token, url: platform.url }]);
+  const page = await context.newPage();
+  await page.goto(`${platform.url}/matches/${matchId}#step=10`);
+  const seats = page.locator("#replay .rla-seat");
+  await seats.first().waitFor({ timeout: 15_000 });
+  assert.is(await seats.count(), 2);
+  for (const seat of [0, 1]) {
+    const timing = (await page.locator(`#replay .rla-seat[data-seat="${seat}"] .rla-timing`).textContent()) ?? "";
+    assert.match(timing, /^step 9 → frame 10: answered in [\d.]+ ms \(limit [\d.]+ (ms|s)\) · bank [\d.]+ s of [\d.]+ s left$/, `seat ${seat}: ${timing}`);
+    assert.is(await page.locator(`#replay .rla-seat[data-seat="${seat}"] canvas.rla-chart`).count(), 1);
+  }
+  // The last frame shows the seat's log from the end of the step before it to the end (the end message, notes).
+  const last = replay.steps.length - 1;
+  await page.locator("#replay input[type=range]").fill(String(last));
+  const { logs } = await (await admin.api(`/matches/${matchId}/logs`)).json() as { logs: Array<{ seat: number; log: string; timing: { lines: number[] } }> };
+  for (const l of logs) {
+    const lines = l.log.split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    const tail = lines.slice(l.timing.lines[last - 2]);
+    const shown = (await page.locator(`#replay .rla-seat[data-seat="${l.seat}"] .rla-log`).textContent()) ?? "";
+    assert.is(shown, tail.length ? tail.join("\n") : "(no stderr at this step)", `seat ${l.seat}`);
+  }
+  await context.close();
+
+  const visitor = await browser.newPage();
+  await visitor.goto(`${platform.url}/matches/${matchId}`);
+  await visitor.locator("#replay .rla-player").waitFor({ timeout: 15_000 });
+  assert.is(await visitor.locator("#replay .rla-debug").count(), 0);
+  await visitor.close();
 });
 
 test.run();

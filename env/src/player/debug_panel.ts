@@ -25,11 +25,11 @@ export const DEBUG_CSS = `
 .rla-player .rla-debug{margin-top:10px;border-top:1px solid #222;padding-top:8px;font-size:13px}
 .rla-player .rla-faults{display:flex;flex-direction:column;gap:4px;margin-bottom:8px}
 .rla-player .rla-fault{color:#ffb4c8;overflow-wrap:anywhere}
-.rla-player .rla-seat h4{margin:8px 0 4px;font-size:14px;color:#00ff88}
+.rla-player .rla-seat-title{margin:8px 0 4px;font-size:14px;font-weight:600;color:#00ff88}
 .rla-player .rla-chart{display:block;width:100%;max-width:800px;height:80px;background:#111827;border-radius:4px;cursor:pointer}
 .rla-player .rla-timing{margin:4px 0;color:#d1d5db;font-variant-numeric:tabular-nums}
 .rla-player .rla-log{margin:0;max-height:12em;overflow:auto;background:#111;border:1px solid #222;border-radius:4px;padding:6px;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px;color:#e5e7eb}
-.rla-player .rla-log.rla-empty{color:#6b7280;font-style:italic}
+.rla-player .rla-log.rla-empty{color:#9ca3af;font-style:italic}
 `;
 
 const CHART_W = 800;
@@ -82,7 +82,8 @@ function seatView(doc: Document, seat: DebugSeat, fallbackName: string, last: nu
   const section = doc.createElement("section");
   section.className = "rla-seat";
   section.dataset.seat = String(seat.seat);
-  const title = doc.createElement("h4");
+  const title = doc.createElement("div"); // not a heading: the player sits under h1, h2 or h3 depending on the page
+  title.className = "rla-seat-title";
   title.textContent = `${seat.name ?? fallbackName} (seat ${seat.seat}): log and timing`;
   const lines = seat.log.split("\n");
   if (lines.at(-1) === "") lines.pop();
@@ -96,6 +97,8 @@ function seatView(doc: Document, seat: DebugSeat, fallbackName: string, last: nu
   times.className = "rla-timing";
   const log = doc.createElement("pre");
   log.className = "rla-log";
+  log.tabIndex = 0; // it scrolls: keyboard users must reach it
+  log.setAttribute("aria-label", `stderr of ${seat.name ?? fallbackName} at the shown step`);
   section.append(title);
   if (timing) {
     chart.setAttribute("aria-label", `Answer time per step against the ${timing.step_timeout_ms} ms step limit, and the time bank left`);
