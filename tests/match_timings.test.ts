@@ -75,4 +75,22 @@ test("GET /matches/:id/logs gives the owner their seat's timeline, an admin both
   assert.is((await logs("carol")).status, 403);
 });
 
+test("the HTML download carries the downloader's own seats' logs and timelines, and nobody else's", async () => {
+  const optionsOf = async (token?: string) => {
+    const res = await h.call("GET", `/matches/${matchId}/replay?format=html`, token ? { token } : {});
+    assert.is(res.status, 200);
+    const html = await res.text();
+    const call = /RlArenaPlayer\.mountReplayPlayer\(document\.getElementById\("player"\), JSON\.parse\(document\.getElementById\("replay-data"\)\.textContent\), (\{.*\})\);<\/script>/.exec(html);
+    assert.ok(call, "the mount call");
+    return JSON.parse(call![1]!);
+  };
+  const alice = await optionsOf(users.alice!.token);
+  assert.equal(alice.debug.seats.map((s: { seat: number }) => s.seat), [seatOf.alice]);
+  assert.is(alice.debug.seats[0].log, "seat " + seatOf.alice + " says hello\n");
+  assert.equal(alice.debug.seats[0].timing.ms, timing.seats[seatOf.alice!]!.ms);
+  assert.is((await optionsOf(users.root!.token)).debug.seats.length, 2, "an admin's download has both seats");
+  assert.is((await optionsOf(users.carol!.token)).debug, undefined);
+  assert.is((await optionsOf()).debug, undefined);
+});
+
 test.run();

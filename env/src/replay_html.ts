@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { PACKAGE_ROOT } from "./referee_agents.ts";
 import type { Replay } from "./replay.ts";
 import { loadReplay, type CompactReplay } from "./replay_compact.ts";
+import type { DebugInfo } from "./player/debug_panel.ts";
 
 /** Replaced by the bundlers with the text of dist/player.js (esbuild `define`); undefined in the sources. */
 declare const __RL_ARENA_PLAYER_BUNDLE__: string | undefined;
@@ -71,6 +72,8 @@ export interface ReplayHtmlOptions {
   title?: string;
   /** Start playing when opened. Default false. */
   autoplay?: boolean;
+  /** The owner's seats (logs and step timelines) for the player's debug panel; only in the owner's own download. */
+  debug?: DebugInfo | null;
 }
 
 /**
@@ -83,7 +86,8 @@ export function renderReplayHtml(replay: Replay | CompactReplay | string, option
   const title = options.title ?? `${valid.environment.id} replay: ${names}`;
   const data = JSON.stringify(valid).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
   const bundle = playerBundleSource().replace(/<\/(script)/gi, "<\\/$1");
-  const mountOptions = JSON.stringify({ keyboard: "document", autoplay: options.autoplay === true });
+  const mountOptions = JSON.stringify({ keyboard: "document", autoplay: options.autoplay === true, ...(options.debug ? { debug: options.debug } : {}) })
+    .replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -82,6 +82,22 @@ function framesOf(matchId: string, stored: string): string | Replay {
   }
 }
 
+/**
+ * The caller's own seats (their logs and step timelines) for the HTML download's debug panel:
+ * an agent's owner gets their seats, an admin all, anyone else (or nobody signed in) none.
+ */
+async function ownDebug(deps: WebDeps, userId: string | null, matchId: string) {
+  if (!userId) return null;
+  try {
+    const logs = await deps.sql`select l.seat, l.agent_name, l.log, m.timing from match_logs_for(${userId}, ${matchId}) l
+      join match_logs m on m.match_id = ${matchId} and m.seat = l.seat`;
+    return logs.length ? { seats: logs.map((l) => ({ seat: Number(l.seat), name: String(l.agent_name), log: String(l.log), timing: l.timing ?? null })) } : null;
+  } catch (error) {
+    if (["RLA14", "RLA10", "RLA13"].includes(String((error as { code?: unknown }).code))) return null;
+    throw error;
+  }
+}
+
 /** `/matches`: lists, one match, replay downloads (JSON or HTML), the caller's own agents' logs. */
 export function matchesApi(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
@@ -115,7 +131,7 @@ export function matchesApi(deps: WebDeps): Hono<WebEnv> {
     if (!row) throw new HttpError(404, "not_found", `match ${id} does not exist`);
     if (!row.data) throw new HttpError(404, "not_found", `match ${id} has no replay (status ${row.status})`);
     if (format === "html") {
-      const html = renderReplayHtml(framesOf(id, await gunzip(row.data)));
+      const html = renderReplayHtml(framesOf(id, await gunzip(row.data)), { debug: await ownDebug(deps, c.var.user?.id ?? null, id) });
       c.header("Content-Disposition", `attachment; filename="replay_${id}.html"`);
       return c.body(html, 200, { "Content-Type": "text/html; charset=utf-8" });
     }
