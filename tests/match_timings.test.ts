@@ -79,6 +79,7 @@ test("the HTML download carries the downloader's own seats' logs and timelines, 
   const optionsOf = async (token?: string) => {
     const res = await h.call("GET", `/matches/${matchId}/replay?format=html`, token ? { token } : {});
     assert.is(res.status, 200);
+    if (token) assert.is(res.headers.get("cache-control"), token === users.carol!.token ? null : "private, no-store");
     const html = await res.text();
     const call = /RlArenaPlayer\.mountReplayPlayer\(document\.getElementById\("player"\), JSON\.parse\(document\.getElementById\("replay-data"\)\.textContent\), (\{.*\})\);<\/script>/.exec(html);
     assert.ok(call, "the mount call");

@@ -131,7 +131,9 @@ export function matchesApi(deps: WebDeps): Hono<WebEnv> {
     if (!row) throw new HttpError(404, "not_found", `match ${id} does not exist`);
     if (!row.data) throw new HttpError(404, "not_found", `match ${id} has no replay (status ${row.status})`);
     if (format === "html") {
-      const html = renderReplayHtml(framesOf(id, await gunzip(row.data)), { debug: await ownDebug(deps, c.var.user?.id ?? null, id) });
+      const debug = await ownDebug(deps, c.var.user?.id ?? null, id);
+      const html = renderReplayHtml(framesOf(id, await gunzip(row.data)), { debug });
+      if (debug) c.header("Cache-Control", "private, no-store"); // the owner's logs: never from a shared cache
       c.header("Content-Disposition", `attachment; filename="replay_${id}.html"`);
       return c.body(html, 200, { "Content-Type": "text/html; charset=utf-8" });
     }
