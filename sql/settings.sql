@@ -29,6 +29,16 @@ begin
 end $$;
 comment on function set_setting(uuid, text, jsonb) is 'Admin: changes a setting (RLA15 unless p_admin is an enabled administrator, RLA02 unknown key).';
 
+create or replace function upload_limits() returns table (
+  max_packed_bytes bigint, max_unpacked_bytes bigint, max_files integer, max_file_bytes bigint)
+language sql stable as $$
+  -- The global values: the web checks an upload (body limit, archive inspection) before it knows
+  -- the agent's environment; create_submission then applies the environment's archive_max_bytes.
+  select setting_number('archive_max_bytes')::bigint, setting_number('archive_max_unpacked_bytes')::bigint,
+         setting_number('archive_max_files')::integer, setting_number('archive_max_file_bytes')::bigint
+$$;
+comment on function upload_limits() is 'The limits an upload is checked against (archive_max_bytes packed, archive_max_unpacked_bytes, archive_max_files, archive_max_file_bytes), for the web''s body limit, forms, messages and docs, and the build''s re-check.';
+
 create or replace function apply_setting_overrides(p_overrides jsonb) returns void
 language plpgsql as $$
 declare
@@ -54,6 +64,9 @@ insert into settings (key, value, description) values
   ('daily_match_limit', '100', 'Matches an agent may finish per UTC day.'),
   ('submission_daily_quota', '5', 'Submissions per agent per UTC day (rebuilds do not count).'),
   ('archive_max_bytes', '10485760', 'Largest accepted upload, packed (bytes).'),
+  ('archive_max_unpacked_bytes', '52428800', 'Largest total size of an upload''s files once unpacked (bytes).'),
+  ('archive_max_files', '1000', 'Most files an uploaded archive may hold.'),
+  ('archive_max_file_bytes', '20971520', 'Largest single file in an uploaded archive, unpacked (bytes).'),
   ('matchmaking_interval_s', '30', 'Seconds between matchmaking ticks.'),
   ('matchmaking_window', '100', 'Rating difference an agent accepts when it starts waiting.'),
   ('matchmaking_window_step', '100', 'Added to the window for every full minute of waiting.'),

@@ -8,8 +8,10 @@ import { createLogger } from "../src/log.ts";
 import { apiRoutes, apiV1 } from "../src/web/api/routes.ts";
 import type { WebDeps } from "../src/web/deps.ts";
 import { openApiDocument } from "../src/web/openapi.ts";
+import { seededUploadLimits } from "../src/submissions/upload_limits.ts";
+import { createTestDatabase } from "./helpers/database.ts";
 
-// Building the routers never touches the database, so no database is needed here.
+// Building the routers never touches the database; only serving the document does (its upload limit).
 const deps = {
   sql: null,
   log: createLogger({ level: "error" }),
@@ -28,7 +30,7 @@ function routerOperations(): string[] {
 }
 
 function documentOperations(): string[] {
-  const doc = openApiDocument() as { paths: Record<string, Record<string, unknown>> };
+  const doc = openApiDocument({ maxUploadBytes: seededUploadLimits().maxPackedBytes }) as { paths: Record<string, Record<string, unknown>> };
   return Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`)).sort();
 }
 
@@ -41,7 +43,7 @@ test("every route of the API router is in the OpenAPI document and every documen
 });
 
 test("the document is OpenAPI 3.1 whose $refs all resolve and whose operation ids are unique", () => {
-  const doc = openApiDocument() as { openapi: string; components: { schemas: Record<string, unknown> }; paths: Record<string, Record<string, { operationId: string }>> };
+  const doc = openApiDocument({ maxUploadBytes: seededUploadLimits().maxPackedBytes }) as { openapi: string; components: { schemas: Record<string, unknown> }; paths: Record<string, Record<string, { operationId: string }>> };
   assert.is(doc.openapi, "3.1.0");
   const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]);
   assert.ok(refs.length > 10);
@@ -51,7 +53,7 @@ test("the document is OpenAPI 3.1 whose $refs all resolve and whose operation id
 });
 
 test("request bodies in the document come from the handlers' zod schemas", () => {
-  const doc = openApiDocument() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { minLength?: number }>; required: string[] } }> } }>> };
+  const doc = openApiDocument({ maxUploadBytes: seededUploadLimits().maxPackedBytes }) as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { minLength?: number }>; required: string[] } }> } }>> };
   const register = doc.paths["/auth/register"].post.requestBody!.content["application/json"].schema;
   assert.equal(register.required.sort(), ["email", "password", "username"]);
   assert.is(register.properties.password.minLength, 8);
@@ -60,7 +62,9 @@ test("request bodies in the document come from the handlers' zod schemas", () =>
 });
 
 test("GET /api/openapi.json serves the document and /api/docs renders it as a page of the site with only its own scripts", async () => {
-  const app = apiRoutes(deps);
+  const db = await createTestDatabase(); // the document states the settings' upload limit (upload_limits())
+  const app = apiRoutes({ ...deps, sql: db.sql });
+  try {
   const json = await app.request("/openapi.json");
   assert.is(json.status, 200);
   assert.is((await json.json()).openapi, "3.1.0");
@@ -75,6 +79,9 @@ test("GET /api/openapi.json serves the document and /api/docs renders it as a pa
   assert.ok(scripts.includes('<script src="/static/api_docs.js" defer="">') || scripts.some((t) => /src="\/static\/api_docs.js"/.test(t)), scripts.join("\n"));
   for (const tag of scripts) assert.match(tag, /src="\/static\//, `only the site's own script files (no inline script): ${tag}`);
   assert.not.match(page, /(src|href)="(https?:)?\/\//i);
+  } finally {
+    await db.drop();
+  }
 });
 
 test.run();

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { DEFAULT_INTAKE_LIMITS, inspectArchive, IntakeError, unpackArchive, type IntakeErrorCode } from "../src/submissions/intake.ts";
+import { seededUploadLimits } from "../src/submissions/upload_limits.ts";
+import { inspectArchive, IntakeError, unpackArchive, type IntakeErrorCode } from "../src/submissions/intake.ts";
 import { makeTar, makeTarGz, makeZip, tarGzBomb, zipBomb } from "./fixtures/archives.ts";
 
 /** A scratch root with a `subs` folder; unpacking goes to subs/<name>, so anything outside is a leak. */
@@ -128,7 +129,7 @@ test("a 1 GB zip bomb whose header claims 10 bytes is stopped at the first infla
 });
 
 test("a zip bomb that lies under a small per-file cap is stopped by counting bytes", async () => {
-  const limits = { ...DEFAULT_INTAKE_LIMITS, maxFileBytes: 1024 * 1024 };
+  const limits = { ...seededUploadLimits(), maxFileBytes: 1024 * 1024 };
   let error: unknown;
   try {
     await inspectArchive(zipBomb(64, 512 * 1024), "bomb.zip", limits);

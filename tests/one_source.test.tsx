@@ -4,6 +4,8 @@ import { createTestDatabase } from "./helpers/database.ts";
 import { insertMatch, makeAgent, makeEnvironment, makeUser, outcome } from "./helpers/sql_fixtures.ts";
 import { ORIGIN, makeUser as makeWebUser, webApp } from "./helpers/web.ts";
 import { matchSettingsFor, matchSettingsFrom } from "../src/jobs/match_settings.ts";
+import { inspectArchive } from "../src/submissions/intake.ts";
+import { forgetUploadLimits, uploadLimits } from "../src/submissions/upload_limits.ts";
 
 // Issue 12: the pages and the API read the same SQL, so they can never tell different stories.
 const db = await createTestDatabase();
@@ -82,6 +84,38 @@ test("match limits come from the settings alone: start_match and builds read mat
   const [{ value }] = await sql`select value from settings where key = 'log_cap_bytes'`;
   assert.is(fromMatch.logCapBytes, Number(value));
   assert.throws(() => matchSettingsFrom({ ...started.limits, cpus: null }), /match limit cpus is null; it must be a number/);
+});
+
+test("the upload limit is the archive_max_bytes setting everywhere: API, page form, intake, OpenAPI and the form's hint", async () => {
+  const [{ value: before }] = await sql`select value from settings where key = 'archive_max_bytes'`;
+  await sql`select set_setting('archive_max_bytes', '1572864')`;
+  forgetUploadLimits(sql);
+  try {
+    const user = await makeWebUser(deps, "uploader");
+    const agent = await makeAgent(sql, user.id, { name: "Upl" });
+    const form = (bytes: number) => {
+      const f = new FormData();
+      f.set("agentId", agent);
+      f.set("file", new File([Buffer.alloc(bytes, 1)], "big.zip"));
+      return f;
+    };
+    const post = (path: string, bytes: number) => app.request(ORIGIN + path, { method: "POST", headers: { Cookie: user.cookie, Origin: ORIGIN }, body: form(bytes) });
+    for (const path of ["/api/v1/submissions", "/submissions"]) {
+      for (const bytes of [1600 * 1024, 1700 * 1024]) { // over the archive limit; over the body limit too
+        const res = await post(path, bytes);
+        assert.is(res.status, 413, `${path} ${bytes}`);
+        assert.match(await res.text(), "1.5 MB", `${path} ${bytes}`);
+      }
+    }
+    const refused = await inspectArchive(Buffer.alloc(1600 * 1024), "x.zip", await uploadLimits(sql)).catch((e: Error) => e);
+    assert.match(String(refused), "the limit is 1.5 MB");
+    assert.match(await (await get("/api/openapi.json")).text(), "at most 1.5 MB");
+    const page = await (await app.request(ORIGIN + "/environments/pong", { headers: { Cookie: user.cookie } })).text();
+    assert.match(page, "(≤ 1.5 MB)");
+  } finally {
+    await sql`select set_setting('archive_max_bytes', ${sql.json(before)})`;
+    forgetUploadLimits(sql);
+  }
 });
 
 test.after(() => db.drop());

@@ -79,6 +79,8 @@ export const EditAgentForm: FC<{ agent: Pick<AgentDetail, "id" | "name" | "descr
 
 export interface AgentPageProps {
   viewer: Viewer | null;
+  /** The archive_max_bytes setting, shown on the upload form. */
+  maxUploadBytes: number;
   agent: AgentDetail;
   history: RatingPoint[];
   headToHead: HeadToHeadRow[];
@@ -89,7 +91,7 @@ export interface AgentPageProps {
 }
 
 /** `/agents/:id`: public stats; the owner also sees build logs, upload, activate/rebuild, edit/delete. */
-export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, since }) => {
+export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, since, maxUploadBytes }) => {
   const owner = viewer?.id === agent.ownerId;
   return (
     <Layout title={agent.name} viewer={viewer} live={{ topics: [`agent:${agent.id}`, ...(owner ? ["submissions"] : [])], since }}>
@@ -111,7 +113,7 @@ export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHe
         <Section title="Head to head"><HeadToHead rows={headToHead} /></Section>
       </div>
       <Section title="Submissions" id="submissions">
-        {owner && <UploadForm agents={[{ id: agent.id, name: agent.name }]} selected={agent.id} context="agent" />}
+        {owner && <UploadForm agents={[{ id: agent.id, name: agent.name }]} selected={agent.id} context="agent" maxUploadBytes={maxUploadBytes} />}
         <SubmissionsTable rows={submissions} owner={owner} showAgent />
       </Section>
       {owner && (

@@ -103,9 +103,15 @@ export const NewAgentForm: FC<{ environment: string; values?: { name?: string; d
   </form>
 );
 
-/** The upload form: a drop zone with progress (static/app.js); plain multipart post without JavaScript. */
-export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; error?: string; context: "environment" | "agent" }> = ({ agents, selected, error, context }) => (
-  <form method="post" action="/submissions" enctype="multipart/form-data" data-upload id="upload" hx-ignore>
+/** A byte count in MB for the upload hint (the limit comes from the settings as a prop). */
+const megabytes = (n: number) => `${+(n / 1024 / 1024).toFixed(1)} MB`;
+
+/**
+ * The upload form: a drop zone with progress (static/app.js); plain multipart post without
+ * JavaScript. `maxUploadBytes` is the archive_max_bytes setting (upload_limits()).
+ */
+export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; error?: string; context: "environment" | "agent"; maxUploadBytes: number }> = ({ agents, selected, error, context, maxUploadBytes }) => (
+  <form method="post" action="/submissions" enctype="multipart/form-data" data-upload data-max-bytes={String(maxUploadBytes)} id="upload" hx-ignore>
     <input type="hidden" name="context" value={context} />
     <div class="field">
       <label for="f-agentId">Agent</label>
@@ -114,7 +120,7 @@ export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; e
       </select>
     </div>
     <label class="dropzone" for="f-file">
-      <div>Drop a <b>.zip</b>, <b>.tar.gz</b>, <b>.py</b> or <b>.js</b> here (≤ 10 MB), or choose a file</div>
+      <div>Drop a <b>.zip</b>, <b>.tar.gz</b>, <b>.py</b> or <b>.js</b> here (≤ {megabytes(maxUploadBytes)}), or choose a file</div>
       <input id="f-file" type="file" name="file" accept=".zip,.tar.gz,.tgz,.py,.js,.mjs" />
       <div class="chosen"></div>
     </label>
@@ -126,6 +132,8 @@ export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; e
 
 export interface EnvironmentPageProps {
   viewer: Viewer | null;
+  /** The archive_max_bytes setting, shown on the upload form. */
+  maxUploadBytes: number;
   env: EnvironmentInfo;
   leaders: LeaderRow[];
   matches: MatchItem[];
@@ -136,7 +144,7 @@ export interface EnvironmentPageProps {
 }
 
 /** `/environments/:id`. */
-export const EnvironmentPage: FC<EnvironmentPageProps> = ({ viewer, env, leaders, matches, myAgents, mySubmissions, selectedAgent, since }) => (
+export const EnvironmentPage: FC<EnvironmentPageProps> = ({ viewer, env, leaders, matches, myAgents, mySubmissions, selectedAgent, since, maxUploadBytes }) => (
   <Layout title={env.name} viewer={viewer} nav="home"
     live={{ topics: [`leaderboard:${env.id}`, `feed:${env.id}`, ...(viewer ? ["submissions"] : [])], since }}>
     <div class="page-head">
@@ -161,7 +169,7 @@ export const EnvironmentPage: FC<EnvironmentPageProps> = ({ viewer, env, leaders
               {myAgents.length > 0 ? (
                 <>
                   <ul>{myAgents.map((a) => <li><a href={`/agents/${a.id}`}>{a.name}</a></li>)}</ul>
-                  <UploadForm agents={myAgents} selected={selectedAgent} context="environment" />
+                  <UploadForm agents={myAgents} selected={selectedAgent} context="environment" maxUploadBytes={maxUploadBytes} />
                 </>
               ) : (
                 <Empty>You have no agent in this environment yet. Create one, then upload its code.</Empty>

@@ -42,6 +42,7 @@ import { defaultMatchDeadlineS } from "./k8s_match_job.ts";
 import { buildOnKubernetes, runMatchOnKubernetes, type KubernetesExecutorOptions } from "./kubernetes.ts";
 import { KubernetesPlatformError, type AgentLanguage, type KubernetesAgent, type KubernetesBuildResult, type KubernetesMatchSpec, type MatchTimeLimits } from "./kubernetes_types.ts";
 import { Semaphore } from "./semaphore.ts";
+import { uploadLimits } from "../submissions/upload_limits.ts";
 import { ensureUnpacked, inspectBuildArchive, validationOpponent } from "./submission_files.ts";
 import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext } from "./types.ts";
 
@@ -109,7 +110,7 @@ export function createKubernetesExecutor(deps: KubernetesExecutorDeps): Executor
   return {
     kind: "kubernetes",
     runMatch: (spec, ctx = {}) => track(play(spec, ctx)),
-    build: (spec, ctx = {}) => track(buildOnCluster(spec, ctx, { base, context, contextPort, runtimeDir, dataDir: config.dataDir, play, log })),
+    build: (spec, ctx = {}) => track(buildOnCluster(spec, ctx, { base, context, contextPort, runtimeDir, dataDir: config.dataDir, sql: deps.sql, play, log })),
     async close() {
       await Promise.allSettled([...running]);
     },
@@ -179,6 +180,8 @@ interface BuildDeps {
   contextPort: Semaphore;
   runtimeDir: () => Promise<string>;
   dataDir: string;
+  /** The database, for the upload limits a build re-checks the archive against. */
+  sql: Sql;
   play: (spec: MatchSpec, ctx: RunContext) => Promise<MatchRunResult>;
   log: Logger;
 }
@@ -189,7 +192,8 @@ interface BuildDeps {
  * problem throws (the build job is retried, then failed by the dead-letter worker).
  */
 async function buildOnCluster(spec: BuildSpec, ctx: RunContext, deps: BuildDeps): Promise<BuildResult> {
-  const inspected = await inspectBuildArchive(spec);
+  const limits = await uploadLimits(deps.sql);
+  const inspected = await inspectBuildArchive(spec, limits);
   if ("refused" in inspected) return inspected.refused;
   const { lines } = inspected;
   const { language, entry } = inspected.summary;
@@ -201,7 +205,7 @@ async function buildOnCluster(spec: BuildSpec, ctx: RunContext, deps: BuildDeps)
   if (ownDockerfile) lines.push("Dockerfile at the archive's root: building the agent's own image with it");
   const opponent = validationOpponent(spec.environment.id);
   if (!opponent) throw new PlatformError(`environment ${spec.environment.id} has no built-in agent to validate against`);
-  const { dir } = await ensureUnpacked(deps.dataDir, spec.submissionId, spec.archive, spec.archiveName);
+  const { dir } = await ensureUnpacked(deps.dataDir, spec.submissionId, spec.archive, spec.archiveName, limits);
   const runtimeDir = language === "stdio" ? undefined : await deps.runtimeDir();
   const { tarball, sha256 } = await createBuildContext({ language, entry, codeDir: dir, runtimeDir, ownDockerfile });
 

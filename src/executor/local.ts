@@ -24,6 +24,7 @@ import { IntakeError } from "../submissions/intake_errors.ts";
 import { decodeCommand } from "../submissions/agent_command.ts";
 import { describeRuntimes, hostRuntimes, resolveProgram } from "./runtimes.ts";
 import { Semaphore } from "./semaphore.ts";
+import { uploadLimits } from "../submissions/upload_limits.ts";
 import { ensureUnpacked, inspectBuildArchive, submissionFolder, validationOpponent } from "./submission_files.ts";
 import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext, type SeatSpec } from "./types.ts";
 
@@ -269,7 +270,8 @@ function defaultPython(): string {
  * the reason and its stderr in the log; a platform problem throws (the job is retried).
  */
 async function build(options: LocalExecutorOptions, slots: Semaphore, spec: BuildSpec, ctx: RunContext): Promise<BuildResult> {
-  const inspected = await inspectBuildArchive(spec);
+  const limits = await uploadLimits(options.sql);
+  const inspected = await inspectBuildArchive(spec, limits);
   if ("refused" in inspected) return inspected.refused;
   const { summary, lines } = inspected;
   const status = sandboxStatus();
@@ -277,7 +279,7 @@ async function build(options: LocalExecutorOptions, slots: Semaphore, spec: Buil
     const error = `this platform cannot run uploaded code: ${status.warning ?? "no working sandbox"}`;
     return { ok: false, language: summary.language, entry: summary.entry, error, log: lines.concat(error).join("\n") + "\n" };
   }
-  const { dir } = await ensureUnpacked(options.dataDir, spec.submissionId, spec.archive, spec.archiveName);
+  const { dir } = await ensureUnpacked(options.dataDir, spec.submissionId, spec.archive, spec.archiveName, limits);
   if (summary.language === "stdio") {
     const refused = checkStdioCommand(summary.entry, summary.dockerfile, dir, lines);
     if (refused) return { ok: false, language: summary.language, entry: summary.entry, error: refused, log: lines.concat(refused).join("\n") + "\n" };

@@ -9,7 +9,8 @@ import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Sql } from "postgres";
 import { builtinAgentsFor } from "rl-arena-env";
-import { inspectArchive, IntakeError, unpackArchive, type ArchiveSummary } from "../submissions/intake.ts";
+import { inspectArchive, IntakeError, unpackArchive, type ArchiveSummary, type IntakeLimits } from "../submissions/intake.ts";
+import { uploadLimits } from "../submissions/upload_limits.ts";
 import { PlatformError, type BuildResult, type BuildSpec } from "./types.ts";
 
 /** The folder holding every unpacked submission (the worker's boot check makes sure agents can reach it). */
@@ -23,10 +24,11 @@ export function submissionDir(dataDir: string, submissionId: string): string {
 }
 
 /**
- * Makes sure the submission's folder exists, unpacking `archive` into it when it does not.
- * Resolves with the folder and, when it unpacked now, the archive summary.
+ * Makes sure the submission's folder exists, unpacking `archive` into it (within the settings'
+ * upload `limits`) when it does not. Resolves with the folder and, when it unpacked now, the
+ * archive summary.
  */
-export async function ensureUnpacked(dataDir: string, submissionId: string, archive: Buffer, archiveName: string): Promise<{ dir: string; summary: ArchiveSummary | null }> {
+export async function ensureUnpacked(dataDir: string, submissionId: string, archive: Buffer, archiveName: string, limits: IntakeLimits): Promise<{ dir: string; summary: ArchiveSummary | null }> {
   const dir = submissionDir(dataDir, submissionId);
   if (existsSync(dir)) return { dir, summary: null };
   const parent = submissionsRoot(dataDir);
@@ -34,7 +36,7 @@ export async function ensureUnpacked(dataDir: string, submissionId: string, arch
   chmodSync(parent, 0o755);
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`;
   try {
-    const summary = await unpackArchive(archive, archiveName, tmp);
+    const summary = await unpackArchive(archive, archiveName, tmp, limits);
     try {
       renameSync(tmp, dir);
     } catch (e) {
@@ -61,21 +63,21 @@ export async function submissionFolder(sql: Sql, dataDir: string, submissionId: 
   const row = rows[0];
   if (!row?.archive) throw new PlatformError(`submission ${submissionId} has no stored archive to unpack on this machine`);
   try {
-    return (await ensureUnpacked(dataDir, submissionId, row.archive, row.archive_name ?? "upload.zip")).dir;
+    return (await ensureUnpacked(dataDir, submissionId, row.archive, row.archive_name ?? "upload.zip", await uploadLimits(sql))).dir;
   } catch (e) {
     throw new PlatformError(`could not unpack submission ${submissionId} on this machine: ${(e as Error).message}`);
   }
 }
 
 /**
- * The first step of every build: checks the archive. Resolves with its summary and the first
+ * The first step of every build: checks the archive against the settings' upload limits. Resolves with its summary and the first
  * build-log lines, or with the failed build result when the archive is refused (the agent is
  * at fault); any other error is thrown.
  */
-export async function inspectBuildArchive(spec: Pick<BuildSpec, "archive" | "archiveName">): Promise<{ summary: ArchiveSummary; lines: string[] } | { refused: BuildResult }> {
+export async function inspectBuildArchive(spec: Pick<BuildSpec, "archive" | "archiveName">, limits: IntakeLimits): Promise<{ summary: ArchiveSummary; lines: string[] } | { refused: BuildResult }> {
   let summary;
   try {
-    summary = await inspectArchive(spec.archive, spec.archiveName);
+    summary = await inspectArchive(spec.archive, spec.archiveName, limits);
   } catch (e) {
     if (e instanceof IntakeError) return { refused: { ok: false, error: e.message, log: `archive ${spec.archiveName} refused: ${e.message}\n` } };
     throw e;

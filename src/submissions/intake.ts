@@ -15,9 +15,10 @@ import { walkTarGz } from "./archive_tar.ts";
 import { walkZip } from "./archive_zip.ts";
 import { decodeCommand, programOf } from "./agent_command.ts";
 import { detectEntryPoint, DOCKERFILE, type AgentLanguage } from "./entry_point.ts";
-import { DEFAULT_INTAKE_LIMITS, formatBytes, IntakeError, type IntakeLimits } from "./intake_errors.ts";
+import { formatBytes, IntakeError, type IntakeLimits } from "./intake_errors.ts";
+import { seededUploadLimits } from "./upload_limits.ts";
 
-export { DEFAULT_INTAKE_LIMITS, IntakeError, type IntakeLimits, type IntakeErrorCode } from "./intake_errors.ts";
+export { IntakeError, type IntakeLimits, type IntakeErrorCode } from "./intake_errors.ts";
 export type { AgentLanguage } from "./entry_point.ts";
 
 export type ArchiveKind = "zip" | "tar.gz" | "file";
@@ -45,7 +46,7 @@ const IGNORED = /^__MACOSX(\/|$)/;
  * rejects with an IntakeError (`.status` 413 when over the packed limit, else 422) whose
  * message names the offending entry and the rule.
  */
-export async function inspectArchive(bytes: Uint8Array, name: string, limits: IntakeLimits = DEFAULT_INTAKE_LIMITS): Promise<ArchiveSummary> {
+export async function inspectArchive(bytes: Uint8Array, name: string, limits: IntakeLimits = seededUploadLimits()): Promise<ArchiveSummary> {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length > limits.maxPackedBytes) {
     throw new IntakeError("too_large", `the upload is ${formatBytes(buf.length)}; the limit is ${formatBytes(limits.maxPackedBytes)}`);
@@ -83,7 +84,7 @@ export async function inspectArchive(bytes: Uint8Array, name: string, limits: In
  * created). Nothing is written unless the whole archive passes; no path outside `destDir` is
  * ever opened for writing. Resolves with the same summary as `inspectArchive`.
  */
-export async function unpackArchive(bytes: Uint8Array, name: string, destDir: string, limits: IntakeLimits = DEFAULT_INTAKE_LIMITS): Promise<ArchiveSummary> {
+export async function unpackArchive(bytes: Uint8Array, name: string, destDir: string, limits: IntakeLimits = seededUploadLimits()): Promise<ArchiveSummary> {
   const summary = await inspectArchive(bytes, name, limits);
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const root = resolve(destDir);

@@ -31,20 +31,13 @@ export class IntakeError extends Error {
   }
 }
 
-/** Limits of SPEC §2; the per-file cap is ours (the spec asks for one without a number). */
+/** What an upload is checked against: the settings upload_limits() returns (src/submissions/upload_limits.ts). */
 export interface IntakeLimits {
   maxPackedBytes: number;
   maxUnpackedBytes: number;
   maxFiles: number;
   maxFileBytes: number;
 }
-
-export const DEFAULT_INTAKE_LIMITS: IntakeLimits = Object.freeze({
-  maxPackedBytes: 10 * 1024 * 1024,
-  maxUnpackedBytes: 50 * 1024 * 1024,
-  maxFiles: 1000,
-  maxFileBytes: 20 * 1024 * 1024,
-});
 
 /** Human form of a byte count for messages ("10 MB", "1.5 KB"). */
 export function formatBytes(n: number): string {

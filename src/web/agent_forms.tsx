@@ -1,4 +1,3 @@
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { EditAgentForm } from "../../views/agents.tsx";
 import { NewAgentForm } from "../../views/environments.tsx";
@@ -9,9 +8,8 @@ import { describeError, HttpError } from "./http_errors.ts";
 import { fieldErrors, formFields, html, isHtmx, pageApp, readForm, redirect, signedIn, uuidParam } from "./pages_common.tsx";
 import { getSubmission } from "./queries.ts";
 import { rateLimit } from "./rate_limit.ts";
-
-/** Uploads may be 10 MB; the multipart envelope and the agent field get a little room on top. */
-export const UPLOAD_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
+import { uploadBodyLimit } from "./upload_body_limit.ts";
+import { uploadLimits } from "../submissions/upload_limits.ts";
 
 const AgentFields = z.object({
   name: z.string().trim().min(1, "give the agent a name").max(64, "must be at most 64 characters"),
@@ -77,7 +75,7 @@ export function agentFormRoutes(deps: WebDeps) {
 
   app.post(
     "/submissions",
-    bodyLimit({ maxSize: UPLOAD_BODY_LIMIT, onError: () => { throw new HttpError(413, "payload_too_large", "the upload is larger than 10 MB; archives may be at most 10 MB packed"); } }),
+    uploadBodyLimit(deps),
     async (c, next) => { signedIn(c); await next(); },
     rateLimit(deps, "upload"),
     async (c) => {
@@ -93,7 +91,7 @@ export function agentFormRoutes(deps: WebDeps) {
       const bytes = Buffer.from(await file.arrayBuffer());
       let found;
       try {
-        found = await inspectArchive(bytes, file.name);
+        found = await inspectArchive(bytes, file.name, await uploadLimits(sql));
       } catch (e) {
         if (e instanceof IntakeError) throw new HttpError(e.status, e.status === 413 ? "payload_too_large" : "invalid_archive", `${file.name}: ${e.message}`);
         throw e;

@@ -59,7 +59,7 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
   });
   const smallBody = bodyLimit({
     maxSize: 1024 * 1024,
-    onError: () => { throw new HttpError(413, "payload_too_large", "the request body is larger than 1 MB (uploads: 10 MB at /submissions)"); },
+    onError: () => { throw new HttpError(413, "payload_too_large", "the request body is larger than 1 MB (uploads at /submissions have their own limit, the archive_max_bytes setting)"); },
   });
   const uploadPath = (p: string) => p === "/submissions" || p === "/api/v1/submissions";
   // GET/HEAD/OPTIONS carry no body to limit, and touching the body would make the Node adapter

@@ -1,3 +1,4 @@
+import { formatBytes } from "../submissions/intake_errors.ts";
 import { z } from "zod";
 import { ApiDocsPage } from "../../views/api_docs.tsx";
 import type { Viewer } from "../../views/models.ts";
@@ -61,7 +62,7 @@ const OPERATIONS: Operation[] = [
   { method: "get", path: "/agents/{id}/stats", tag: "agents", summary: "Head-to-head record against each opponent",
     ok: { status: 200, description: "Statistics", schema: obj({ agentId: str, agent: ref("Agent"), stats: { type: "array", items: ref("OpponentStats") }, total: { type: "integer" }, summary: { oneOf: [ref("AgentSummary"), { type: "null" }] } }) }, errors: [404] },
 
-  { method: "post", path: "/submissions", tag: "submissions", summary: "Upload a new version (zip, tar.gz, or one .py/.js file; at most 10 MB)", auth: "owner", rateLimit: "upload", multipart: true,
+  { method: "post", path: "/submissions", tag: "submissions", summary: "Upload a new version (zip, tar.gz, or one .py/.js file; at most {maxUpload}, the archive_max_bytes setting)", auth: "owner", rateLimit: "upload", multipart: true,
     ok: { status: 201, description: "Created; the build is queued", schema: obj({ ...message, submission: ref("Submission") }) }, errors: [400, 401, 403, 404, 409, 413, 422, 429] },
   { method: "get", path: "/submissions/{id}", tag: "submissions", summary: "One submission and its build status (poll this)",
     ok: { status: 200, description: "The submission", schema: obj({ submission: ref("Submission") }) }, errors: [404] },
@@ -106,7 +107,7 @@ const OPERATIONS: Operation[] = [
 const ERROR_TEXT: Record<number, string> = {
   400: "Bad input (the message names the field and the rule)", 401: "Not signed in, or the token is invalid, expired or its session ended (logout, password change, disabled account)",
   403: "Not allowed (not the owner, or the account is disabled)", 404: "No such resource", 409: "Conflicts with the current state (duplicate name, limit reached…)",
-  413: "Body too large (uploads: 10 MB; other bodies: 64 KB)", 422: "Invalid archive (the message names the offending entry)", 429: "Rate limited; see Retry-After",
+  413: "Body too large (uploads: {maxUpload}; other bodies: 64 KB)", 422: "Invalid archive (the message names the offending entry)", 429: "Rate limited; see Retry-After",
 };
 
 const SCHEMAS: Record<string, Json> = {
@@ -170,14 +171,18 @@ function operationJson(op: Operation): Json {
   return out;
 }
 
-let cached: Json | null = null;
+let cached: { maxUploadBytes: number; doc: Json } | null = null;
 
-/** The OpenAPI 3.1 document of /api/v1, built once from the same zod schemas the handlers use. */
-export function openApiDocument(): Json {
-  if (cached) return cached;
+/**
+ * The OpenAPI 3.1 document of /api/v1, built from the same zod schemas the handlers use, with
+ * the upload limit of the settings (upload_limits()) written in where the text names it; rebuilt
+ * only when that limit changes.
+ */
+export function openApiDocument(limits: { maxUploadBytes: number }): Json {
+  if (cached?.maxUploadBytes === limits.maxUploadBytes) return cached.doc;
   const paths: Record<string, Json> = {};
   for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operationJson(op);
-  cached = {
+  const doc: Json = JSON.parse(JSON.stringify({
     openapi: "3.1.0",
     info: { title: "RL-Arena API", version: "1.0.0", description: "Upload agents, follow their builds and matches, read leaderboards and download replays. Lists take ?page=&pageSize= (1–100) and answer {<items>, page, pageSize, total}. Errors are {error, message?, details?}." },
     servers: [{ url: "/api/v1" }],
@@ -190,8 +195,9 @@ export function openApiDocument(): Json {
         cookie: { type: "apiKey", in: "cookie", name: "session", description: "The browser session; changes need a same-origin request." },
       },
     },
-  };
-  return cached;
+  }).replaceAll("{maxUpload}", formatBytes(limits.maxUploadBytes)));
+  cached = { maxUploadBytes: limits.maxUploadBytes, doc };
+  return doc;
 }
 
 /** `/api/docs`: the document rendered as a reference page of the site (views/api_docs.tsx). */

@@ -1,6 +1,7 @@
 import { AgentPage } from "../../views/agents.tsx";
 import { EnvironmentPage, HomePage } from "../../views/environments.tsx";
 import { MatchesPage, MatchPage } from "../../views/matches.tsx";
+import { uploadLimits } from "../submissions/upload_limits.ts";
 import type { WebDeps } from "./deps.ts";
 import { gameScore } from "./game_score.ts";
 import { HttpError } from "./http_errors.ts";
@@ -31,16 +32,17 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
     const viewer = viewerOf(c);
     const env = await q.getEnvironment(sql, c.req.param("id"));
     if (!env) throw new HttpError(404, "not_found", `environment ${JSON.stringify(c.req.param("id"))} does not exist`);
-    const [leaders, matches, myAgents, mySubmissions] = await Promise.all([
+    const [leaders, matches, myAgents, mySubmissions, limits] = await Promise.all([
       q.leaderboard(sql, env.id, LEADERBOARD_SIZE),
       q.recentMatches(sql, { environment: env.id }, FEED_SIZE),
       viewer ? q.userAgents(sql, viewer.id, env.id) : [],
       viewer ? q.userSubmissions(sql, viewer.id, env.id) : [],
+      uploadLimits(sql),
     ]);
     const wanted = c.req.query("agent");
     const selectedAgent = myAgents.find((a) => a.id === wanted)?.id ?? myAgents[0]?.id ?? null;
     return html(c, <EnvironmentPage viewer={viewer} env={env} leaders={leaders} matches={matches} myAgents={myAgents}
-      mySubmissions={mySubmissions} selectedAgent={selectedAgent} since={since} />);
+      mySubmissions={mySubmissions} selectedAgent={selectedAgent} since={since} maxUploadBytes={limits.maxPackedBytes} />);
   });
 
   app.get("/matches", async (c) => {
@@ -69,14 +71,15 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
     const agent = await q.getAgent(sql, id);
     if (!agent) throw new HttpError(404, "not_found", `agent ${id} does not exist`);
     const owner = viewer?.id === agent.ownerId;
-    const [history, h2h, matches, submissions] = await Promise.all([
+    const [history, h2h, matches, submissions, limits] = await Promise.all([
       q.ratingHistory(sql, id),
       q.headToHead(sql, id),
       q.recentMatches(sql, { agentId: id }, FEED_SIZE + 1, (page - 1) * FEED_SIZE),
       q.agentSubmissions(sql, id, owner),
+      uploadLimits(sql),
     ]);
     return html(c, <AgentPage viewer={viewer} agent={agent} history={history} headToHead={h2h} matches={matches.slice(0, FEED_SIZE)}
-      page={{ page, pageSize: FEED_SIZE, hasNext: matches.length > FEED_SIZE }} submissions={submissions} since={since} />);
+      page={{ page, pageSize: FEED_SIZE, hasNext: matches.length > FEED_SIZE }} submissions={submissions} since={since} maxUploadBytes={limits.maxPackedBytes} />);
   });
   return app;
 }

@@ -10,14 +10,13 @@ import { environmentsApi } from "./environments.ts";
 import { leaderboardApi } from "./leaderboard.ts";
 import { matchesApi } from "./matches.ts";
 import { runtimesApi } from "./runtimes.ts";
-import { MAX_UPLOAD_BYTES, submissionsApi } from "./submissions.ts";
+import { submissionsApi } from "./submissions.ts";
+import { uploadBodyLimit } from "../upload_body_limit.ts";
+import { uploadLimits } from "../../submissions/upload_limits.ts";
 import { usersApi } from "./users.ts";
 
 /** Bodies other than uploads are small JSON documents. */
 export const MAX_JSON_BYTES = 64 * 1024;
-/** Multipart overhead allowed on top of the 10 MB file. */
-const MULTIPART_SLACK = 64 * 1024;
-
 const tooLarge = (limit: number): MiddlewareHandler<WebEnv> =>
   bodyLimit({ maxSize: limit, onError: () => { throw new HttpError(413, "payload_too_large", `the request body is over ${limit} bytes, the limit of this route`); } });
 
@@ -26,7 +25,7 @@ export function apiV1(deps: WebDeps): Hono<WebEnv> {
   const api = new Hono<WebEnv>();
   api.onError((e, c) => jsonError(c, e));
   const limitJson = tooLarge(MAX_JSON_BYTES);
-  const limitUpload = tooLarge(MAX_UPLOAD_BYTES + MULTIPART_SLACK);
+  const limitUpload = uploadBodyLimit(deps);
   api.use("*", async (c, next) => {
     const m = c.req.method;
     if (m === "GET" || m === "HEAD" || m === "OPTIONS") return next(); // no body to limit (and touching it is costly)
@@ -54,8 +53,9 @@ export function apiV1(deps: WebDeps): Hono<WebEnv> {
 export function apiRoutes(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   const v1 = apiV1(deps);
-  app.get("/openapi.json", (c) => c.json(openApiDocument()));
-  app.get("/docs", loadUser(deps), async (c) => c.html(await apiDocsPage(openApiDocument(), c.var.user ?? null)));
+  const document = async () => openApiDocument({ maxUploadBytes: (await uploadLimits(deps.sql)).maxPackedBytes });
+  app.get("/openapi.json", async (c) => c.json(await document()));
+  app.get("/docs", loadUser(deps), async (c) => c.html(await apiDocsPage(await document(), c.var.user ?? null)));
   app.route("/v1", v1);
   return app;
 }

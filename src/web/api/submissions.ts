@@ -1,14 +1,12 @@
 import { Hono } from "hono";
 import { inspectArchive } from "../../submissions/intake.ts";
-import { IntakeError, formatBytes } from "../../submissions/intake_errors.ts";
+import { IntakeError, formatBytes, type IntakeLimits } from "../../submissions/intake_errors.ts";
+import { uploadLimits } from "../../submissions/upload_limits.ts";
 import { currentUser, requireUser, type SessionUser } from "../auth.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError } from "../http_errors.ts";
 import { rateLimit } from "../rate_limit.ts";
 import { camel, num, pageOf, PageQuery, parse, pathId, Uuid } from "./common.ts";
-
-/** Largest accepted upload (SPEC §2: 10 MB packed). */
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
 /**
  * The shape of a submission (no archive, no build log). `errorMessage` quotes the agent's own
@@ -48,7 +46,7 @@ async function findSubmission(deps: WebDeps, id: string) {
 }
 
 /** Reads the multipart upload: `agentId` and `file` (a zip, tar.gz, .py or .js file). */
-async function readUpload(req: { parseBody(): Promise<Record<string, string | File | (string | File)[]>>; header(n: string): string | undefined }) {
+async function readUpload(req: { parseBody(): Promise<Record<string, string | File | (string | File)[]>>; header(n: string): string | undefined }, limits: IntakeLimits) {
   if (!/^multipart\/form-data\b/i.test(req.header("content-type") ?? "")) {
     throw new HttpError(400, "bad_request", "send multipart/form-data with the fields agentId and file");
   }
@@ -63,8 +61,8 @@ async function readUpload(req: { parseBody(): Promise<Record<string, string | Fi
   if (!Uuid.safeParse(agentId).success) throw new HttpError(400, "bad_request", `agentId ${JSON.stringify(agentId)} must be a UUID`);
   const file = form.file;
   if (!(file instanceof File)) throw new HttpError(400, "bad_request", "file is required (a zip or tar.gz archive, or one .py/.js file)");
-  if (file.size > MAX_UPLOAD_BYTES) {
-    throw new HttpError(413, "payload_too_large", `${file.name} is ${formatBytes(file.size)}; uploads may be at most ${formatBytes(MAX_UPLOAD_BYTES)}`);
+  if (file.size > limits.maxPackedBytes) {
+    throw new HttpError(413, "payload_too_large", `${file.name} is ${formatBytes(file.size)}; uploads may be at most ${formatBytes(limits.maxPackedBytes)} (setting archive_max_bytes)`);
   }
   if (file.size === 0) throw new HttpError(422, "invalid_archive", `${file.name || "the file"} is empty`);
   return { agentId, file };
@@ -74,11 +72,12 @@ async function readUpload(req: { parseBody(): Promise<Record<string, string | Fi
 export function submissionsApi(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.post("/", requireUser, rateLimit(deps, "upload"), async (c) => {
-    const { agentId, file } = await readUpload(c.req);
+    const limits = await uploadLimits(deps.sql);
+    const { agentId, file } = await readUpload(c.req, limits);
     const bytes = Buffer.from(await file.arrayBuffer());
     let found;
     try {
-      found = await inspectArchive(bytes, file.name);
+      found = await inspectArchive(bytes, file.name, limits);
     } catch (e) {
       if (!(e instanceof IntakeError)) throw e;
       const error = e.status === 413 ? "payload_too_large" : "invalid_archive";
