@@ -12,7 +12,8 @@
 -- plpgsql on purpose: its body is only checked when it runs, because on a fresh database our
 -- concept files are applied before pg-boss creates its schema.
 
-create or replace function enqueue_jobs(p_queue text, p_payloads jsonb[]) returns integer
+drop function if exists enqueue_jobs(text, jsonb[]); -- gained p_priority (issue 13: challenges run after ranked matches)
+create or replace function enqueue_jobs(p_queue text, p_payloads jsonb[], p_priority integer default 0) returns integer
 language plpgsql volatile as $$
 declare
   v_queue record;
@@ -35,7 +36,7 @@ begin
       id, name, data, priority, start_after, created_on, expire_seconds, deletion_seconds, keep_until,
       retry_limit, retry_delay, retry_backoff, retry_delay_max, policy, dead_letter, heartbeat_seconds,
       blocked, blocking, pending_dependencies)
-    select uuid_v7(t.now, d.n), $1, d.payload, 0, t.now, t.now, $2, $3, t.now + $4 * interval '1 second',
+    select uuid_v7(t.now, d.n), $1, d.payload, $13, t.now, t.now, $2, $3, t.now + $4 * interval '1 second',
       $5, $6, $7, $8, $9, $10, $11, false, false, 0
     from unnest($12::jsonb[]) with ordinality as d(payload, n), (select pgboss.job_now() as now) as t
     order by d.n
@@ -44,18 +45,19 @@ begin
     case when v_queue.policy = 'standard' then '' else 'on conflict do nothing' end)
   using p_queue, v_queue.expire_seconds, v_queue.deletion_seconds, v_queue.retention_seconds,
     v_queue.retry_limit, v_queue.retry_delay, v_queue.retry_backoff, v_queue.retry_delay_max,
-    v_queue.policy, v_queue.dead_letter, v_queue.heartbeat_seconds, p_payloads;
+    v_queue.policy, v_queue.dead_letter, v_queue.heartbeat_seconds, p_payloads, coalesce(p_priority, 0);
   get diagnostics v_count = row_count;
   if v_queue.notify and v_count > 0 then
     perform pg_notify('pgboss_' || left(encode(sha224('pgboss'::bytea), 'hex'), 24), p_queue);
   end if;
   return v_count;
 end $$;
-comment on function enqueue_jobs(text, jsonb[]) is 'Creates one pg-boss job per payload on queue p_queue, in the current transaction; returns how many were created.';
+comment on function enqueue_jobs(text, jsonb[], integer) is 'Creates one pg-boss job per payload on queue p_queue, in the current transaction, with pg-boss priority p_priority (higher first; 0 by default); returns how many were created.';
 
-create or replace function enqueue_job(p_queue text, p_payload jsonb) returns void
+drop function if exists enqueue_job(text, jsonb); -- gained p_priority
+create or replace function enqueue_job(p_queue text, p_payload jsonb, p_priority integer default 0) returns void
 language plpgsql volatile as $$
 begin
-  perform enqueue_jobs(p_queue, array[p_payload]);
+  perform enqueue_jobs(p_queue, array[p_payload], p_priority);
 end $$;
-comment on function enqueue_job(text, jsonb) is 'Creates one pg-boss job on queue p_queue in the current transaction.';
+comment on function enqueue_job(text, jsonb, integer) is 'Creates one pg-boss job on queue p_queue in the current transaction (pg-boss priority p_priority, 0 by default).';

@@ -120,6 +120,7 @@ language sql stable as $$
            m.ended_at
     from matches m
     where (m.player0_agent_id = p_agent or m.player1_agent_id = p_agent) and m.status = 'completed'
+      and m.ranked -- challenges change no record (sql/challenges.sql)
   )
   select o.id, o.name, u.username, o.rating, o.deleted_at is not null,
          count(*), count(*) filter (where result = 'win'), count(*) filter (where result = 'loss'),
@@ -128,7 +129,7 @@ language sql stable as $$
   group by o.id, o.name, u.username, o.rating, o.deleted_at
   order by count(*) desc, max(ended_at) desc
 $$;
-comment on function head_to_head(uuid) is 'An agent''s record against each opponent it has played (completed matches): games, W/L/D from its side, its net rating change.';
+comment on function head_to_head(uuid) is 'An agent''s record against each opponent it has played (completed ranked matches): games, W/L/D from its side, its net rating change.';
 
 drop function if exists agent_stats(uuid); -- its result gained the skill columns (issue 13)
 create or replace function agent_stats(p_agent uuid) returns table (

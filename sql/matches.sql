@@ -171,9 +171,12 @@ begin
   if v_row.pair_of is not null then
     select * into v_first from matches where id = v_row.pair_of and status = 'completed';
   end if;
-  v_opens_pair := v_first.id is null and v_row.pair_of is null
+  v_opens_pair := v_row.ranked and v_first.id is null and v_row.pair_of is null
                   and setting_number_for(v_row.environment_id, 'seat_swapped_pairs') = 1;
-  if v_opens_pair then
+  if not v_row.ranked then
+    v_new0 := v_a0.rating; -- a challenge (sql/challenges.sql) changes no rating and no counter
+    v_new1 := v_a1.rating;
+  elsif v_opens_pair then
     v_new0 := v_a0.rating; -- rated when the second game ends
     v_new1 := v_a1.rating;
   elsif v_first.id is not null then
@@ -186,6 +189,7 @@ begin
     v_new1 := elo_rating_after(v_a1.rating, v_a0.rating, 1 - v_score0, elo_k(v_row.environment_id, v_a1.games));
   end if;
 
+  if v_row.ranked then
   update agents a
   set rating = v.rating, games = a.games + 1, wins = a.wins + v.won, losses = a.losses + v.lost, draws = a.draws + v.drew
   from (values (v_a0.id, v_new0, (v_winner is not distinct from 0)::integer, (v_winner is not distinct from 1)::integer, (v_winner is null)::integer),
@@ -210,6 +214,7 @@ begin
     select x, v_now, v_today, 1, v_now from unnest(array[v_a0.id, v_a1.id]) as x
     on conflict (agent_id) do nothing;
   end if;
+  end if; -- ranked
 
   update matches
   set status = 'completed', winner_seat = v_winner,
@@ -252,7 +257,9 @@ begin
     delete from busy_agents where agent_id in (v_row.player0_agent_id, v_row.player1_agent_id) and match_id = p_match;
   end if;
   perform match_event('match.finished', v_row);
-  perform emit_event('leaderboard.changed', jsonb_build_object('environment', v_row.environment_id));
+  if v_row.ranked then
+    perform emit_event('leaderboard.changed', jsonb_build_object('environment', v_row.environment_id));
+  end if;
   return v_row;
 end $$;
 comment on function finish_match(uuid, jsonb, bytea, text[]) is 'Records a running match''s result exactly once: ELO for both sides, W/L/D counters, rating history, cooldown and UTC-day counters, replay (gzip) and per-seat logs; frees both agents. With seat_swapped_pairs = 1 the first game of a pair creates the seat-swapped second game instead (agents stay busy) and the second game makes the pair''s one rating update. A repeat returns the stored row unchanged.';
@@ -340,20 +347,24 @@ begin
   select string_agg(a.name, ' and ') into v_busy
   from busy_agents b join agents a on a.id = b.agent_id
   where b.agent_id in (v_old.player0_agent_id, v_old.player1_agent_id);
-  if v_busy is not null then
+  if v_busy is not null and v_old.ranked then -- a challenge holds no busy rows and needs none
     raise exception 'cannot re-run match %: % already in a pending or running match', p_match, v_busy using errcode = 'RLA53';
   end if;
   insert into matches (environment_id, environment_version, status, player0_agent_id, player1_agent_id,
-                       player0_submission_id, player1_submission_id, seed, created_at, deadline, rerun_of, pair_of)
+                       player0_submission_id, player1_submission_id, seed, created_at, deadline, rerun_of, pair_of,
+                       ranked, challenger_id)
   select v_old.environment_id, e.version, 'pending', v_old.player0_agent_id, v_old.player1_agent_id,
          v_old.player0_submission_id, v_old.player1_submission_id, v_old.seed, v_now,
          v_now + setting_number_for(v_old.environment_id, 'match_deadline_s') * interval '1 second', v_old.id,
-         v_old.pair_of -- a re-run second game still completes its pair
+         v_old.pair_of, -- a re-run second game still completes its pair
+         v_old.ranked, v_old.challenger_id -- a re-run challenge stays unranked
   from environments e where e.id = v_old.environment_id
   returning * into v_row;
-  insert into busy_agents (agent_id, match_id, since)
-  values (v_row.player0_agent_id, v_row.id, v_now), (v_row.player1_agent_id, v_row.id, v_now);
-  perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id));
+  if v_row.ranked then
+    insert into busy_agents (agent_id, match_id, since)
+    values (v_row.player0_agent_id, v_row.id, v_now), (v_row.player1_agent_id, v_row.id, v_now);
+  end if;
+  perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id), case when v_row.ranked then 0 else -10 end);
   perform match_event('match.created', v_row);
   return v_row;
 end $$;

@@ -48,7 +48,7 @@ begin
   -- Nothing ended since the last fit: the same results give the same fit (through matches_ended_idx).
   if found and not p_force and not exists (
       select 1 from matches m where m.ended_at > coalesce(v_fit.last_result_at, '-infinity')
-        and m.environment_id = p_environment and m.status = 'completed') then
+        and m.environment_id = p_environment and m.status = 'completed' and m.ranked) then
     return v_fit;
   end if;
 
@@ -59,10 +59,10 @@ begin
     cross join lateral (values
       (m.player0_agent_id, m.player1_agent_id, case m.winner_seat when 0 then 1.0 when 1 then 0.0 else 0.5 end::double precision),
       (m.player1_agent_id, m.player0_agent_id, case m.winner_seat when 1 then 1.0 when 0 then 0.0 else 0.5 end::double precision)) as x(i, j, s)
-    where m.environment_id = p_environment and m.status = 'completed'
+    where m.environment_id = p_environment and m.status = 'completed' and m.ranked -- challenges do not count
     group by x.i, x.j;
   select coalesce(sum(n), 0)::integer / 2 into v_results from skill_pairs;
-  select max(m.ended_at) into v_last from matches m where m.environment_id = p_environment and m.status = 'completed';
+  select max(m.ended_at) into v_last from matches m where m.environment_id = p_environment and m.status = 'completed' and m.ranked;
 
   -- Start from the last fit (or the ELO rating): a refit after a few new results moves little.
   create temp table skill_estimates on commit drop as

@@ -36,6 +36,7 @@ const OWNER_CALLS: Record<string, Call> = {
   rebuild_submission: (q, c) => q`select rebuild_submission(${c}, ${submission})`,
   submission_build_log: (q, c) => q`select * from submission_build_log(${c}, ${submission})`,
   match_logs_for: (q, c) => q`select * from match_logs_for(${c}, ${match})`,
+  create_challenge: (q, c) => q`select create_challenge(${c}, ${agent}, ${rival})`,
 };
 
 /** Functions for administrators only (first argument p_admin). */

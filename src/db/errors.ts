@@ -36,6 +36,7 @@ export const SQL_ERRORS = {
   RLA53: { status: 409, name: "agent_busy", description: "An agent is already in a pending or running match." },
   RLA54: { status: 400, name: "invalid_match_outcome", description: "The outcome given to finish_match is malformed." },
   RLA55: { status: 400, name: "invalid_replay", description: "The replay is not gzip-compressed." },
+  RLA56: { status: 429, name: "challenge_quota_exceeded", description: "The user asked for challenge_daily_quota challenges this UTC day; the hint carries retry_after_s." },
 } as const satisfies Record<string, SqlErrorCode>;
 
 export type SqlErrorCodeName = keyof typeof SQL_ERRORS;

@@ -1,0 +1,79 @@
+-- Challenges (issue 13): a user asks for an unranked match between one of their agents and any
+-- public agent of the same environment (another user's, or another of their own). It runs
+-- like any match (the same match.run job, replay and logs) but after ranked matches (pg-boss
+-- priority -10 against 0), counts against the user's own daily quota (challenge_daily_quota per
+-- UTC day), holds no busy_agents row (it never keeps an agent from ranked play), and
+-- finish_match changes no rating, W/L/D counter, cooldown or daily cap for it (matches.ranked
+-- = false). Skill refits and head-to-head records read ranked matches only.
+
+create or replace function create_challenge(p_caller uuid, p_agent uuid, p_opponent uuid) returns matches
+language plpgsql volatile as $$
+declare
+  v_now timestamptz := arena_now();
+  v_caller users;
+  v_agent agents;
+  v_opponent agents;
+  v_env environments;
+  v_quota integer;
+  v_used integer;
+  v_swap boolean := random() < 0.5;
+  v_row matches;
+begin
+  v_caller := require_enabled_user(p_caller);
+  select * into v_agent from agents where id = p_agent and deleted_at is null;
+  if not found then
+    raise exception 'agent % does not exist', p_agent using errcode = 'RLA30';
+  end if;
+  if v_agent.owner_id <> p_caller then
+    raise exception 'agent "%" belongs to another user; challenge with one of your own agents', v_agent.name using errcode = 'RLA14';
+  end if;
+  select o.* into v_opponent from agents o join users u on u.id = o.owner_id
+  where o.id = p_opponent and o.deleted_at is null and not o.disabled and not u.disabled;
+  if not found then
+    raise exception 'agent % is not a public agent (it does not exist, is deleted or disabled)', p_opponent using errcode = 'RLA30';
+  end if;
+  if v_opponent.id = v_agent.id then
+    raise exception 'agent "%" cannot challenge itself', v_agent.name using errcode = 'RLA01';
+  end if;
+  if v_opponent.environment_id <> v_agent.environment_id then
+    raise exception 'agent "%" plays % and "%" plays %: a challenge needs two agents of one environment',
+      v_agent.name, v_agent.environment_id, v_opponent.name, v_opponent.environment_id using errcode = 'RLA01';
+  end if;
+  if v_agent.disabled then
+    raise exception 'agent "%" is disabled by an administrator', v_agent.name using errcode = 'RLA32';
+  end if;
+  if v_agent.active_submission_id is null or v_opponent.active_submission_id is null then
+    raise exception 'agent "%" has no active version yet: a challenge needs both agents built',
+      case when v_agent.active_submission_id is null then v_agent.name else v_opponent.name end using errcode = 'RLA44';
+  end if;
+  v_env := environment_by_id(v_agent.environment_id);
+  if not v_env.enabled then
+    raise exception 'environment "%" is closed: it plays no new matches', v_env.id using errcode = 'RLA21';
+  end if;
+  -- Serialise one user's challenges so that two at once cannot both take the last one.
+  perform pg_advisory_xact_lock(hashtext('rla.challenges'), hashtext(p_caller::text));
+  v_quota := setting_number_for(v_env.id, 'challenge_daily_quota')::integer;
+  select count(*) into v_used from matches
+  where challenger_id = p_caller and created_at >= utc_day_start(utc_day(v_now)) and created_at <= v_now;
+  if v_used >= v_quota then
+    raise exception 'user "%" has asked for % challenges on % (UTC), the daily quota; it resets at 00:00 UTC', v_caller.username, v_quota, utc_day(v_now)
+      using errcode = 'RLA56', hint = 'retry_after_s=' || ceil(extract(epoch from utc_day_start(utc_day(v_now) + 1) - v_now))::bigint;
+  end if;
+  insert into matches (environment_id, environment_version, status, player0_agent_id, player1_agent_id,
+                       player0_submission_id, player1_submission_id, seed, created_at, deadline, ranked, challenger_id)
+  values (v_env.id, v_env.version, 'pending',
+          case when v_swap then v_opponent.id else v_agent.id end, case when v_swap then v_agent.id else v_opponent.id end,
+          case when v_swap then v_opponent.active_submission_id else v_agent.active_submission_id end,
+          case when v_swap then v_agent.active_submission_id else v_opponent.active_submission_id end,
+          floor(random() * 4294967296)::bigint, v_now,
+          v_now + setting_number_for(v_env.id, 'match_deadline_s') * interval '1 second', false, p_caller)
+  returning * into v_row;
+  perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id), -10);
+  perform match_event('match.created', v_row);
+  return v_row;
+end $$;
+comment on function create_challenge(uuid, uuid, uuid) is 'A user''s unranked match between their agent p_agent and any public agent p_opponent of the same environment (random seats): runs after ranked matches, never changes ratings or ranked counters; challenge_daily_quota per user per UTC day (RLA56). RLA14 when p_agent is not the caller''s, RLA30 unknown/hidden agent, RLA01 itself or another environment, RLA44 not built, RLA21 closed environment.';
+
+insert into settings (key, value, description) values
+  ('challenge_daily_quota', '20', 'Challenges (unranked matches) a user may ask for per UTC day.')
+on conflict (key) do update set description = excluded.description;
