@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ApiDocsPage } from "../../views/api_docs.tsx";
 import type { Viewer } from "../../views/models.ts";
 import { CreateAgentBody, UpdateAgentBody, AgentListQuery } from "./api/agents.ts";
+import { ChallengeBody } from "./api/challenges.ts";
 import { LoginBody, RegisterBody } from "./api/auth.ts";
 import { PageQuery } from "./api/common.ts";
 import { MatchListQuery, ReplayQuery } from "./api/matches.ts";
@@ -85,6 +86,9 @@ const OPERATIONS: Operation[] = [
     ok: { status: 200, description: "The replay file", content: { "application/json": { schema: { type: "object" } }, "text/html": { schema: str } } }, errors: [400, 404, 429] },
   { method: "get", path: "/matches/{id}/logs", tag: "matches", summary: "The caller's own agents' stderr for this match", auth: "user",
     ok: { status: 200, description: "Logs of the caller's seats", schema: obj({ matchId: str, status: str, logs: { type: "array", items: obj({ seat: { type: "integer" }, agentId: str, agentName: str, log: str, truncated: { type: "boolean" } }) } }) }, errors: [401, 403, 404] },
+
+  { method: "post", path: "/challenges", tag: "matches", summary: "Challenge: an unranked match between your agent and any public agent of its environment (after ranked matches; challenge_daily_quota per day; no rating change)", auth: "user", body: ChallengeBody,
+    ok: { status: 201, description: "The queued unranked match", schema: obj({ ...message, match: ref("Match") }) }, errors: [400, 401, 403, 404, 409, 429] },
 
   { method: "get", path: "/leaderboard", tag: "leaderboard", summary: "Ranked agents of every environment (rank within its environment)", query: PageQuery,
     ok: { status: 200, description: "A page of ranked agents", schema: page("leaderboard", "RankedAgent") }, errors: [400] },

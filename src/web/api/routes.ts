@@ -5,6 +5,7 @@ import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError, jsonError } from "../http_errors.ts";
 import { apiDocsPage, openApiDocument } from "../openapi.ts";
 import { agentsApi } from "./agents.ts";
+import { challengesApi } from "./challenges.ts";
 import { authApi } from "./auth.ts";
 import { environmentsApi } from "./environments.ts";
 import { leaderboardApi } from "./leaderboard.ts";
@@ -39,6 +40,7 @@ export function apiV1(deps: WebDeps): Hono<WebEnv> {
   api.route("/agents", agentsApi(deps));
   api.route("/submissions", submissionsApi(deps));
   api.route("/matches", matchesApi(deps));
+  api.route("/challenges", challengesApi(deps));
   api.route("/leaderboard", leaderboardApi(deps));
   api.route("/users", usersApi(deps));
   api.route("/environments", environmentsApi(deps));
