@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
 import { insertMatch, makeAgent, makeEnvironment, makeUser, outcome } from "./helpers/sql_fixtures.ts";
-import { ORIGIN, makeUser as makeWebUser, webApp } from "./helpers/web.ts";
+import { formPost, ORIGIN, makeUser as makeWebUser, webApp } from "./helpers/web.ts";
 import { matchSettingsFor, matchSettingsFrom } from "../src/jobs/match_settings.ts";
 import { inspectArchive } from "../src/submissions/intake.ts";
 import { forgetUploadLimits, uploadLimits } from "../src/submissions/upload_limits.ts";
@@ -116,6 +116,23 @@ test("the upload limit is the archive_max_bytes setting everywhere: API, page fo
     await sql`select set_setting('archive_max_bytes', ${sql.json(before)})`;
     forgetUploadLimits(sql);
   }
+});
+
+test("agent name and description lengths are SQL's rule alone: the API and the form answer with check_agent_fields' message", async () => {
+  const user = await makeWebUser(deps, "namer");
+  const json = (method: string, path: string, body: unknown) => app.request(ORIGIN + path, { method,
+    headers: { Cookie: user.cookie, Origin: ORIGIN, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const long = "n".repeat(65);
+  const api = await json("POST", "/api/v1/agents", { name: long, environmentId: "pong" });
+  assert.is(api.status, 400);
+  assert.match((await api.json()).message, `agent name "${long}" must be 1–64 characters`);
+  const [agent] = await sql`select id from create_agent(${user.id}, 'pong', 'Namer', '')`;
+  const update = await json("PUT", `/api/v1/agents/${agent.id}`, { description: "d".repeat(2001) });
+  assert.is(update.status, 400);
+  assert.match((await update.json()).message, "agent description is 2001 characters long; at most 2000 are allowed");
+  const page = await app.request(formPost("/agents", { name: long, environmentId: "pong" }, { Cookie: user.cookie }));
+  assert.is(page.status, 422);
+  assert.match(await page.text(), "must be 1–64 characters");
 });
 
 test.after(() => db.drop());

@@ -64,12 +64,12 @@ export const EditAgentForm: FC<{ agent: Pick<AgentDetail, "id" | "name" | "descr
   <form method="post" action={`/agents/${agent.id}`} class="stack" id="edit-agent" hx-target="this" hx-swap="outerHTML">
     <div class={`field${errors.name ? " invalid" : ""}`}>
       <label for="f-edit-name">Name</label>
-      <input id="f-edit-name" name="name" type="text" maxlength={64} required value={agent.name} />
+      <input id="f-edit-name" name="name" type="text" required value={agent.name} />
       <FieldError id="e-edit-name" message={errors.name} />
     </div>
     <div class={`field${errors.description ? " invalid" : ""}`}>
       <label for="f-edit-description">Description</label>
-      <textarea id="f-edit-description" name="description" maxlength={2000} rows={3}>{agent.description}</textarea>
+      <textarea id="f-edit-description" name="description" rows={3}>{agent.description}</textarea>
       <FieldError id="e-edit-description" message={errors.description} />
     </div>
     {errors._ && <p class="form-error">{errors._}</p>}

@@ -90,12 +90,12 @@ export const NewAgentForm: FC<{ environment: string; values?: { name?: string; d
     <input type="hidden" name="environmentId" value={environment} />
     <div class={`field${errors.name ? " invalid" : ""}`}>
       <label for="f-agent-name">New agent name</label>
-      <input id="f-agent-name" name="name" type="text" maxlength={64} required value={values.name ?? ""} aria-invalid={errors.name ? "true" : undefined} />
+      <input id="f-agent-name" name="name" type="text" required value={values.name ?? ""} aria-invalid={errors.name ? "true" : undefined} />
       <FieldError id="e-agent-name" message={errors.name} />
     </div>
     <div class="field">
       <label for="f-agent-description">Description <span class="muted">(optional)</span></label>
-      <input id="f-agent-description" name="description" type="text" maxlength={2000} value={values.description ?? ""} />
+      <input id="f-agent-description" name="description" type="text" value={values.description ?? ""} />
       <FieldError id="e-agent-description" message={errors.description} />
     </div>
     {errors._ && <p class="form-error">{errors._}</p>}

@@ -11,9 +11,10 @@ import { rateLimit } from "./rate_limit.ts";
 import { uploadBodyLimit } from "./upload_body_limit.ts";
 import { uploadLimits } from "../submissions/upload_limits.ts";
 
+// Lengths are check_agent_fields' rule (sql/agents.sql); its refusal lands on the field (agentFieldError).
 const AgentFields = z.object({
-  name: z.string().trim().min(1, "give the agent a name").max(64, "must be at most 64 characters"),
-  description: z.string().trim().max(2000, "must be at most 2000 characters").default(""),
+  name: z.string().trim(),
+  description: z.string().trim().default(""),
 });
 const NewAgent = AgentFields.extend({ environmentId: z.string().min(1, "choose an environment").max(50) });
 
