@@ -1,5 +1,5 @@
 /**
- * The `rl-arena-env` command line: list, describe, match, replay, new-agent.
+ * The `rl-arena-env` command line: list, describe, match, replay, new-agent, reproduce.
  * `main(argv)` returns the exit code; errors print one line (no stack) and exit 1 (2 for usage).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -13,6 +13,7 @@ import { renderReplayHtml } from "./replay_html.ts";
 import { ProgressBar, summary, table, tallyGame, type AgentTally } from "./cli_output.ts";
 import { STARTER_LANGUAGES, writeStarterAgent } from "./cli_new_agent.ts";
 import { runMatch } from "./referee.ts";
+import { reproduceMatch } from "./reproduce.ts";
 import { resolveAgentSpec } from "./referee_agents.ts";
 import type { MatchLimits } from "./referee_types.ts";
 
@@ -31,6 +32,11 @@ commands:
   replay <file.json> --out <file.html>  turn a replay into a self-contained HTML player
   new-agent <dir> --lang python|node|stdio-python|stdio-node --env <env>
                                         write a ready-to-upload starter agent
+  reproduce <match-id|replay.json> --seat N <agent> [--platform URL] [--python CMD]
+      play your agent on seat N of a recorded match again: same environment version, config
+      and seed, every seat's recorded actions, so it sees the observations it saw; prints
+      "identical" (exit 0) or the first step where it answers differently (exit 3). A match id
+      is fetched from --platform (default: $RL_ARENA_URL).
 `;
 
 class UsageError extends Error {}
@@ -50,6 +56,8 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
         return replayCommand(rest, io.out);
       case "new-agent":
         return newAgentCommand(rest, io.out);
+      case "reproduce":
+        return await reproduceCommand(rest, io.out);
       case undefined:
       case "help":
       case "--help":
@@ -222,6 +230,31 @@ function newAgentCommand(args: string[], out: NodeJS.WriteStream): number {
   const files = writeStarterAgent(positionals[0]!, lang, describe(values.env));
   out.write(`wrote ${files.join(", ")} in ${positionals[0]}\n`);
   return 0;
+}
+
+async function reproduceCommand(args: string[], out: NodeJS.WriteStream): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { seat: { type: "string" }, platform: { type: "string" }, python: { type: "string" } } });
+  if (positionals.length !== 2 || values.seat === undefined) throw new UsageError("reproduce needs <match-id|replay.json> --seat N <agent>");
+  const seat = integer(values.seat, "--seat", 0);
+  const replay = await recordedMatch(positionals[0]!, values.platform ?? process.env.RL_ARENA_URL);
+  const agent = resolveAgentSpec(positionals[1]!, { python: values.python, env: inheritedEnv() });
+  const result = await reproduceMatch({ replay, seat, agent });
+  if (result.identical) {
+    out.write(`identical: your agent gave the recorded answer at all ${result.asked} steps it was asked (${result.steps} steps, seat ${seat})\n`);
+    return 0;
+  }
+  out.write(`differs at ${result.step < 0 ? "init" : `step ${result.step}`}: ${result.detail}\n`);
+  return 3;
+}
+
+/** A replay file (either schema), or a match id fetched from the platform at `platform`. */
+async function recordedMatch(target: string, platform: string | undefined): Promise<Replay> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(target)) return loadReplay(readFileSync(target, "utf8"));
+  if (!platform) throw new UsageError(`${target} is a match id: say where the platform is with --platform URL (or RL_ARENA_URL)`);
+  const url = `${platform.replace(/\/+$/, "")}/api/v1/matches/${target}/replay?format=json`;
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  return loadReplay(await res.text());
 }
 
 function inheritedEnv(): Record<string, string> {

@@ -38,6 +38,7 @@ export { builtinAgents, builtinAgentsFor, type BuiltinAgent, type Policy } from 
 export { pongRandom, pongTracker } from "./agents/pong.ts";
 export { randomMaskAction, maskRandom, ticTacToeHeuristic, connectFourHeuristic } from "./agents/grid.ts";
 export { playEpisode, type PlayEpisodeOptions } from "./play.ts";
+export { reproduceMatch, type ReproduceOptions, type ReproduceResult } from "./reproduce.ts";
 export { runConformance, assertConformance, type ConformanceFailure, type ConformanceOptions } from "./conformance.ts";
 export { renderReplayHtml, playerBundleSource, playerBundlePath, buildPlayerBundle, type ReplayHtmlOptions } from "./replay_html.ts";
 export { PLAYER_CSS, type PlayerHandle, type PlayerOptions } from "./player/player.ts";
