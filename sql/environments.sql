@@ -61,9 +61,9 @@ begin
   if not found then
     raise exception 'unknown setting "%"', p_key using errcode = 'RLA02', hint = 'see select key from settings';
   end if;
-  return coalesce((select e.settings -> p_key from environments e where e.id = p_environment), v_value);
+  return coalesce((select e.settings -> p_key from environments e where e.id = p_environment), process_setting(p_key), v_value);
 end $$;
-comment on function setting_for(text, text) is 'A setting for one environment: its override in environments.settings, else the global value.';
+comment on function setting_for(text, text) is 'A setting for one environment: its override in environments.settings, else this process''s environment override (process_setting), else the global value.';
 
 create or replace function setting_number_for(p_environment text, p_key text) returns numeric
 language sql stable as $$

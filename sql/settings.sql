@@ -1,11 +1,24 @@
 -- Settings: read with setting_number(key), change with set_setting(key, value).
--- apply_setting_overrides is called at boot with the operator's environment overrides.
+-- A process started with MATCH_COOLDOWN_S… overrides a value for its own connections only: it
+-- sets the rla.setting_overrides parameter ({key: value}) when it connects (src/db/client.ts),
+-- and nothing is written, so the override ends with the process (issue 12).
+
+create or replace function process_setting(p_key text) returns jsonb
+language sql stable as $$
+  select nullif(current_setting('rla.setting_overrides', true), '')::jsonb -> p_key
+$$;
+comment on function process_setting(text) is 'This connection''s override of a setting, from the environment variables of the process that opened it (MATCH_COOLDOWN_S…); null when it has none. Never stored.';
 
 create or replace function setting_number(p_key text) returns numeric
 language sql stable as $$
-  select (value #>> '{}')::numeric from settings where key = p_key
+  select (coalesce(process_setting(p_key), value) #>> '{}')::numeric from settings where key = p_key
 $$;
-comment on function setting_number(text) is 'The numeric value of a setting, null when unset.';
+comment on function setting_number(text) is 'The numeric value of a setting (this process''s environment override first), null when unset.';
+
+create or replace view settings_in_effect as
+  select s.key, s.value, s.description, process_setting(s.key) as process_value
+  from settings s;
+comment on view settings_in_effect is 'Every setting with its stored value and, when the reading process was started with an environment override of it, that value (which wins in this process only).';
 
 create or replace function set_setting(p_key text, p_value jsonb) returns settings
 language plpgsql as $$
@@ -39,16 +52,8 @@ language sql stable as $$
 $$;
 comment on function upload_limits() is 'The limits an upload is checked against (archive_max_bytes packed, archive_max_unpacked_bytes, archive_max_files, archive_max_file_bytes), for the web''s body limit, forms, messages and docs, and the build''s re-check.';
 
-create or replace function apply_setting_overrides(p_overrides jsonb) returns void
-language plpgsql as $$
-declare
-  v_key text;
-begin
-  for v_key in select jsonb_object_keys(p_overrides) loop
-    perform set_setting(v_key, p_overrides -> v_key);
-  end loop;
-end $$;
-comment on function apply_setting_overrides(jsonb) is 'Boot-time overrides from environment variables (MATCH_COOLDOWN_S…).';
+-- Boot overrides used to be written into the table and outlived the process (issue 12).
+drop function if exists apply_setting_overrides(jsonb);
 
 -- The rules' default values. A new key appears on the next boot; a value an operator changed
 -- is kept (only the description is refreshed). Per-environment overrides live in

@@ -59,8 +59,10 @@ async function main(): Promise<void> {
   try {
     const db = await locateDatabase(config, log);
     if (db.embedded) stops.push(["embedded PostgreSQL", () => db.embedded!.stop()]);
-    await prepareDatabase(db.url, log, config.ruleOverrides);
-    const sql = createSql(db.url, { max: 10 });
+    await prepareDatabase(db.url, log);
+    // MATCH_COOLDOWN_S… hold for this process's connections only (never stored; the admin page shows them).
+    const sql = createSql(db.url, { max: 10, settingOverrides: config.ruleOverrides });
+    if (Object.keys(config.ruleOverrides).length) log.info("rule overrides from the environment, for this process only", config.ruleOverrides);
     stops.push(["database pool", () => sql.end({ timeout: 5 })]);
     const boss = await startBoss(db.url, log, { supervise: config.ROLE !== "web" });
     stops.push(["pg-boss", () => boss.stop({ graceful: true, timeout: 10_000 })]);

@@ -13,7 +13,7 @@ try {
   const log = createLogger({ level: config.LOG_LEVEL, json: config.NODE_ENV === "production" });
   const db = await locateDatabase(config, log);
   try {
-    await prepareDatabase(db.url, log, config.ruleOverrides);
+    await prepareDatabase(db.url, log);
     log.info("database is up to date");
   } catch (error) {
     log.error("migration failed", { error: error as Error });

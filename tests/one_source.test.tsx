@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
 import { insertMatch, makeAgent, makeEnvironment, makeUser, outcome } from "./helpers/sql_fixtures.ts";
 import { formPost, ORIGIN, makeUser as makeWebUser, webApp } from "./helpers/web.ts";
+import { createSql } from "../src/db/client.ts";
 import { matchSettingsFor, matchSettingsFrom } from "../src/jobs/match_settings.ts";
 import { inspectArchive } from "../src/submissions/intake.ts";
 import { forgetUploadLimits, uploadLimits } from "../src/submissions/upload_limits.ts";
@@ -133,6 +134,26 @@ test("agent name and description lengths are SQL's rule alone: the API and the f
   const page = await app.request(formPost("/agents", { name: long, environmentId: "pong" }, { Cookie: user.cookie }));
   assert.is(page.status, 422);
   assert.match(await page.text(), "must be 1–64 characters");
+});
+
+test("an environment override (MATCH_COOLDOWN_S…) holds for the process given it: its connections read it, nothing is stored, its admin page says so", async () => {
+  const overridden = createSql(db.url, { max: 1, settingOverrides: { match_cooldown_s: 0 } });
+  try {
+    const [mine] = await overridden`select setting_number('match_cooldown_s') as global, setting_number_for('pong', 'match_cooldown_s') as pong`;
+    assert.equal([Number(mine.global), Number(mine.pong)], [0, 0]);
+    const [other] = await sql`select setting_number('match_cooldown_s') as v, (select value #>> '{}' from settings where key = 'match_cooldown_s') as stored`;
+    assert.is(Number(other.v), Number(other.stored));
+    assert.ok(Number(other.stored) > 0, "the stored value is untouched");
+    const admin = await makeWebUser(deps, "overrideadmin", "admin");
+    const withOverride = webApp(overridden).app;
+    const page = await (await withOverride.request(ORIGIN + "/admin", { headers: { Cookie: admin.cookie } })).text();
+    const row = page.slice(page.indexOf('id="setting-match_cooldown_s"'), page.indexOf("</tr>", page.indexOf('id="setting-match_cooldown_s"')));
+    assert.match(row, "Overridden by the environment: 0 in this process");
+    const plain = await (await app.request(ORIGIN + "/admin", { headers: { Cookie: admin.cookie } })).text();
+    assert.not.match(plain, "Overridden by the environment");
+  } finally {
+    await overridden.end();
+  }
 });
 
 test.after(() => db.drop());

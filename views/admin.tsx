@@ -13,7 +13,8 @@ export interface ReportTable {
 }
 export interface AdminUser { id: string; username: string; email: string; role: string; disabled: boolean; createdAt: string }
 export interface AdminAgent { id: string; name: string; environment: string; ownerName: string; disabled: boolean; rating: number }
-export interface SettingRow { key: string; value: string; description: string }
+/** processValue: this web process's environment override (MATCH_COOLDOWN_S…), which wins here until it restarts without it. */
+export interface SettingRow { key: string; value: string; description: string; processValue?: string | null }
 export interface DeadJob { id: string; createdAt: string; data: string }
 
 export interface AdminProps {
@@ -56,7 +57,9 @@ export const SettingRowView: FC<{ s: SettingRow; notice?: string; error?: string
         <Notice text={error} error />
       </form>
     </td>
-    <td class="muted">{s.description}</td>
+    <td class="muted">{s.description}{s.processValue != null && (
+      <> <b class="overridden">Overridden by the environment: {s.processValue} in this process (not stored; gone after a restart without it).</b></>
+    )}</td>
   </tr>
 );
 

@@ -6,9 +6,10 @@ import { migrate } from "./migrate.ts";
 
 /**
  * Brings a database to the current schema: our migrations and concept files, pg-boss's own
- * schema and queues, the games' descriptions from rl-arena-env, and the operator's rule overrides. Safe to run from several processes at once.
+ * schema and queues and the games' descriptions from rl-arena-env. Safe to run from several processes at once.
+ * (The operator's rule overrides are not written here: they hold for the process given them, see createSql.)
  */
-export async function prepareDatabase(url: string, log: Logger, overrides: Record<string, number> = {}): Promise<void> {
+export async function prepareDatabase(url: string, log: Logger): Promise<void> {
   const sql = createSql(url, { max: 2, applicationName: "rl-arena-migrate" });
   try {
     const done = await migrate(sql);
@@ -18,10 +19,6 @@ export async function prepareDatabase(url: string, log: Logger, overrides: Recor
     // The games' descriptions (rules, spaces, defaults) come from rl-arena-env, the one source.
     for (const e of listEnvironments()) {
       await sql`select upsert_environment(${e.id}, ${e.version}, ${e.name}, ${sql.json(JSON.parse(JSON.stringify(e)))})`;
-    }
-    if (Object.keys(overrides).length) {
-      await sql`select apply_setting_overrides(${sql.json(overrides)})`;
-      log.info("rule overrides applied", overrides);
     }
   } finally {
     await sql.end({ timeout: 5 });

@@ -45,8 +45,9 @@ async function runReport(sql: Sql, text: string): Promise<{ columns: string[]; r
 
 /** Settings, users and agents as the admin page lists them; one row when `id`/`key` is given. */
 async function settingRows(sql: Sql, key?: string): Promise<SettingRow[]> {
-  const rows = await sql`select key, value::text as value, description from settings where ${key === undefined ? sql`true` : sql`key = ${key}`} order by key`;
-  return rows.map((s) => ({ key: s.key, value: s.value, description: s.description }));
+  const rows = await sql`select key, value::text as value, description, process_value::text as process_value
+    from settings_in_effect where ${key === undefined ? sql`true` : sql`key = ${key}`} order by key`;
+  return rows.map((s) => ({ key: s.key, value: s.value, description: s.description, processValue: s.process_value ?? null }));
 }
 async function userRows(sql: Sql, id?: string): Promise<AdminUser[]> {
   const rows = await sql`select id, username, email, role, disabled, created_at from users
