@@ -118,8 +118,13 @@ export const MatchMain: FC<{ match: MatchItem; hasReplay: boolean; score?: [stri
   );
 };
 
-/** `/matches/:id`. */
-export const MatchPage: FC<{ viewer: Viewer | null; match: MatchItem; hasReplay: boolean; score?: [string, string] | null; logs: AgentLog[]; since: string; playerScript: string | null }> = ({ viewer, match, hasReplay, score, logs, since, playerScript }) => (
+/** The command that plays `seat` of a recorded match again at home (rl-arena-env reproduce). */
+export function reproduceCommand(origin: string, matchId: string, seat: number): string {
+  return `npx rl-arena-env reproduce ${matchId} --seat ${seat} ./my-agent --platform ${origin}`;
+}
+
+/** `/matches/:id`; `origin` (this site's address) goes into the reproduce commands. */
+export const MatchPage: FC<{ viewer: Viewer | null; match: MatchItem; hasReplay: boolean; score?: [string, string] | null; logs: AgentLog[]; since: string; playerScript: string | null; origin?: string }> = ({ viewer, match, hasReplay, score, logs, since, playerScript, origin }) => (
   <Layout title={`${match.players[0].agentName} vs ${match.players[1].agentName}`} viewer={viewer} nav="matches"
     live={match.status === "pending" || match.status === "running" ? { topics: [`match:${match.id}`], since } : null}>
     <div class="page-head">
@@ -136,6 +141,10 @@ export const MatchPage: FC<{ viewer: Viewer | null; match: MatchItem; hasReplay:
           <>
             <h3>{l.agentName} <span class="muted">(seat {l.seat})</span></h3>
             {l.log ? <LogText text={l.log} /> : <Empty>The agent wrote nothing to stderr.</Empty>}
+            {hasReplay && origin && (
+              <p class="reproduce">Replay this seat against the record at home (the first step your agent answers differently, or "identical"):{" "}
+                <code data-seat={l.seat}>{reproduceCommand(origin, match.id, l.seat)}</code></p>
+            )}
           </>
         ))}
       </Section>

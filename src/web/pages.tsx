@@ -60,7 +60,8 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
     const match = await q.getMatch(sql, id);
     if (!match) throw new HttpError(404, "not_found", `match ${id} does not exist`);
     const [replay, logs, score] = await Promise.all([q.hasReplay(sql, id), viewer ? q.ownMatchLogs(sql, id, viewer.id) : [], gameScore(sql, match)]);
-    return html(c, <MatchPage viewer={viewer} match={match} hasReplay={replay} score={score} logs={logs} since={since} playerScript={playerScript} />);
+    return html(c, <MatchPage viewer={viewer} match={match} hasReplay={replay} score={score} logs={logs} since={since} playerScript={playerScript}
+      origin={new URL(c.req.url).origin} />);
   });
 
   app.get("/agents/:id", async (c) => {

@@ -6,6 +6,7 @@ import { currentUser, requireUser } from "../auth.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError } from "../http_errors.ts";
 import { rateLimit } from "../rate_limit.ts";
+import { reproduceCommand } from "../../../views/matches.tsx";
 import { camel, num, pageOf, PageQuery, parse, pathId } from "./common.ts";
 
 /** The original API's match shape (agent1 = seat 0, agent2 = seat 1) plus our result fields. */
@@ -152,6 +153,21 @@ export function matchesApi(deps: WebDeps): Hono<WebEnv> {
     // The stored bytes are already gzip: sent as they are, the client inflates them.
     if (gzipOk) return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { "Content-Type": "application/json", "Content-Encoding": "gzip" });
     return c.body(text ?? (await gunzip(row.data)), 200, { "Content-Type": "application/json" });
+  });
+  app.get("/:id/reproduce", requireUser, async (c) => {
+    const id = pathId("match", c.req.param("id"));
+    // match_logs_for: RLA50 (404) unknown match, RLA14 (403) none of the caller's agents played.
+    const seats = await deps.sql`select seat, agent_id, agent_name from match_logs_for(${currentUser(c).id}, ${id})`;
+    const [m] = await deps.sql`select m.environment_id, m.environment_version, exists (select 1 from replays r where r.match_id = m.id) as has_replay from matches m where m.id = ${id}`;
+    if (!m!.has_replay) throw new HttpError(404, "not_found", `match ${id} has no replay to reproduce`);
+    const origin = new URL(c.req.url).origin;
+    return c.json({
+      matchId: id,
+      environmentId: m!.environment_id,
+      environmentVersion: m!.environment_version,
+      replayUrl: `/api/v1/matches/${id}/replay?format=json`,
+      seats: seats.map((s) => ({ seat: Number(s.seat), agentId: s.agent_id, agentName: s.agent_name, command: reproduceCommand(origin, id, Number(s.seat)) })),
+    });
   });
   app.get("/:id/logs", requireUser, async (c) => {
     const id = pathId("match", c.req.param("id"));
