@@ -11,9 +11,10 @@
 -- Ending a match (either way) deletes its busy_agents rows, which frees both agents for
 -- matchmaking. A failed match applies no cooldown and counts toward no daily cap.
 --
--- Seat-swapped pairs (setting seat_swapped_pairs = 1, issue 13): when a match that is not itself
--- a second game completes, finish_match records its result and counters but leaves both ratings
--- as they are, and creates the pair's second game in the same transaction: the same agents,
+-- Seat-swapped pairs (setting seat_swapped_pairs = 1, issue 13): matchmaking marks each match it
+-- creates as the first game of a pair (pair_of = its own id). When such a match completes,
+-- finish_match records its result and counters but leaves both ratings as they are, and
+-- creates the pair's second game in the same transaction: the same agents,
 -- versions and seed with the seats swapped, `pair_of` pointing back; the agents stay busy
 -- (their busy_agents rows move to it). When the second game completes, ONE rating update is
 -- made from the pair: each side's score over both games against twice its expected score, with
@@ -168,11 +169,10 @@ begin
 
   v_winner := (p_outcome ->> 'winner')::smallint;
   v_score0 := case v_winner when 0 then 1 when 1 then 0 else 0.5 end;
-  if v_row.pair_of is not null then
+  if v_row.pair_of <> v_row.id then
     select * into v_first from matches where id = v_row.pair_of and status = 'completed';
   end if;
-  v_opens_pair := v_row.ranked and v_first.id is null and v_row.pair_of is null
-                  and setting_number_for(v_row.environment_id, 'seat_swapped_pairs') = 1;
+  v_opens_pair := v_row.ranked and coalesce(v_row.pair_of = v_row.id, false);
   if not v_row.ranked then
     v_new0 := v_a0.rating; -- a challenge (sql/challenges.sql) changes no rating and no counter
     v_new1 := v_a1.rating;
@@ -334,6 +334,7 @@ declare
   v_old matches;
   v_row matches;
   v_busy text;
+  v_id uuid;
 begin
   perform require_admin(p_admin);
   select * into v_old from matches where id = p_match;
@@ -350,13 +351,15 @@ begin
   if v_busy is not null and v_old.ranked then -- a challenge holds no busy rows and needs none
     raise exception 'cannot re-run match %: % already in a pending or running match', p_match, v_busy using errcode = 'RLA53';
   end if;
-  insert into matches (environment_id, environment_version, status, player0_agent_id, player1_agent_id,
+  v_id := uuid_v7(v_now, 1);
+  insert into matches (id, environment_id, environment_version, status, player0_agent_id, player1_agent_id,
                        player0_submission_id, player1_submission_id, seed, created_at, deadline, rerun_of, pair_of,
                        ranked, challenger_id)
-  select v_old.environment_id, e.version, 'pending', v_old.player0_agent_id, v_old.player1_agent_id,
+  select v_id, v_old.environment_id, e.version, 'pending', v_old.player0_agent_id, v_old.player1_agent_id,
          v_old.player0_submission_id, v_old.player1_submission_id, v_old.seed, v_now,
          v_now + setting_number_for(v_old.environment_id, 'match_deadline_s') * interval '1 second', v_old.id,
-         v_old.pair_of, -- a re-run second game still completes its pair
+         -- a re-run first game opens a pair of its own; a re-run second game completes its pair
+         case when v_old.pair_of = v_old.id then v_id else v_old.pair_of end,
          v_old.ranked, v_old.challenger_id -- a re-run challenge stays unranked
   from environments e where e.id = v_old.environment_id
   returning * into v_row;

@@ -26,7 +26,9 @@
 -- has a narrow window may still accept each other. Rounds repeat until the pool stops
 -- shrinking — two or three in practice.
 -- Seats are random. Each pair becomes a pending match with a seed and a deadline, a busy_agents
--- row per agent (its primary key forbids a second open match) and one match.run job.
+-- row per agent (its primary key forbids a second open match) and one match.run job. With
+-- seat_swapped_pairs = 1 each match is the first game of a pair (pair_of = its own id): when it
+-- completes, finish_match creates the seat-swapped second game (sql/matches.sql).
 --
 -- Concurrency: callers for the same environment are serialised by a transaction-scoped
 -- advisory lock (rerun_match takes the same lock), and the pool is read after the lock is held,
@@ -77,6 +79,7 @@ declare
   v_now timestamptz := arena_now();
   v_env environments;
   v_deadline interval;
+  v_pairs boolean; -- seat-swapped pairs: each match opens one (pair_of = its own id; sql/matches.sql)
   v_round integer := 0;
   -- The pairs found so far (agent a with its version, agent b with its version) and the pool
   -- still unpaired, kept in arrays rather than temporary tables: no catalog rows to create and
@@ -104,6 +107,7 @@ begin
   end if;
   perform matchmaking_lock(p_environment);
   v_deadline := setting_number_for(p_environment, 'match_deadline_s') * interval '1 second';
+  v_pairs := setting_number_for(p_environment, 'seat_swapped_pairs') = 1;
 
   loop
     v_round := v_round + 1;
@@ -183,11 +187,11 @@ begin
 
   return query
   insert into matches (id, environment_id, environment_version, status, player0_agent_id, player1_agent_id,
-                       player0_submission_id, player1_submission_id, seed, created_at, deadline)
+                       player0_submission_id, player1_submission_id, seed, created_at, deadline, pair_of)
   select p.id, p_environment, v_env.version, 'pending',
          case when p.swap then p.b else p.a end, case when p.swap then p.a else p.b end,
          case when p.swap then p.sb else p.sa end, case when p.swap then p.sa else p.sb end,
-         floor(random() * 4294967296)::bigint, v_now, v_now + v_deadline
+         floor(random() * 4294967296)::bigint, v_now, v_now + v_deadline, case when v_pairs then p.id end
   from (select u.*, random() < 0.5 as swap from unnest(v_ids, v_a, v_sa, v_b, v_sb) as u(id, a, sa, b, sb)) p
   returning *;
 
@@ -223,6 +227,7 @@ declare
   v_me record;
   v_opponent record;
   v_swap boolean := random() < 0.5;
+  v_id uuid;
   v_row matches;
 begin
   select e.* into v_env from environments e join agents a on a.environment_id = e.id where a.id = p_agent;
@@ -241,14 +246,16 @@ begin
   if not found then
     return null;
   end if;
+  v_id := uuid_v7(v_now, 1);
   insert into matches (id, environment_id, environment_version, status, player0_agent_id, player1_agent_id,
-                       player0_submission_id, player1_submission_id, seed, created_at, deadline)
-  values (uuid_v7(v_now, 1), v_env.id, v_env.version, 'pending',
+                       player0_submission_id, player1_submission_id, seed, created_at, deadline, pair_of)
+  values (v_id, v_env.id, v_env.version, 'pending',
           case when v_swap then v_opponent.agent_id else p_agent end, case when v_swap then p_agent else v_opponent.agent_id end,
           case when v_swap then v_opponent.submission_id else v_me.submission_id end,
           case when v_swap then v_me.submission_id else v_opponent.submission_id end,
           floor(random() * 4294967296)::bigint, v_now,
-          v_now + setting_number_for(v_env.id, 'match_deadline_s') * interval '1 second')
+          v_now + setting_number_for(v_env.id, 'match_deadline_s') * interval '1 second',
+          case when setting_number_for(v_env.id, 'seat_swapped_pairs') = 1 then v_id end)
   returning * into v_row;
   insert into busy_agents (agent_id, match_id, since) values (p_agent, v_row.id, v_now), (v_opponent.agent_id, v_row.id, v_now);
   perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id));
