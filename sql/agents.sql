@@ -115,3 +115,14 @@ begin
   return v_row;
 end $$;
 comment on function set_agent_disabled(uuid, uuid, boolean) is 'Admin: takes an agent out of (or back into) matchmaking and the leaderboards; its owner can no longer submit to it while disabled.';
+
+create or replace function user_agents(p_user uuid, p_environment text default null) returns table (
+  agent_id uuid, name text, environment_id text, rating integer, wins integer, losses integer, draws integer, games integer,
+  disabled boolean, active_version integer)
+language sql stable as $$
+  select a.id, a.name, a.environment_id, a.rating, a.wins, a.losses, a.draws, a.games, a.disabled, s.version
+  from agents a left join submissions s on s.id = a.active_submission_id
+  where a.owner_id = p_user and a.deleted_at is null and (p_environment is null or a.environment_id = p_environment)
+  order by a.environment_id, a.rating desc, a.name
+$$;
+comment on function user_agents(uuid, text) is 'A user''s agents that are not deleted (of one environment, or all when null) with their active version, by environment then rating: the profile and the upload form list these.';

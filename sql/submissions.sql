@@ -265,6 +265,7 @@ create or replace view submission_list as
   select s.id, s.agent_id, a.owner_id, a.environment_id, s.version, s.status, s.language, s.entry,
          s.archive_name, s.archive_sha256, s.archive_size, s.error,
          s.created_at, s.started_at, s.finished_at, s.updated_at,
-         (a.active_submission_id = s.id) as is_active
+         (a.active_submission_id = s.id) as is_active,
+         a.name as agent_name, a.deleted_at is not null as agent_deleted
   from submissions s join agents a on a.id = s.agent_id;
-comment on view submission_list is 'Submissions without their archive and build log (for lists): order by created_at desc, filter by agent_id.';
+comment on view submission_list is 'Submissions with their agent''s name, without their archive and build log (for lists; the owner reads a log with submission_build_log): order by created_at desc, filter by agent_id or owner_id.';

@@ -19,6 +19,7 @@ const spec: KubernetesMatchSpec = {
   matchId: "m42",
   environment: { id: "pong", config: { max_steps: 100 } },
   seed: 1234,
+  limits: { initTimeoutS: 10, stepTimeoutS: 1, timeBankS: 60, stderrCapBytes: 1 << 20 }, // test values (the platform passes the settings' match_limits)
   agents: [0, 1].map((i) => ({ image: `registry.test/agents/a${i}@sha256:${String(i).repeat(64)}`, language: "python" as const, entry: "main.py", agentId: `a${i}`, name: `bot ${i}`, submissionId: `s${i}`, version: 3 })),
 };
 const OUTCOME = { winner: 1, scores: [-2, 2], end_reason: "completed", total_steps: 100 };

@@ -31,6 +31,7 @@ const input: MatchJobInput = {
   ],
   refereeImage: "registry.test/rl-arena:1.0.0",
   nonce: "n".repeat(32),
+  limits: { initTimeoutS: 10, stepTimeoutS: 1, timeBankS: 60, stderrCapBytes: 1 << 20 }, // test values (the platform passes the settings' match_limits)
 };
 
 test("the match Job validates against the Job schema", () => {

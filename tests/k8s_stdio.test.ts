@@ -78,6 +78,7 @@ test("a match Job with a stdio seat validates, and the seat runs its command as 
     ],
     refereeImage: "registry.test/rl-arena:1.0.0",
     nonce: "n".repeat(32),
+    limits: { initTimeoutS: 10, stepTimeoutS: 1, timeBankS: 60, stderrCapBytes: 1 << 20 }, // test values (the platform passes the settings' match_limits)
   });
   new Job(wire(job) as any).validate();
   const seat = job.spec!.template.spec!.initContainers!.find((c) => c.name === "agent-0")!;

@@ -6,7 +6,7 @@
  * HTTP, from its own pod with a random one-time token (k8s_build_context.ts). The init
  * container `fetch-context` (our image, non-root) downloads it into an emptyDir, checks its
  * SHA-256, and Kaniko builds from `tar:///workspace/context.tar.gz`. This works for every
- * upload size SPEC §2 allows (10 MB packed), which a ConfigMap or Secret (1 MiB) would not.
+ * upload size the archive_max_bytes setting allows (megabytes), which a ConfigMap or Secret (1 MiB) would not.
  *
  * Kaniko itself must run as root (it unpacks the base image over its own filesystem), so the
  * build namespace is "baseline", not "restricted", and its container keeps the few

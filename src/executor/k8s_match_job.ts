@@ -42,7 +42,6 @@ export const ENV_NONCE = "RLA_RESULT_NONCE";
 /** The default command of the referee container in our image (see the Dockerfile). */
 export const DEFAULT_REFEREE_COMMAND = ["node", "--import", "tsx", "src/executor/k8s_referee_main.ts"];
 
-export const DEFAULT_LIMITS: MatchTimeLimits = { initTimeoutS: 10, stepTimeoutS: 1, timeBankS: 60, stderrCapBytes: 1 << 20 };
 
 /** What the referee is told about the match (JSON in RLA_MATCH). */
 export interface RefereeMatchConfig {
@@ -64,7 +63,8 @@ export interface MatchJobInput {
   refereeImage: string;
   /** Per-match secret that frames the referee's result in its log (k8s_result.ts). */
   nonce: string;
-  limits?: Partial<MatchTimeLimits>;
+  /** The match's time limits and stderr cap: the settings start_match returned (match_limits), never a default here. */
+  limits: MatchTimeLimits;
   agentResources?: ContainerResources;
   refereeResources?: ContainerResources;
   /** Hard wall-clock limit of the whole pod; default: derived from the time limits. */
@@ -103,7 +103,7 @@ export function buildMatchJob(input: MatchJobInput): V1Job {
   }
   if (!/^[A-Za-z0-9_-]{16,128}$/.test(input.nonce)) throw new ManifestError("the result nonce must be 16-128 characters of [A-Za-z0-9_-]");
   if (!Number.isSafeInteger(input.seed)) throw new ManifestError(`seed ${input.seed} must be a safe integer`);
-  const limits: MatchTimeLimits = { ...DEFAULT_LIMITS, ...input.limits };
+  const limits = input.limits;
   const maxSteps = Number(input.environment.config?.max_steps ?? 1000);
   const deadlineS = input.deadlineS ?? defaultMatchDeadlineS(limits, Number.isFinite(maxSteps) ? maxSteps : 1000, input.agents.length);
   if (!Number.isInteger(deadlineS) || deadlineS < 10) throw new ManifestError(`deadlineS ${deadlineS} must be an integer of at least 10 seconds`);

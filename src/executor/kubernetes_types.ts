@@ -45,7 +45,8 @@ export interface KubernetesMatchSpec {
   environment: { id: string; version?: string; config?: Record<string, unknown> };
   seed: number;
   agents: KubernetesAgent[];
-  limits?: Partial<MatchTimeLimits>;
+  /** From the settings (match_limits via start_match). */
+  limits: MatchTimeLimits;
 }
 
 /** The referee's verdict, as SPEC §1.4 `result`. */

@@ -39,7 +39,7 @@ export interface IntakeLimits {
   maxFileBytes: number;
 }
 
-/** Human form of a byte count for messages ("10 MB", "1.5 KB"). */
+/** Human form of a byte count for messages ("12 MB", "1.5 KB"). */
 export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${+(n / 1024 / 1024).toFixed(1)} MB`;
   if (n >= 1024) return `${+(n / 1024).toFixed(1)} KB`;

@@ -76,7 +76,7 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
       q.ratingHistory(sql, id),
       q.headToHead(sql, id),
       q.recentMatches(sql, { agentId: id }, FEED_SIZE + 1, (page - 1) * FEED_SIZE),
-      q.agentSubmissions(sql, id, owner),
+      q.agentSubmissions(sql, id, owner ? viewer!.id : null),
       uploadLimits(sql),
     ]);
     return html(c, <AgentPage viewer={viewer} agent={agent} history={history} headToHead={h2h} matches={matches.slice(0, FEED_SIZE)}

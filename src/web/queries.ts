@@ -16,9 +16,9 @@ import type {
 } from "../../views/models.ts";
 
 /**
- * The reads behind the pages, each one SQL statement returning view models. Writes go through
- * the SQL functions (register_user, create_agent, …) in the page handlers; keeping every read
- * here means a change of SQL shape touches one file.
+ * The reads behind the pages: each calls one SQL function or view (leaderboard, recent_matches,
+ * match_summaries, agent_stats, head_to_head, submission_list…), the one read layer the API
+ * shares, and maps its rows to view models. No rule and no join lives here (issue 12).
  */
 
 type Row = Record<string, unknown>;
@@ -55,14 +55,14 @@ function environmentOf(r: Row): EnvironmentInfo {
   };
 }
 
-/** Enabled environments, by name. */
+/** Enabled environments, by name (environment_overview). */
 export async function listEnvironments(sql: Sql): Promise<EnvironmentInfo[]> {
-  const rows = await sql`select id, name, version, description from environments where enabled order by name`;
+  const rows = await sql`select id, name, version, description from environment_overview where enabled order by name`;
   return rows.map(environmentOf);
 }
 
 export async function getEnvironment(sql: Sql, id: string): Promise<EnvironmentInfo | null> {
-  const [r] = await sql`select id, name, version, description from environments where id = ${id} and enabled`;
+  const [r] = await sql`select id, name, version, description from environment_overview where id = ${id} and enabled`;
   return r ? environmentOf(r) : null;
 }
 
@@ -108,24 +108,14 @@ export async function environmentCards(sql: Sql): Promise<EnvironmentCard[]> {
   }));
 }
 
-const MATCH_COLUMNS = (sql: Sql) => sql`
-  m.id, m.environment_id, m.status, m.created_at, m.started_at, m.ended_at, m.end_reason, m.winner_seat, m.error,
-  m.player0_agent_id, a0.name as player0_name, a0.owner_id as player0_owner_id, u0.username as player0_owner,
-  m.player1_agent_id, a1.name as player1_name, a1.owner_id as player1_owner_id, u1.username as player1_owner,
-  m.player0_rating_before, m.player1_rating_before, m.player0_rating_change, m.player1_rating_change,
-  m.player0_score, m.player1_score`;
-
-const MATCH_JOINS = (sql: Sql) => sql`
-  join agents a0 on a0.id = m.player0_agent_id join users u0 on u0.id = a0.owner_id
-  join agents a1 on a1.id = m.player1_agent_id join users u1 on u1.id = a1.owner_id`;
-
+/** A match_summaries row (recent_matches, agent_matches) as the pages' match. */
 function matchOf(r: Row): MatchItem {
   const players = [0, 1].map((seat) => ({
     seat,
     agentId: String(r[`player${seat}_agent_id`]),
     agentName: String(r[`player${seat}_name`]),
     ownerId: String(r[`player${seat}_owner_id`]),
-    ownerName: String(r[`player${seat}_owner`]),
+    ownerName: String(r[`player${seat}_owner_username`]),
     ratingBefore: nn(r[`player${seat}_rating_before`]),
     ratingChange: nn(r[`player${seat}_rating_change`]),
     score: nn(r[`player${seat}_score`]),
@@ -144,40 +134,32 @@ function matchOf(r: Row): MatchItem {
   };
 }
 
-/** Newest matches first; filtered by environment or agent. Fetch pageSize + 1 to know if a next page exists. */
+/**
+ * Newest matches first (recent_matches, or agent_matches for an agent); filtered by
+ * environment or agent. Fetch pageSize + 1 to know if a next page exists. The SQL functions page
+ * by time and cap a call at 500 rows, so numbered pages reach the newest 500 matches.
+ */
 export async function recentMatches(
   sql: Sql,
   filter: { environment?: string; agentId?: string },
   limit: number,
   offset = 0,
 ): Promise<MatchItem[]> {
-  const where = filter.agentId
-    ? sql`(m.player0_agent_id = ${filter.agentId} or m.player1_agent_id = ${filter.agentId})`
-    : filter.environment
-      ? sql`m.environment_id = ${filter.environment}`
-      : sql`true`;
-  // All environments: the newest of each through matches_environment_created_idx, merged
-  // (there is no index on created_at alone, see sql/migrations/0008).
-  const source = filter.agentId || filter.environment
-    ? sql`matches m`
-    : sql`(select newest.* from environments e cross join lateral (
-             select * from matches x where x.environment_id = e.id
-             order by x.created_at desc, x.id limit ${limit + offset}) newest) m`;
-  const rows = await sql`
-    select ${MATCH_COLUMNS(sql)} from ${source} ${MATCH_JOINS(sql)}
-    where ${where} order by m.created_at desc, m.id limit ${limit} offset ${offset}`;
+  const rows = filter.agentId
+    ? await sql`select * from agent_matches(${filter.agentId}, ${limit + offset}) offset ${offset}`
+    : await sql`select * from recent_matches(${filter.environment ?? null}, ${limit + offset}) offset ${offset}`;
   return rows.map(matchOf);
 }
 
 export async function getMatch(sql: Sql, id: string): Promise<MatchItem | null> {
-  const [r] = await sql`select ${MATCH_COLUMNS(sql)} from matches m ${MATCH_JOINS(sql)} where m.id = ${id}`;
+  const [r] = await sql`select * from match_summaries where id = ${id}`;
   return r ? matchOf(r) : null;
 }
 
 /** Whether a stored replay exists for the match. */
 export async function hasReplay(sql: Sql, matchId: string): Promise<boolean> {
-  const [r] = await sql`select exists (select 1 from replays where match_id = ${matchId}) as ok`;
-  return Boolean(r?.ok);
+  const [r] = await sql`select has_replay from match_summaries where id = ${matchId}`;
+  return Boolean(r?.has_replay);
 }
 
 /**
@@ -195,20 +177,17 @@ export async function ownMatchLogs(sql: Sql, matchId: string, userId: string): P
   }
 }
 
+/** An agent's page header (agent_stats); null when it does not exist or is deleted. */
 export async function getAgent(sql: Sql, id: string): Promise<AgentDetail | null> {
-  const [r] = await sql`
-    select a.*, u.username as owner_name, s.version as active_version,
-           (select w.reason from matchmaking_wait(a.id) w) as waiting_reason
-    from agents a join users u on u.id = a.owner_id left join submissions s on s.id = a.active_submission_id
-    where a.id = ${id} and a.deleted_at is null`;
-  if (!r) return null;
+  const [r] = await sql`select * from agent_stats(${id})`;
+  if (!r || r.deleted) return null;
   return {
-    id: String(r.id),
-    name: String(r.name),
+    id: String(r.agent_id),
+    name: String(r.agent_name),
     description: String(r.description ?? ""),
     environment: String(r.environment_id),
     ownerId: String(r.owner_id),
-    ownerName: String(r.owner_name),
+    ownerName: String(r.owner_username),
     rating: n(r.rating),
     wins: n(r.wins),
     losses: n(r.losses),
@@ -218,15 +197,12 @@ export async function getAgent(sql: Sql, id: string): Promise<AgentDetail | null
     createdAt: iso(r.created_at),
     activeVersion: nn(r.active_version),
     skill: skillOf(r),
-    waitingReason: r.waiting_reason === null ? null : String(r.waiting_reason),
   };
 }
 
-/** The last `limit` rating changes, oldest first (starting from the rating before the first). */
+/** The last `limit` rating changes, oldest first (agent_rating_history), starting from the rating before the first. */
 export async function ratingHistory(sql: Sql, agentId: string, limit = 200): Promise<RatingPoint[]> {
-  const rows = await sql`
-    select * from (select rating_before, rating_after, created_at, id from rating_history
-                   where agent_id = ${agentId} order by id desc limit ${limit}) h order by id`;
+  const rows = await sql`select rating_before, rating_after, created_at from agent_rating_history(${agentId}, ${limit})`;
   if (rows.length === 0) return [];
   return [
     { at: iso(rows[0].created_at), rating: n(rows[0].rating_before) },
@@ -234,26 +210,13 @@ export async function ratingHistory(sql: Sql, agentId: string, limit = 200): Pro
   ];
 }
 
-/** Completed matches against each opponent, from this agent's side. */
-export async function headToHead(sql: Sql, agentId: string): Promise<HeadToHeadRow[]> {
-  const rows = await sql`
-    with mine as (
-      select case when m.player0_agent_id = ${agentId} then 0 else 1 end as seat, m.*
-      from matches m
-      where m.status = 'completed' and (m.player0_agent_id = ${agentId} or m.player1_agent_id = ${agentId})
-    )
-    select o.id as opponent_id, o.name as opponent_name, u.username as opponent_owner,
-           count(*) filter (where winner_seat = seat) as wins,
-           count(*) filter (where winner_seat = 1 - seat) as losses,
-           count(*) filter (where winner_seat is null) as draws,
-           count(*) as games
-    from mine join agents o on o.id = case when mine.seat = 0 then mine.player1_agent_id else mine.player0_agent_id end
-    join users u on u.id = o.owner_id
-    group by o.id, o.name, u.username order by count(*) desc, o.name limit 50`;
+/** The agent's record against each opponent (head_to_head), most played first. */
+export async function headToHead(sql: Sql, agentId: string, limit = 50): Promise<HeadToHeadRow[]> {
+  const rows = await sql`select * from head_to_head(${agentId}) limit ${limit}`;
   return rows.map((r) => ({
     opponentId: String(r.opponent_id),
     opponentName: String(r.opponent_name),
-    opponentOwner: String(r.opponent_owner),
+    opponentOwner: String(r.opponent_owner_username),
     wins: n(r.wins),
     losses: n(r.losses),
     draws: n(r.draws),
@@ -261,7 +224,9 @@ export async function headToHead(sql: Sql, agentId: string): Promise<HeadToHeadR
   }));
 }
 
-function submissionOf(r: Row, withLogs: boolean): SubmissionItem {
+/** A submission_list row, with the build log when the row carries one (read through submission_build_log). */
+function submissionOf(r: Row): SubmissionItem {
+  const withLogs = "build_log" in r;
   return {
     id: String(r.id),
     agentId: String(r.agent_id),
@@ -276,44 +241,41 @@ function submissionOf(r: Row, withLogs: boolean): SubmissionItem {
   };
 }
 
-/** An agent's submissions, newest first; build logs only when `withLogs` (the owner). */
-export async function agentSubmissions(sql: Sql, agentId: string, withLogs: boolean, limit = 20): Promise<SubmissionItem[]> {
-  const rows = await sql`
-    select s.id, s.agent_id, a.name as agent_name, s.version, s.language, s.status, s.created_at, s.build_log, s.error
-    from submissions s join agents a on a.id = s.agent_id
-    where s.agent_id = ${agentId} order by s.created_at desc limit ${limit}`;
-  return rows.map((r) => submissionOf(r, withLogs));
+/**
+ * An agent's submissions, newest first (submission_list); with build logs when `logsFor` is a
+ * viewer submission_build_log lets read them (the owner or an admin).
+ */
+export async function agentSubmissions(sql: Sql, agentId: string, logsFor: string | null, limit = 20): Promise<SubmissionItem[]> {
+  const rows = logsFor
+    ? await sql`select l.*, b.build_log from submission_list l cross join lateral submission_build_log(${logsFor}, l.id) b
+                where l.agent_id = ${agentId} order by l.created_at desc limit ${limit}`
+    : await sql`select * from submission_list where agent_id = ${agentId} order by created_at desc limit ${limit}`;
+  return rows.map(submissionOf);
 }
 
 /** The viewer's submissions in one environment (all their agents there), newest first, with logs. */
 export async function userSubmissions(sql: Sql, userId: string, environment: string, limit = 20): Promise<SubmissionItem[]> {
   const rows = await sql`
-    select s.id, s.agent_id, a.name as agent_name, s.version, s.language, s.status, s.created_at, s.build_log, s.error
-    from submissions s join agents a on a.id = s.agent_id
-    where a.owner_id = ${userId} and a.environment_id = ${environment} and a.deleted_at is null
-    order by s.created_at desc limit ${limit}`;
-  return rows.map((r) => submissionOf(r, true));
+    select l.*, b.build_log from submission_list l cross join lateral submission_build_log(${userId}, l.id) b
+    where l.owner_id = ${userId} and l.environment_id = ${environment} and not l.agent_deleted
+    order by l.created_at desc limit ${limit}`;
+  return rows.map(submissionOf);
 }
 
-/** One submission with its owner, for the owner's live row. */
+/** One submission with its owner and build log, for the owner's live row. */
 export async function getSubmission(sql: Sql, id: string): Promise<(SubmissionItem & { ownerId: string; environment: string }) | null> {
   const [r] = await sql`
-    select s.id, s.agent_id, a.name as agent_name, a.owner_id, a.environment_id, s.version, s.language, s.status, s.created_at, s.build_log, s.error
-    from submissions s join agents a on a.id = s.agent_id where s.id = ${id}`;
-  return r ? { ...submissionOf(r, true), ownerId: String(r.owner_id), environment: String(r.environment_id) } : null;
+    select l.*, b.build_log from submission_list l cross join lateral submission_build_log(l.owner_id, l.id) b where l.id = ${id}`;
+  return r ? { ...submissionOf(r), ownerId: String(r.owner_id), environment: String(r.environment_id) } : null;
 }
 
 export type { OwnAgent };
 
-/** The viewer's agents (all environments, or one). */
+/** The viewer's agents (all environments, or one): user_agents. */
 export async function userAgents(sql: Sql, userId: string, environment?: string): Promise<OwnAgent[]> {
-  const rows = await sql`
-    select a.id, a.name, a.environment_id, a.rating, a.wins, a.losses, a.draws, a.games, a.disabled, s.version as active_version
-    from agents a left join submissions s on s.id = a.active_submission_id
-    where a.owner_id = ${userId} and a.deleted_at is null ${environment ? sql`and a.environment_id = ${environment}` : sql``}
-    order by a.environment_id, a.rating desc, a.name`;
+  const rows = await sql`select * from user_agents(${userId}, ${environment ?? null})`;
   return rows.map((r) => ({
-    id: String(r.id),
+    id: String(r.agent_id),
     name: String(r.name),
     environment: String(r.environment_id),
     rating: n(r.rating),

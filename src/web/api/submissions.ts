@@ -36,8 +36,7 @@ export function submissionJson(row: Record<string, unknown>, viewer: SessionUser
   };
 }
 
-const submissionSelect = (deps: WebDeps) => deps.sql`
-  select s.*, a.name as agent_name from submission_list s join agents a on a.id = s.agent_id`;
+const submissionSelect = (deps: WebDeps) => deps.sql`select s.* from submission_list s`;
 
 async function findSubmission(deps: WebDeps, id: string) {
   const [row] = await deps.sql`${submissionSelect(deps)} where s.id = ${id}`;
