@@ -243,7 +243,7 @@ async function reproduceCommand(args: string[], out: NodeJS.WriteStream): Promis
     out.write(`identical: your agent gave the recorded answer at all ${result.asked} steps it was asked (${result.steps} steps, seat ${seat})\n`);
     return 0;
   }
-  out.write(`differs at ${result.step < 0 ? "init" : `step ${result.step}`}: ${result.detail}\n`);
+  out.write(`differs at ${result.detail}\n`); // the detail starts with "step N:" (or "init:")
   return 3;
 }
 

@@ -3,8 +3,10 @@
  * stored as a compact replay, the match page's player downloads that compact form and
  * re-simulates it in the page, `/matches/:id#step=N` opens the player paused at frame N, and
  * "copy link to this step" copies such a link. An admin (as an agent's owner) gets each seat's
- * log and step timeline in the player; a visitor does not.
+ * log and step timeline in the player; a visitor does not. `rl-arena-env reproduce <match id>`
+ * fetches the match from the platform and replays a seat identically with the same built-in.
  */
+import { spawnSync } from "node:child_process";
 import { gunzipSync } from "node:zlib";
 import { existsSync } from "node:fs";
 import type { Browser } from "playwright-core";
@@ -89,6 +91,21 @@ test("'copy link to this step' copies /matches/:id#step=N and that link opens th
   await again.goto(link);
   await again.locator("#replay .rla-frame", { hasText: /^frame 25 \// }).waitFor({ timeout: 15_000 });
   await context.close();
+});
+
+test("rl-arena-env reproduce <match id> --platform: the seat's own built-in is identical, another one differs", async () => {
+  const seats = await platform.sql!`select s.entry from matches m join submissions s on s.id in (m.player0_submission_id, m.player1_submission_id)
+    where m.id = ${matchId} order by (s.id = m.player1_submission_id)`;
+  assert.is(seats.length, 2);
+  const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "env/bin/rl-arena-env.js", "reproduce", matchId, ...args],
+    { encoding: "utf8", timeout: 120_000, env: { ...process.env, RL_ARENA_URL: platform.url } });
+  const same = cli("--seat", "0", `builtin:${seats[0]!.entry}`);
+  assert.is(same.status, 0, same.stderr + same.stdout);
+  assert.match(same.stdout, new RegExp(`^identical: your agent gave the recorded answer at all \\d+ steps it was asked \\(${replay.steps.length - 1} steps, seat 0\\)`));
+  const other = seats[0]!.entry === "pong-random" ? "pong-tracker" : "pong-random";
+  const differs = cli("--seat", "0", `builtin:${other}`, "--platform", platform.url);
+  assert.is(differs.status, 3, differs.stderr + differs.stdout);
+  assert.match(differs.stdout, /^differs at step \d+: recorded action \d, your agent answers \d\n$/, `${differs.stdout} (seat 0 plays ${seats[0]!.entry}, reproduced with ${other})`);
 });
 
 test("an admin's player shows each seat's step timeline and log; a visitor's shows none", async () => {
