@@ -181,6 +181,8 @@ export async function ownMatchLogs(sql: Sql, matchId: string, userId: string): P
 export async function getAgent(sql: Sql, id: string): Promise<AgentDetail | null> {
   const [r] = await sql`select * from agent_stats(${id})`;
   if (!r || r.deleted) return null;
+  // Why it still has no opponent: a pass over its environment's pool, so only while it waits.
+  const [wait] = r.matchmaking_status === "waiting" ? await sql`select reason from matchmaking_wait(${id})` : [];
   return {
     id: String(r.agent_id),
     name: String(r.agent_name),
@@ -197,6 +199,7 @@ export async function getAgent(sql: Sql, id: string): Promise<AgentDetail | null
     createdAt: iso(r.created_at),
     activeVersion: nn(r.active_version),
     skill: skillOf(r),
+    waitingReason: wait ? String(wait.reason) : null,
   };
 }
 
