@@ -156,5 +156,16 @@ test("an environment override (MATCH_COOLDOWN_S…) holds for the process given 
   }
 });
 
+test("login and sign-up are one action: the page and the API refuse with the same message", async () => {
+  const post = (path: string, body: unknown) => app.request(ORIGIN + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const api = await (await post("/api/v1/auth/login", { username: "nobody_here", password: "whatever-pw" })).json();
+  const page = await (await app.request(formPost("/login", { login: "nobody_here", password: "whatever-pw" }))).text();
+  assert.match(page, api.message);
+  await post("/api/v1/auth/register", { username: "twice", email: "twice@example.test", password: "long-enough-pw" });
+  const again = await (await post("/api/v1/auth/register", { username: "twice", email: "other@example.test", password: "long-enough-pw" })).json();
+  const pageAgain = await (await app.request(formPost("/signup", { username: "twice", email: "other2@example.test", password: "long-enough-pw" }))).text();
+  assert.match(pageAgain.replaceAll("&quot;", '"'), again.message);
+});
+
 test.after(() => db.drop());
 test.run();

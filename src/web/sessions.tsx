@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { LoginForm, LoginPage, SignupForm, SignupPage } from "../../views/auth.tsx";
 import { logOut } from "./account.ts";
-import { hashPassword, setSessionCookie, signSession, verifyPassword } from "./auth.ts";
+import { setSessionCookie } from "./auth.ts";
 import { RegisterBody } from "./api/auth.ts";
 import type { WebDeps } from "./deps.ts";
-import { describeError } from "./http_errors.ts";
 import { fieldErrors, formFields, html, isHtmx, pageApp, redirect, viewerOf } from "./pages_common.tsx";
 import { rateLimit } from "./rate_limit.ts";
+import { logIn, register } from "./session_actions.ts";
 
 const LoginForm_ = z.object({
   login: z.string().trim().min(1, "enter your username or email").max(255, "must be at most 255 characters"),
@@ -32,8 +32,6 @@ export function safeNext(next: string | undefined, origin: string): string {
   return url.pathname + url.search + url.hash;
 }
 
-let decoy: Promise<string> | null = null;
-
 /** `/signup`, `/login`, `/logout`: zod-validated forms, 422 fragments with errors beside the fields. */
 export function sessionRoutes(deps: WebDeps) {
   const app = pageApp(deps);
@@ -46,17 +44,9 @@ export function sessionRoutes(deps: WebDeps) {
       isHtmx(c) ? html(c, <SignupForm values={values} errors={errors} />, 422) : html(c, <SignupPage viewer={null} values={values} errors={errors} />, 422);
     const parsed = RegisterBody.safeParse({ ...form, fullName: form.fullName || undefined });
     if (!parsed.success) return fail(fieldErrors(parsed.error));
-    const body = parsed.data;
-    let row;
-    try {
-      [row] = await deps.sql`select * from register_user(${body.username}, ${body.email}, ${await hashPassword(body.password)}, ${body.fullName ?? null})`;
-    } catch (e) {
-      const d = describeError(e);
-      if (d?.status !== 409) throw e;
-      const field = /email/i.test(d.message) ? "email" : "username";
-      return fail({ [field]: field === "email" ? `${body.email} is already registered` : `${body.username} is taken` });
-    }
-    setSessionCookie(c, await signSession(deps, row.id, row.session_epoch));
+    const outcome = await register(deps, parsed.data);
+    if (!outcome.ok) return fail({ [outcome.refusal.field ?? "_"]: outcome.refusal.message });
+    setSessionCookie(c, outcome.value.token);
     return redirect(c, "/profile");
   });
 
@@ -68,13 +58,9 @@ export function sessionRoutes(deps: WebDeps) {
       isHtmx(c) ? html(c, <LoginForm login={form.login} next={next} errors={errors} />, 422) : html(c, <LoginPage viewer={null} login={form.login} next={next} errors={errors} />, 422);
     const parsed = LoginForm_.safeParse(form);
     if (!parsed.success) return fail(fieldErrors(parsed.error));
-    const [row] = await deps.sql`select * from user_by_login(${parsed.data.login})`;
-    const ok = row?.id
-      ? await verifyPassword(parsed.data.password, row.password_hash)
-      : await verifyPassword(parsed.data.password, await (decoy ??= hashPassword("decoy password")));
-    if (!row?.id || !ok) return fail({ _: "That username/email and password do not match an account." });
-    if (row.disabled) return fail({ _: `The account ${row.username} is disabled; contact an administrator.` });
-    setSessionCookie(c, await signSession(deps, row.id, row.session_epoch));
+    const outcome = await logIn(deps, parsed.data.login, parsed.data.password);
+    if (!outcome.ok) return fail({ _: outcome.refusal.message });
+    setSessionCookie(c, outcome.value.token);
     return redirect(c, next);
   });
 
