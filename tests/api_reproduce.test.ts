@@ -14,6 +14,7 @@ import { playFinishedMatch } from "./helpers/api_matches.ts";
 let h: ApiHarness;
 let matchId: string;
 let aliceSeat: number;
+let aliceAgent: string;
 const users: Record<string, { token: string; user: { id: string } }> = {};
 
 test.before(async () => {
@@ -22,6 +23,7 @@ test.before(async () => {
   const make = async (token: string, name: string) =>
     (await (await h.call("POST", "/agents", { token, body: { name, environmentId: "pong" } })).json()).agent.id as string;
   const a = await make(users.alice!.token, "Lefty");
+  aliceAgent = a;
   const b = await make(users.bob!.token, "Righty");
   await h.db.sql`select create_builtin_submission(${a}, 'pong-tracker')`;
   await h.db.sql`select create_builtin_submission(${b}, 'pong-tracker')`;
@@ -55,6 +57,15 @@ test("the match page shows its owner the reproduce command for their seat", asyn
   assert.match(page, new RegExp(`<code data-seat="${aliceSeat}">npx rl-arena-env reproduce ${matchId} --seat ${aliceSeat} \\./my-agent --platform http://`));
   const visitor = await (await get({})).text();
   assert.not.match(visitor, /rl-arena-env reproduce/);
+});
+
+test("the agent page points its owner at the match pages' reproduce command", async () => {
+  const get = (headers: Record<string, string>) => h.app.request(`http://arena.test/agents/${aliceAgent}`, { headers: { "x-forwarded-for": "10.7.0.2", ...headers } }, viaProxy);
+  const own = await (await get({ cookie: `session=${users.alice!.token}` })).text();
+  assert.match(own, /id="reproduce-hint"/);
+  assert.match(own, new RegExp(`href="/matches/${matchId}#match-logs"`));
+  assert.match(own, /npx rl-arena-env reproduce &lt;match-id&gt; --seat N \.\/my-agent/);
+  assert.not.match(await (await get({})).text(), /reproduce-hint/);
 });
 
 test("reproducing the served replay: the same agent is identical, a changed one differs at its first different answer", async () => {

@@ -109,6 +109,11 @@ export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHe
       <div class="grid two">
         <Section title="Matches">
           <AgentMatches matches={matches} page={page} agentId={agent.id} />
+          {owner && matches[0] && (
+            <p class="muted" id="reproduce-hint">Why did it lose? A match's replay shows your agent's stderr and answer times at each step, and
+              the match page gives the command that replays your seat at home (<code>npx rl-arena-env reproduce &lt;match-id&gt; --seat N ./my-agent</code>):
+              see the <a href={`/matches/${matches[0].id}#match-logs`}>latest match</a>.</p>
+          )}
         </Section>
         <Section title="Head to head"><HeadToHead rows={headToHead} /></Section>
       </div>
