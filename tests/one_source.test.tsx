@@ -167,5 +167,23 @@ test("login and sign-up are one action: the page and the API refuse with the sam
   assert.match(pageAgain.replaceAll("&quot;", '"'), again.message);
 });
 
+test("an upload is one action: the API and the page form refuse a non-archive with the same message, naming the file", async () => {
+  const user = await makeWebUser(deps, "junkuploader");
+  const agent = await makeAgent(sql, user.id, { name: "Junk" });
+  const send = (path: string) => {
+    const form = new FormData();
+    form.set("agentId", agent);
+    form.set("file", new File(["not an archive"], "agent.zip"));
+    return app.request(ORIGIN + path, { method: "POST", headers: { Cookie: user.cookie, Origin: ORIGIN }, body: form });
+  };
+  const api = await send("/api/v1/submissions");
+  assert.is(api.status, 422);
+  const { message } = await api.json();
+  assert.ok(message.startsWith("agent.zip: "), message);
+  const page = await send("/submissions");
+  assert.is(page.status, 422);
+  assert.match((await page.text()).replaceAll("&quot;", '"'), message);
+});
+
 test.after(() => db.drop());
 test.run();

@@ -2,14 +2,15 @@ import { z } from "zod";
 import { EditAgentForm } from "../../views/agents.tsx";
 import { NewAgentForm } from "../../views/environments.tsx";
 import { SubmissionRow } from "../../views/submissions.tsx";
-import { inspectArchive, IntakeError } from "../submissions/intake.ts";
 import type { WebDeps } from "./deps.ts";
-import { describeError, HttpError } from "./http_errors.ts";
+import { HttpError } from "./http_errors.ts";
+import { createAgent, updateAgent } from "./agent_actions.ts";
+import { orThrow } from "./outcome.ts";
+import { uploadArchive } from "./upload_action.ts";
 import { fieldErrors, formFields, html, isHtmx, pageApp, readForm, redirect, signedIn, uuidParam } from "./pages_common.tsx";
 import { getSubmission } from "./queries.ts";
 import { rateLimit } from "./rate_limit.ts";
 import { uploadBodyLimit } from "./upload_body_limit.ts";
-import { uploadLimits } from "../submissions/upload_limits.ts";
 
 // Lengths are check_agent_fields' rule (sql/agents.sql); its refusal lands on the field (agentFieldError).
 const AgentFields = z.object({
@@ -17,11 +18,6 @@ const AgentFields = z.object({
   description: z.string().trim().default(""),
 });
 const NewAgent = AgentFields.extend({ environmentId: z.string().min(1, "choose an environment").max(50) });
-
-/** Where a SQL refusal about an agent's fields belongs in the form. */
-function agentFieldError(message: string): Record<string, string> {
-  return /name/i.test(message) ? { name: message } : /description/i.test(message) ? { description: message } : { _: message };
-}
 
 /**
  * Form posts that change agents and submissions. Every handler: validate → one SQL function
@@ -39,14 +35,9 @@ export function agentFormRoutes(deps: WebDeps) {
       html(c, <NewAgentForm environment={environment} values={form} errors={errors} />, 422);
     const parsed = NewAgent.safeParse(form);
     if (!parsed.success) return fail(fieldErrors(parsed.error));
-    let agent;
-    try {
-      [agent] = await sql`select * from create_agent(${me.id}, ${parsed.data.environmentId}, ${parsed.data.name}, ${parsed.data.description})`;
-    } catch (e) {
-      const d = describeError(e);
-      if (!d || d.status >= 500 || d.status === 401 || d.status === 403) throw e;
-      return fail(agentFieldError(d.message));
-    }
+    const outcome = await createAgent(deps, me.id, parsed.data);
+    if (!outcome.ok) return fail({ [outcome.refusal.field ?? "_"]: outcome.refusal.message });
+    const agent = outcome.value;
     return redirect(c, `/environments/${agent.environment_id}?agent=${agent.id}#upload`);
   });
 
@@ -57,13 +48,8 @@ export function agentFormRoutes(deps: WebDeps) {
     const parsed = AgentFields.safeParse(form);
     const values = { id, name: form.name ?? "", description: form.description ?? "" };
     if (!parsed.success) return html(c, <EditAgentForm agent={values} errors={fieldErrors(parsed.error)} />, 422);
-    try {
-      await sql`select update_agent(${me.id}, ${id}, ${parsed.data.name}, ${parsed.data.description})`;
-    } catch (e) {
-      const d = describeError(e);
-      if (!d || d.status !== 400 && d.status !== 409 && d.status !== 422) throw e;
-      return html(c, <EditAgentForm agent={values} errors={agentFieldError(d.message)} />, 422);
-    }
+    const outcome = await updateAgent(deps, me.id, id, parsed.data);
+    if (!outcome.ok) return html(c, <EditAgentForm agent={values} errors={{ [outcome.refusal.field ?? "_"]: outcome.refusal.message }} />, 422);
     return redirect(c, `/agents/${id}`);
   });
 
@@ -88,16 +74,8 @@ export function agentFormRoutes(deps: WebDeps) {
       const agentId = typeof form.agentId === "string" ? form.agentId : "";
       if (!z.uuid().safeParse(agentId).success) throw new HttpError(400, "bad_request", `choose one of your agents (agentId ${JSON.stringify(agentId)} is not an agent id)`);
       const file = form.file;
-      if (!(file instanceof File) || file.size === 0) throw new HttpError(422, "invalid_archive", "choose or drop a non-empty archive (.zip, .tar.gz) or a single .py/.js file");
-      const bytes = Buffer.from(await file.arrayBuffer());
-      let found;
-      try {
-        found = await inspectArchive(bytes, file.name, await uploadLimits(sql));
-      } catch (e) {
-        if (e instanceof IntakeError) throw new HttpError(e.status, e.status === 413 ? "payload_too_large" : "invalid_archive", `${file.name}: ${e.message}`);
-        throw e;
-      }
-      const [created] = await sql`select * from create_submission(${me.id}, ${agentId}, ${found.language}, ${found.entry}, ${bytes}, ${file.name})`;
+      if (!(file instanceof File)) throw new HttpError(422, "invalid_archive", "choose or drop a non-empty archive (.zip, .tar.gz) or a single .py/.js file");
+      const created = orThrow(await uploadArchive(deps, me.id, agentId, file)); // a refusal renders as the form's error
       if (!isHtmx(c)) return redirect(c, `/agents/${agentId}#submissions`);
       const s = await getSubmission(sql, String(created.id));
       return html(c, <SubmissionRow s={s!} owner showAgent={form.context !== "agent"} />, 201);

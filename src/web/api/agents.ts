@@ -5,6 +5,8 @@ import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError } from "../http_errors.ts";
 import { camel, jsonBody, num, pageOf, PageQuery, parse, pathId } from "./common.ts";
 import { skillJson } from "./leaderboard.ts";
+import { createAgent, updateAgent } from "../agent_actions.ts";
+import { orThrow } from "../outcome.ts";
 
 /** The original API's agent shape (`score` = `elo`, kept for old clients). */
 export function agentJson(row: Record<string, unknown>) {
@@ -90,7 +92,7 @@ export function agentsApi(deps: WebDeps): Hono<WebEnv> {
   });
   app.post("/", requireUser, async (c) => {
     const body = parse(CreateAgentBody, await jsonBody(c.req));
-    const [created] = await deps.sql`select * from create_agent(${currentUser(c).id}, ${body.environmentId}, ${body.name}, ${body.description ?? ""})`;
+    const created = orThrow(await createAgent(deps, currentUser(c).id, body));
     return c.json({ message: "agent created", agent: agentJson(await findAgent(deps, created.id)) }, 201);
   });
   app.get("/:id", async (c) => {
@@ -99,7 +101,7 @@ export function agentsApi(deps: WebDeps): Hono<WebEnv> {
   app.put("/:id", requireUser, async (c) => {
     const id = pathId("agent", c.req.param("id"));
     const body = parse(UpdateAgentBody, await jsonBody(c.req));
-    await deps.sql`select update_agent(${currentUser(c).id}, ${id}, ${body.name ?? null}, ${body.description ?? null})`;
+    orThrow(await updateAgent(deps, currentUser(c).id, id, body));
     return c.json({ message: "agent updated", agent: agentJson(await findAgent(deps, id)) });
   });
   app.delete("/:id", requireUser, async (c) => {

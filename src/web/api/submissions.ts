@@ -1,11 +1,10 @@
 import { Hono } from "hono";
-import { inspectArchive } from "../../submissions/intake.ts";
-import { IntakeError, formatBytes, type IntakeLimits } from "../../submissions/intake_errors.ts";
-import { uploadLimits } from "../../submissions/upload_limits.ts";
 import { currentUser, requireUser, type SessionUser } from "../auth.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError } from "../http_errors.ts";
+import { orThrow } from "../outcome.ts";
 import { rateLimit } from "../rate_limit.ts";
+import { uploadArchive } from "../upload_action.ts";
 import { camel, num, pageOf, PageQuery, parse, pathId, Uuid } from "./common.ts";
 
 /**
@@ -44,8 +43,8 @@ async function findSubmission(deps: WebDeps, id: string) {
   return row;
 }
 
-/** Reads the multipart upload: `agentId` and `file` (a zip, tar.gz, .py or .js file). */
-async function readUpload(req: { parseBody(): Promise<Record<string, string | File | (string | File)[]>>; header(n: string): string | undefined }, limits: IntakeLimits) {
+/** Reads the multipart upload: `agentId` and `file` (a zip, tar.gz, .py or .js file); the archive itself is the action's (upload_action.ts). */
+async function readUpload(req: { parseBody(): Promise<Record<string, string | File | (string | File)[]>>; header(n: string): string | undefined }) {
   if (!/^multipart\/form-data\b/i.test(req.header("content-type") ?? "")) {
     throw new HttpError(400, "bad_request", "send multipart/form-data with the fields agentId and file");
   }
@@ -60,10 +59,6 @@ async function readUpload(req: { parseBody(): Promise<Record<string, string | Fi
   if (!Uuid.safeParse(agentId).success) throw new HttpError(400, "bad_request", `agentId ${JSON.stringify(agentId)} must be a UUID`);
   const file = form.file;
   if (!(file instanceof File)) throw new HttpError(400, "bad_request", "file is required (a zip or tar.gz archive, or one .py/.js file)");
-  if (file.size > limits.maxPackedBytes) {
-    throw new HttpError(413, "payload_too_large", `${file.name} is ${formatBytes(file.size)}; uploads may be at most ${formatBytes(limits.maxPackedBytes)} (setting archive_max_bytes)`);
-  }
-  if (file.size === 0) throw new HttpError(422, "invalid_archive", `${file.name || "the file"} is empty`);
   return { agentId, file };
 }
 
@@ -71,19 +66,8 @@ async function readUpload(req: { parseBody(): Promise<Record<string, string | Fi
 export function submissionsApi(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.post("/", requireUser, rateLimit(deps, "upload"), async (c) => {
-    const limits = await uploadLimits(deps.sql);
-    const { agentId, file } = await readUpload(c.req, limits);
-    const bytes = Buffer.from(await file.arrayBuffer());
-    let found;
-    try {
-      found = await inspectArchive(bytes, file.name, limits);
-    } catch (e) {
-      if (!(e instanceof IntakeError)) throw e;
-      const error = e.status === 413 ? "payload_too_large" : "invalid_archive";
-      throw new HttpError(e.status, error, e.message, { code: e.code, ...(e.entry ? { entry: e.entry } : {}) });
-    }
-    const [created] = await deps.sql`
-      select * from create_submission(${currentUser(c).id}, ${agentId}, ${found.language}, ${found.entry}, ${bytes}, ${file.name})`;
+    const { agentId, file } = await readUpload(c.req);
+    const created = orThrow(await uploadArchive(deps, currentUser(c).id, agentId, file));
     return c.json({ message: "submission created; the build starts shortly", submission: submissionJson(await findSubmission(deps, created.id), c.var.user) }, 201);
   });
   app.get("/agent/:agentId", async (c) => {
