@@ -8,6 +8,7 @@ import { createLogger } from "../src/log.ts";
 import { apiRoutes, apiV1 } from "../src/web/api/routes.ts";
 import type { WebDeps } from "../src/web/deps.ts";
 import { openApiDocument } from "../src/web/openapi.ts";
+import { staticRoutes } from "../src/web/static.ts";
 import { seededUploadLimits } from "../src/submissions/upload_limits.ts";
 import { createTestDatabase } from "./helpers/database.ts";
 
@@ -61,7 +62,7 @@ test("request bodies in the document come from the handlers' zod schemas", () =>
   assert.equal(upload.required, ["agentId", "file"]);
 });
 
-test("GET /api/openapi.json serves the document and /api/docs renders it as a page of the site with only its own scripts", async () => {
+test("GET /api/openapi.json serves the document and /api/docs is a page of the site that starts Swagger UI from this server's files", async () => {
   const db = await createTestDatabase(); // the document states the settings' upload limit (upload_limits())
   const app = apiRoutes({ ...deps, sql: db.sql });
   try {
@@ -72,16 +73,31 @@ test("GET /api/openapi.json serves the document and /api/docs renders it as a pa
   assert.is(docs.status, 200);
   const page = await docs.text();
   assert.match(page, /<!DOCTYPE html>/);
-  assert.match(page, /GET<\/span> <code>\/api\/v1\/leaderboard\/environment\/\{envId\}<\/code>/);
+  assert.match(page, /<div id="swagger-ui"/);
   assert.match(page, /<a class="brand" href="\/">/, "the site's header links back home");
   assert.match(page, /<link rel="icon" href="\/static\/favicon.svg"/);
   const scripts = [...page.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0]);
-  assert.ok(scripts.includes('<script src="/static/api_docs.js" defer="">') || scripts.some((t) => /src="\/static\/api_docs.js"/.test(t)), scripts.join("\n"));
+  for (const src of ["/static/vendor/swagger-ui-bundle.js", "/static/api_docs.js"]) {
+    assert.ok(scripts.some((t) => t.includes(`src="${src}"`)), `${src} among ${scripts.join("\n")}`);
+  }
   for (const tag of scripts) assert.match(tag, /src="\/static\//, `only the site's own script files (no inline script): ${tag}`);
+  assert.match(page, /<link rel="stylesheet" href="\/static\/vendor\/swagger-ui.css"/);
   assert.not.match(page, /(src|href)="(https?:)?\/\//i);
   } finally {
     await db.drop();
   }
+});
+
+test("Swagger UI's files are served from node_modules under /static/vendor", async () => {
+  const app = staticRoutes();
+  for (const [file, type] of [["swagger-ui-bundle.js", /javascript/], ["swagger-ui.css", /text\/css/]] as const) {
+    const res = await app.request(`/static/vendor/${file}`);
+    assert.is(res.status, 200, file);
+    assert.match(res.headers.get("content-type") ?? "", type);
+    assert.ok((await res.text()).length > 10_000, `${file} is the library, not a stub`);
+  }
+  const init = await app.request("/static/api_docs.js");
+  assert.match(await init.text(), /url: "\/api\/openapi.json"/, "the page starts Swagger UI on the served document");
 });
 
 test.run();

@@ -16,6 +16,9 @@ export function vendorFiles(): Record<string, string> {
     "htmx.min.js": require.resolve("htmx.org/dist/htmx.min.js"),
     "hx-sse.min.js": require.resolve("htmx.org/dist/ext/hx-sse.min.js"),
     "alpine.min.js": require.resolve("alpinejs/dist/cdn.min.js"),
+    // The interactive API reference on /api/docs (Swagger UI).
+    "swagger-ui-bundle.js": require.resolve("swagger-ui-dist/swagger-ui-bundle.js"),
+    "swagger-ui.css": require.resolve("swagger-ui-dist/swagger-ui.css"),
   };
   return files;
 }

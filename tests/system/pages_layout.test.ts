@@ -76,6 +76,7 @@ async function contextFor(role: Role, viewport: { width: number; height: number 
 async function visit(page: Page, path: string): Promise<void> {
   await page.goto(platform.url + path, { waitUntil: "load" });
   if (/^\/matches\/[0-9a-f-]{36}$/.test(path)) await page.locator("#replay .rla-player").waitFor({ timeout: 15_000 });
+  if (path === "/api/docs") await page.locator("#swagger-ui .opblock").first().waitFor({ timeout: 15_000 }); // Swagger UI renders after fetching the document
   await page.waitForTimeout(300);
 }
 
