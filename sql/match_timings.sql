@@ -8,7 +8,7 @@ declare
 begin
   if jsonb_typeof(p_timing -> 'seats') is distinct from 'array' then
     raise exception 'the timing of match % must be {step_timeout_ms, time_bank_ms, seats: [...]}, got %', p_match, left(p_timing::text, 80)
-      using errcode = '22023';
+      using errcode = 'RLA01';
   end if;
   update match_logs l
   set timing = jsonb_build_object('step_timeout_ms', p_timing -> 'step_timeout_ms', 'time_bank_ms', p_timing -> 'time_bank_ms') || (p_timing -> 'seats' -> l.seat::integer)
