@@ -10,7 +10,7 @@ import * as assert from "uvu/assert";
 import { loadConfig } from "../src/config.ts";
 import { clientIp, parseTrustProxy } from "../src/web/client_ip.ts";
 import { safeNext } from "../src/web/sessions.tsx";
-import { isTopic } from "../src/web/sse.ts";
+import { isTopic } from "../src/web/topics.ts";
 import { createApiHarness, viaProxy, type ApiHarness } from "./helpers/api_app.ts";
 
 const ORIGIN = "http://arena.test";

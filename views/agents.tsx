@@ -7,6 +7,7 @@ import type { AgentDetail, FieldErrors, HeadToHeadRow, MatchItem, Page, RatingPo
 import { RatingChart } from "./rating_chart.tsx";
 import { SkillValue } from "./skill.tsx";
 import { SubmissionsTable } from "./submissions.tsx";
+import { topic } from "../src/web/topics.ts";
 
 const oob = (on?: boolean) => (on ? { "hx-swap-oob": "true" } : {});
 
@@ -94,7 +95,7 @@ export interface AgentPageProps {
 export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, since, maxUploadBytes }) => {
   const owner = viewer?.id === agent.ownerId;
   return (
-    <Layout title={agent.name} viewer={viewer} live={{ topics: [`agent:${agent.id}`, ...(owner ? ["submissions"] : [])], since }}>
+    <Layout title={agent.name} viewer={viewer} live={{ topics: [topic.agent(agent.id), ...(owner ? [topic.submissions()] : [])], since }}>
       <div class="page-head">
         <div>
           <h1>{agent.name}</h1>

@@ -6,6 +6,7 @@ import { LeaderboardTable } from "./leaderboard.tsx";
 import { MatchFeed } from "./matches.tsx";
 import type { EnvironmentCard, EnvironmentInfo, FieldErrors, LeaderRow, MatchItem, SubmissionItem, Viewer } from "./models.ts";
 import { SubmissionsTable } from "./submissions.tsx";
+import { topic } from "../src/web/topics.ts";
 
 /** The environment cards of the home page; the grid is a live region (leaders change). */
 export const EnvironmentCards: FC<{ cards: EnvironmentCard[]; swapOob?: boolean }> = ({ cards, swapOob }) => (
@@ -32,7 +33,7 @@ export const EnvironmentCards: FC<{ cards: EnvironmentCard[]; swapOob?: boolean 
 
 /** `/`: environments with their leaders and the matches streaming in. */
 export const HomePage: FC<{ viewer: Viewer | null; cards: EnvironmentCard[]; matches: MatchItem[]; since: string }> = ({ viewer, cards, matches, since }) => (
-  <Layout title="Environments" viewer={viewer} nav="home" live={{ topics: ["leaders", "feed"], since }}>
+  <Layout title="Environments" viewer={viewer} nav="home" live={{ topics: [topic.leaders(), topic.feed()], since }}>
     <div class="page-head">
       <div>
         <h1>Build an agent. Climb the ladder.</h1>
@@ -146,7 +147,7 @@ export interface EnvironmentPageProps {
 /** `/environments/:id`. */
 export const EnvironmentPage: FC<EnvironmentPageProps> = ({ viewer, env, leaders, matches, myAgents, mySubmissions, selectedAgent, since, maxUploadBytes }) => (
   <Layout title={env.name} viewer={viewer} nav="home"
-    live={{ topics: [`leaderboard:${env.id}`, `feed:${env.id}`, ...(viewer ? ["submissions"] : [])], since }}>
+    live={{ topics: [topic.leaderboard(env.id), topic.environmentFeed(env.id), ...(viewer ? [topic.submissions()] : [])], since }}>
     <div class="page-head">
       <div>
         <h1>{env.name}</h1>

@@ -2,6 +2,7 @@ import type { FC } from "hono/jsx";
 import { Badge, Delta, Empty, LogText, Pager, Time } from "./components.tsx";
 import { Layout, Section } from "./layout.tsx";
 import type { AgentLog, MatchItem, Page, Viewer } from "./models.ts";
+import { topic } from "../src/web/topics.ts";
 
 const oob = (on?: boolean) => (on ? { "hx-swap-oob": "true" } : {});
 
@@ -45,7 +46,7 @@ export const MatchFeed: FC<{ id: string; matches: MatchItem[]; showEnvironment?:
 
 /** `/matches`: the live feed of every environment. */
 export const MatchesPage: FC<{ viewer: Viewer | null; matches: MatchItem[]; page: Page; since: string }> = ({ viewer, matches, page, since }) => (
-  <Layout title="Live matches" viewer={viewer} nav="matches" live={page.page === 1 ? { topics: ["feed"], since } : null}>
+  <Layout title="Live matches" viewer={viewer} nav="matches" live={page.page === 1 ? { topics: [topic.feed()], since } : null}>
     <div class="page-head">
       <div>
         <h1>Live matches</h1>
@@ -126,7 +127,7 @@ export function reproduceCommand(origin: string, matchId: string, seat: number):
 /** `/matches/:id`; `origin` (this site's address) goes into the reproduce commands. */
 export const MatchPage: FC<{ viewer: Viewer | null; match: MatchItem; hasReplay: boolean; score?: [string, string] | null; logs: AgentLog[]; since: string; playerScript: string | null; origin?: string }> = ({ viewer, match, hasReplay, score, logs, since, playerScript, origin }) => (
   <Layout title={`${match.players[0].agentName} vs ${match.players[1].agentName}`} viewer={viewer} nav="matches"
-    live={match.status === "pending" || match.status === "running" ? { topics: [`match:${match.id}`], since } : null}>
+    live={match.status === "pending" || match.status === "running" ? { topics: [topic.match(match.id)], since } : null}>
     <div class="page-head">
       <div>
         <h1>{match.players[0].agentName} <span class="muted">vs</span> {match.players[1].agentName}</h1>

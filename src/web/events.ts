@@ -4,7 +4,8 @@ import { z } from "zod";
 import { loadUser } from "./auth.ts";
 import { clientIp } from "./client_ip.ts";
 import type { WebDeps, WebEnv } from "./deps.ts";
-import { isTopic, type LiveHub } from "./sse.ts";
+import type { LiveHub } from "./sse.ts";
+import { isTopic, TOPIC_HELP } from "./topics.ts";
 import { StreamCaps } from "./stream_caps.ts";
 
 const Query = z.object({
@@ -36,7 +37,7 @@ export function eventRoutes(hub: LiveHub, deps: WebDeps): Hono<WebEnv> {
     const parsed = Query.safeParse(c.req.query());
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return c.text(`bad topics: ${issue.path.join(".")} ${issue.message} (known: feed, leaders, submissions, feed:<env>, leaderboard:<env>, agent:<id>, match:<id>)`, 400);
+      return c.text(`bad topics: ${issue.path.join(".")} ${issue.message} (known: ${TOPIC_HELP})`, 400);
     }
     const topics = new Set(parsed.data.topics);
     const since = c.req.header("last-event-id") || parsed.data.since || null;

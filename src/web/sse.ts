@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Sql } from "postgres";
 import type { Logger } from "../log.ts";
+import { isPrivateTopic, topic } from "./topics.ts";
 
 /** The channel every SQL function notifies on; one JSON payload `{type, …ids}` per change. */
 export const EVENTS_CHANNEL = "rla_events";
@@ -54,49 +55,36 @@ export function sseMessage(id: string, data: string): SseMessage {
   return { id, data, frame: encoder.encode(`id: ${id}\n${lines}\n\n`) };
 }
 
-/** Topics whose fragments belong to one user; they are never snapshotted for others. */
-export const PRIVATE_TOPICS = new Set(["submissions"]);
-
-// Agent and match ids are UUIDs: anything else can name no row, and querying with it would make
-// PostgreSQL refuse the cast on every render of that topic.
-const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
-const TOPIC = new RegExp(`^(feed|leaders|submissions|(feed|leaderboard):[a-z0-9][a-z0-9_-]{0,63}|(agent|match):${UUID})$`);
-
-/** Whether a topic name is one the hub knows how to serve. */
-export function isTopic(name: string): boolean {
-  return TOPIC.test(name);
-}
-
 /** The deliveries one event causes; unknown event types cause none. */
 export function deliveriesOf(event: ArenaEvent): Delivery[] {
   const out: Delivery[] = [];
-  const add = (topic: string, ownerId: string | null = null) => out.push({ topic, ownerId });
+  const add = (name: string, ownerId: string | null = null) => out.push({ topic: name, ownerId });
   switch (event.type) {
     case "submission.status":
-      if (event.ownerId) add("submissions", String(event.ownerId));
-      if (event.agentId) add(`agent:${event.agentId}`);
+      if (event.ownerId) add(topic.submissions(), String(event.ownerId));
+      if (event.agentId) add(topic.agent(event.agentId));
       break;
     case "match.created":
     case "match.started":
     case "match.finished":
-      add("feed");
-      if (event.environment) add(`feed:${event.environment}`);
-      for (const a of event.agentIds ?? []) add(`agent:${a}`);
-      if (event.matchId) add(`match:${event.matchId}`);
+      add(topic.feed());
+      if (event.environment) add(topic.environmentFeed(event.environment));
+      for (const a of event.agentIds ?? []) add(topic.agent(a));
+      if (event.matchId) add(topic.match(event.matchId));
       if (event.type === "match.finished" && event.environment) {
-        add(`leaderboard:${event.environment}`);
-        add("leaders");
+        add(topic.leaderboard(event.environment));
+        add(topic.leaders());
       }
       break;
     case "matches.created":
-      add("feed");
-      if (event.environment) add(`feed:${event.environment}`);
-      for (const a of event.agentIds ?? []) add(`agent:${a}`);
-      for (const m of event.matchIds ?? []) add(`match:${m}`);
+      add(topic.feed());
+      if (event.environment) add(topic.environmentFeed(event.environment));
+      for (const a of event.agentIds ?? []) add(topic.agent(a));
+      for (const m of event.matchIds ?? []) add(topic.match(m));
       break;
     case "leaderboard.changed":
-      if (event.environment) add(`leaderboard:${event.environment}`);
-      add("leaders");
+      if (event.environment) add(topic.leaderboard(event.environment));
+      add(topic.leaders());
       break;
   }
   return out;
@@ -236,7 +224,7 @@ export class LiveHub {
         }
       }
     } else {
-      for (const t of sub.topics) if (!PRIVATE_TOPICS.has(t)) groups.set(t, { topic: t, ownerId: null, events: [] });
+      for (const t of sub.topics) if (!isPrivateTopic(t)) groups.set(t, { topic: t, ownerId: null, events: [] });
     }
     const id = this.lastId();
     const parts = await Promise.all([...groups.values()].map((g) => this.safeRender(g.topic, g.ownerId, g.events)));
@@ -259,7 +247,7 @@ export class LiveHub {
   }
 
   private async refreshAll(): Promise<void> {
-    const topics = [...this.byTopic.keys()].filter((t) => !PRIVATE_TOPICS.has(t));
+    const topics = [...this.byTopic.keys()].filter((t) => !isPrivateTopic(t));
     const id = this.lastId();
     const html = new Map(await Promise.all(topics.map(async (t) => [t, await this.safeRender(t, null, [])] as const)));
     this.fanOut(id, topics.map((t) => ({ topic: t, ownerId: null, html: html.get(t)! })));
