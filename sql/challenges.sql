@@ -1,23 +1,54 @@
 -- Challenges (issue 13): a user asks for an unranked match between one of their agents and any
--- public agent of the same environment (another user's, or another of their own). It runs
+-- public agent of the same environment (another user's, or another of their own), or between
+-- their agent's active version and one of its older versions (create_version_challenge). It runs
 -- like any match (the same match.run job, replay and logs) but after ranked matches (pg-boss
 -- priority -10 against 0), counts against the user's own daily quota (challenge_daily_quota per
 -- UTC day), holds no busy_agents row (it never keeps an agent from ranked play), and
 -- finish_match changes no rating, W/L/D counter, cooldown or daily cap for it (matches.ranked
 -- = false). Skill refits and head-to-head records read ranked matches only.
 
-create or replace function create_challenge(p_caller uuid, p_agent uuid, p_opponent uuid) returns matches
+create or replace function insert_challenge(p_challenger uuid, p_username text, p_env environments,
+  p_agent uuid, p_submission uuid, p_opponent uuid, p_opponent_submission uuid) returns matches
+-- p_challenger, not p_caller: its callers (create_challenge, create_version_challenge) checked the caller.
 language plpgsql volatile as $$
 declare
   v_now timestamptz := arena_now();
-  v_caller users;
-  v_agent agents;
-  v_opponent agents;
-  v_env environments;
   v_quota integer;
   v_used integer;
   v_swap boolean := random() < 0.5;
   v_row matches;
+begin
+  -- Serialise one user's challenges so that two at once cannot both take the last one.
+  perform pg_advisory_xact_lock(hashtext('rla.challenges'), hashtext(p_challenger::text));
+  v_quota := setting_number_for(p_env.id, 'challenge_daily_quota')::integer;
+  select count(*) into v_used from matches
+  where challenger_id = p_challenger and created_at >= utc_day_start(utc_day(v_now)) and created_at <= v_now;
+  if v_used >= v_quota then
+    raise exception 'user "%" has asked for % challenges on % (UTC), the daily quota; it resets at 00:00 UTC', p_username, v_quota, utc_day(v_now)
+      using errcode = 'RLA56', hint = 'retry_after_s=' || ceil(extract(epoch from utc_day_start(utc_day(v_now) + 1) - v_now))::bigint;
+  end if;
+  insert into matches (environment_id, environment_version, status, player0_agent_id, player1_agent_id,
+                       player0_submission_id, player1_submission_id, seed, created_at, deadline, ranked, challenger_id)
+  values (p_env.id, p_env.version, 'pending',
+          case when v_swap then p_opponent else p_agent end, case when v_swap then p_agent else p_opponent end,
+          case when v_swap then p_opponent_submission else p_submission end,
+          case when v_swap then p_submission else p_opponent_submission end,
+          floor(random() * 4294967296)::bigint, v_now,
+          v_now + setting_number_for(p_env.id, 'match_deadline_s') * interval '1 second', false, p_challenger)
+  returning * into v_row;
+  perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id), -10);
+  perform match_event('match.created', v_row);
+  return v_row;
+end $$;
+comment on function insert_challenge(uuid, text, environments, uuid, uuid, uuid, uuid) is 'The shared end of create_challenge and create_version_challenge (their checks done): the challenger''s daily quota (RLA56), the unranked match with random seats, its low-priority match.run job and match.created.';
+
+create or replace function create_challenge(p_caller uuid, p_agent uuid, p_opponent uuid) returns matches
+language plpgsql volatile as $$
+declare
+  v_caller users;
+  v_agent agents;
+  v_opponent agents;
+  v_env environments;
 begin
   v_caller := require_enabled_user(p_caller);
   select * into v_agent from agents where id = p_agent and deleted_at is null;
@@ -50,29 +81,50 @@ begin
   if not v_env.enabled then
     raise exception 'environment "%" is closed: it plays no new matches', v_env.id using errcode = 'RLA21';
   end if;
-  -- Serialise one user's challenges so that two at once cannot both take the last one.
-  perform pg_advisory_xact_lock(hashtext('rla.challenges'), hashtext(p_caller::text));
-  v_quota := setting_number_for(v_env.id, 'challenge_daily_quota')::integer;
-  select count(*) into v_used from matches
-  where challenger_id = p_caller and created_at >= utc_day_start(utc_day(v_now)) and created_at <= v_now;
-  if v_used >= v_quota then
-    raise exception 'user "%" has asked for % challenges on % (UTC), the daily quota; it resets at 00:00 UTC', v_caller.username, v_quota, utc_day(v_now)
-      using errcode = 'RLA56', hint = 'retry_after_s=' || ceil(extract(epoch from utc_day_start(utc_day(v_now) + 1) - v_now))::bigint;
-  end if;
-  insert into matches (environment_id, environment_version, status, player0_agent_id, player1_agent_id,
-                       player0_submission_id, player1_submission_id, seed, created_at, deadline, ranked, challenger_id)
-  values (v_env.id, v_env.version, 'pending',
-          case when v_swap then v_opponent.id else v_agent.id end, case when v_swap then v_agent.id else v_opponent.id end,
-          case when v_swap then v_opponent.active_submission_id else v_agent.active_submission_id end,
-          case when v_swap then v_agent.active_submission_id else v_opponent.active_submission_id end,
-          floor(random() * 4294967296)::bigint, v_now,
-          v_now + setting_number_for(v_env.id, 'match_deadline_s') * interval '1 second', false, p_caller)
-  returning * into v_row;
-  perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id), -10);
-  perform match_event('match.created', v_row);
-  return v_row;
+  return insert_challenge(p_caller, v_caller.username, v_env,
+    v_agent.id, v_agent.active_submission_id, v_opponent.id, v_opponent.active_submission_id);
 end $$;
 comment on function create_challenge(uuid, uuid, uuid) is 'A user''s unranked match between their agent p_agent and any public agent p_opponent of the same environment (random seats): runs after ranked matches, never changes ratings or ranked counters; challenge_daily_quota per user per UTC day (RLA56). RLA14 when p_agent is not the caller''s, RLA30 unknown/hidden agent, RLA01 itself or another environment, RLA44 not built, RLA21 closed environment.';
+
+create or replace function create_version_challenge(p_caller uuid, p_agent uuid, p_submission uuid) returns matches
+language plpgsql volatile as $$
+declare
+  v_caller users;
+  v_agent agents;
+  v_old submissions;
+  v_env environments;
+begin
+  v_caller := require_enabled_user(p_caller);
+  select * into v_agent from agents where id = p_agent and deleted_at is null;
+  if not found then
+    raise exception 'agent % does not exist', p_agent using errcode = 'RLA30';
+  end if;
+  if v_agent.owner_id <> p_caller then
+    raise exception 'agent "%" belongs to another user; only its owner can pit its versions against each other', v_agent.name using errcode = 'RLA14';
+  end if;
+  if v_agent.disabled then
+    raise exception 'agent "%" is disabled by an administrator', v_agent.name using errcode = 'RLA32';
+  end if;
+  if v_agent.active_submission_id is null then
+    raise exception 'agent "%" has no active version yet', v_agent.name using errcode = 'RLA44';
+  end if;
+  select * into v_old from submissions where id = p_submission and agent_id = p_agent;
+  if not found then
+    raise exception 'submission % is not a version of agent "%"', p_submission, v_agent.name using errcode = 'RLA40';
+  end if;
+  if v_old.id = v_agent.active_submission_id then
+    raise exception 'version % is agent "%"''s active version: choose an older one to play against', v_old.version, v_agent.name using errcode = 'RLA01';
+  end if;
+  if v_old.status <> 'inactive' then
+    raise exception 'version % of agent "%" is %: only a version that built successfully can play', v_old.version, v_agent.name, v_old.status using errcode = 'RLA44';
+  end if;
+  v_env := environment_by_id(v_agent.environment_id);
+  if not v_env.enabled then
+    raise exception 'environment "%" is closed: it plays no new matches', v_env.id using errcode = 'RLA21';
+  end if;
+  return insert_challenge(p_caller, v_caller.username, v_env, v_agent.id, v_agent.active_submission_id, v_agent.id, v_old.id);
+end $$;
+comment on function create_version_challenge(uuid, uuid, uuid) is 'The owner''s unranked match between their agent''s active version and one of its older built versions (the same agent in both seats): "is v2 better than v1?". Same quota, priority and no-rating rule as create_challenge. RLA14 not the owner, RLA40 not its version, RLA01 the active one, RLA44 not built.';
 
 insert into settings (key, value, description) values
   ('challenge_daily_quota', '20', 'Challenges (unranked matches) a user may ask for per UTC day.')

@@ -44,6 +44,19 @@ test("POST /challenges refuses someone else's agent (403), a malformed id (400) 
   assert.is((await h.call("POST", "/challenges", { body: { agentId: a, opponentId: b } })).status, 401);
 });
 
+test("POST /challenges with opponentSubmissionId plays the agent's active version against an older one", async () => {
+  const [{ id: v1 }] = await h.db.sql`select active_submission_id as id from agents where id = ${a}`;
+  await h.db.sql`select create_builtin_submission(${a}, 'pong-random')`;
+  const res = await h.call("POST", "/challenges", { token: alice.token, body: { agentId: a, opponentSubmissionId: v1 } });
+  assert.is(res.status, 201);
+  const { match } = await res.json();
+  assert.equal([match.agent1Id, match.agent2Id], [a, a]);
+  assert.ok([match.agent1SubmissionId, match.agent2SubmissionId].includes(v1));
+  const both = await h.call("POST", "/challenges", { token: alice.token, body: { agentId: a, opponentId: b, opponentSubmissionId: v1 } });
+  assert.is(both.status, 400);
+  assert.match(await both.text(), /exactly one of opponentId/);
+});
+
 test("the daily quota answers 429 with Retry-After", async () => {
   await h.db.sql`select set_setting('challenge_daily_quota', '1')`;
   try {

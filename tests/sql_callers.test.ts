@@ -37,6 +37,7 @@ const OWNER_CALLS: Record<string, Call> = {
   submission_build_log: (q, c) => q`select * from submission_build_log(${c}, ${submission})`,
   match_logs_for: (q, c) => q`select * from match_logs_for(${c}, ${match})`,
   create_challenge: (q, c) => q`select create_challenge(${c}, ${agent}, ${rival})`,
+  create_version_challenge: (q, c) => q`select create_version_challenge(${c}, ${agent}, ${submission})`,
 };
 
 /** Functions for administrators only (first argument p_admin). */

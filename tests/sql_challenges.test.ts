@@ -91,5 +91,35 @@ test("a failed challenge re-run by an admin stays unranked and at low priority",
   assert.is((await sql`select priority from pgboss.job where name = 'match.run' and data->>'matchId' = ${again.id}`)[0]!.priority, -10);
 });
 
+test("create_version_challenge pits an agent's active version against an older one: same agent in both seats, unranked", async () => {
+  const env = await makeEnvironment(sql);
+  const mine = await makeAgent(sql, alice.id, { environment: env });
+  const [{ id: v1 }] = await sql`select active_submission_id as id from agents where id = ${mine}`;
+  await sql`select create_builtin_submission(${mine}, 'pong-tracker')`; // v2 becomes active, v1 inactive
+  const [{ id: v2 }] = await sql`select active_submission_id as id from agents where id = ${mine}`;
+  const before = await ranked(mine);
+  const [m] = await sql`select * from create_version_challenge(${alice.id}, ${mine}, ${v1})`;
+  assert.equal([m.player0_agent_id, m.player1_agent_id], [mine, mine]);
+  assert.equal([m.player0_submission_id, m.player1_submission_id].sort(), [v1, v2].sort());
+  assert.equal([m.ranked, m.challenger_id], [false, alice.id]);
+  const done = await playMatch(sql, m.id, 0);
+  assert.equal([done.status, done.player0_rating_change, done.player1_rating_change], ["completed", 0, 0]);
+  assert.equal(await ranked(mine), before);
+  await expectCode(sql`select create_version_challenge(${alice.id}, ${mine}, ${v2})`, "RLA01", /active version/);
+  await expectCode(sql`select create_version_challenge(${bob.id}, ${mine}, ${v1})`, "RLA14", /belongs to another user/);
+  const other = await makeAgent(sql, alice.id, { environment: env });
+  const [{ id: theirs }] = await sql`select active_submission_id as id from agents where id = ${other}`;
+  await expectCode(sql`select create_version_challenge(${alice.id}, ${mine}, ${theirs})`, "RLA40", /not a version of agent/);
+});
+
+test("a ranked match still needs two agents (matches_distinct_players)", async () => {
+  const env = await makeEnvironment(sql);
+  const a = await makeAgent(sql, alice.id, { environment: env });
+  await expectCode(sql`insert into matches (environment_id, environment_version, player0_agent_id, player1_agent_id,
+                                            player0_submission_id, player1_submission_id, seed, deadline)
+                       select ${env}, '1.0.0', id, id, active_submission_id, active_submission_id, 1, now() from agents where id = ${a}`,
+    "23514", /matches_distinct_players/);
+});
+
 test.after(() => db.drop());
 test.run();

@@ -91,7 +91,7 @@ const OPERATIONS: Operation[] = [
     ok: { status: 200, description: "The caller's seats and commands", schema: obj({ matchId: str, environmentId: str, environmentVersion: str, replayUrl: str,
       seats: { type: "array", items: obj({ seat: { type: "integer" }, agentId: str, agentName: str, command: str }) } }) }, errors: [401, 403, 404] },
 
-  { method: "post", path: "/challenges", tag: "matches", summary: "Challenge: an unranked match between your agent and any public agent of its environment (after ranked matches; challenge_daily_quota per day; no rating change)", auth: "user", body: ChallengeBody,
+  { method: "post", path: "/challenges", tag: "matches", summary: "Challenge: an unranked match between your agent and any public agent of its environment (opponentId), or your agent's active version and an older one (opponentSubmissionId); after ranked matches, challenge_daily_quota per day, no rating change", auth: "user", body: ChallengeBody,
     ok: { status: 201, description: "The queued unranked match", schema: obj({ ...message, match: ref("Match") }) }, errors: [400, 401, 403, 404, 409, 429] },
 
   { method: "get", path: "/leaderboard", tag: "leaderboard", summary: "Ranked agents of every environment (rank within its environment)", query: PageQuery,

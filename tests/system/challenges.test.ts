@@ -25,9 +25,12 @@ test.after(async () => {
   await platform?.stop();
 });
 
-async function builtAgent(user: HttpUser, name: string): Promise<string> {
-  const created = await (await user.api("/agents", { method: "POST", json: { name, environmentId: "pong" } })).json() as any;
-  const agentId = created.agent?.id ?? created.id;
+const firstVersion: Record<string, string> = {};
+let challenger = "";
+
+async function builtAgent(user: HttpUser, name: string, existing?: string): Promise<string> {
+  const created = existing ? null : await (await user.api("/agents", { method: "POST", json: { name, environmentId: "pong" } })).json() as any;
+  const agentId = existing ?? (created.agent?.id ?? created.id);
   const form = new FormData();
   form.set("agentId", agentId);
   form.set("file", new Blob([trackerZip() as Uint8Array<ArrayBuffer>]), "tracker.zip");
@@ -38,19 +41,26 @@ async function builtAgent(user: HttpUser, name: string): Promise<string> {
     return status !== "pending" && status !== "building";
   }, 90_000, () => `the build of ${name}\n${platform.output().slice(-2000)}`);
   assert.is(status, "active");
+  firstVersion[agentId] ??= up.submission.id;
   return agentId;
+}
+
+async function finished(matchId: string): Promise<any> {
+  let done: any;
+  await waitFor(async () => {
+    done = ((await (await fetch(`${platform.url}/api/v1/matches/${matchId}`)).json()) as any).match;
+    return done.status === "completed" || done.status === "failed";
+  }, 60_000, () => `challenge ${matchId} finished\n${platform.output().slice(-2000)}`);
+  return done;
 }
 
 test("a challenge runs like any match, with a replay, and changes no rating or counter", async () => {
   const [mine, theirs] = await Promise.all([builtAgent(alice, "challenger"), builtAgent(bob, "defender")]);
+  challenger = mine;
   const res = await alice.api("/challenges", { method: "POST", json: { agentId: mine, opponentId: theirs } });
   assert.is(res.status, 201, await res.clone().text());
   const { match } = await res.json() as any;
-  let done: any;
-  await waitFor(async () => {
-    done = ((await (await fetch(`${platform.url}/api/v1/matches/${match.id}`)).json()) as any).match;
-    return done.status === "completed" || done.status === "failed";
-  }, 60_000, () => `challenge ${match.id} finished\n${platform.output().slice(-2000)}`);
+  const done = await finished(match.id);
   assert.is(done.status, "completed", JSON.stringify(done));
   assert.equal([done.agent1EloChange, done.agent2EloChange], [0, 0]);
   assert.ok(done.replayUrl, "it has a replay");
@@ -59,6 +69,20 @@ test("a challenge runs like any match, with a replay, and changes no rating or c
     const a = ((await (await fetch(`${platform.url}/api/v1/agents/${id}`)).json()) as any).agent;
     assert.equal([a.elo, a.totalMatches, a.wins, a.losses, a.draws], [1500, 0, 0, 0, 0], JSON.stringify(a));
   }
+});
+
+test("an agent's new version plays its old one (the same agent in both seats) through the sandbox", async () => {
+  const mine = challenger;
+  const v1 = firstVersion[mine]!;
+  await builtAgent(alice, "challenger", mine); // v2 becomes active
+  const res = await alice.api("/challenges", { method: "POST", json: { agentId: mine, opponentSubmissionId: v1 } });
+  assert.is(res.status, 201, await res.clone().text());
+  const { match } = await res.json() as any;
+  const done = await finished(match.id);
+  assert.is(done.status, "completed", JSON.stringify(done));
+  assert.equal([done.agent1Id, done.agent2Id], [mine, mine]);
+  assert.equal([done.agent1Version, done.agent2Version].sort(), [1, 2]);
+  assert.equal([done.agent1EloChange, done.agent2EloChange], [0, 0]);
 });
 
 test.run();
