@@ -5,8 +5,8 @@
  * The quick start's zip is then uploaded and must build. The page once told people to run
  * `--lang javascript` (the CLI takes `node`) and `match ./my-agent builtin --env pong`.
  *
- * Not run here: the root README's developer commands (`npm install && npm start`, `npm test`,
- * `npm run dev`…), which rebuild and test this very checkout.
+ * The root, k8s/ and bench/ READMEs' commands are run (or listed with a reason) by
+ * readme_commands.test.ts.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
