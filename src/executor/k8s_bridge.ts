@@ -16,8 +16,6 @@ import { Socket } from "node:net";
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 
-export const FIFO_NAMES = ["in", "out", "err"] as const;
-
 export interface BridgeOptions {
   /** Give up if the agent has not opened its pipes within this time (its container never started). */
   openTimeoutMs: number;

@@ -31,20 +31,6 @@ export class HttpError extends Error {
   }
 }
 
-/** The machine code used for each status when nothing more specific applies. */
-export const ERROR_NAMES: Record<number, string> = {
-  400: "bad_request",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  409: "conflict",
-  413: "payload_too_large",
-  422: "unprocessable",
-  429: "rate_limited",
-  500: "internal_error",
-  503: "unavailable",
-};
-
 /** Standard PostgreSQL SQLSTATEs a request can legitimately cause. */
 const PG_STATUS: Record<string, { status: number; error: string }> = {
   "23505": { status: 409, error: "conflict" }, // unique_violation

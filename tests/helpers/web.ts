@@ -6,6 +6,7 @@ import { signSession } from "../../src/web/auth.ts";
 import type { WebDeps } from "../../src/web/deps.ts";
 import { liveRenderer } from "../../src/web/live.tsx";
 import { LiveHub } from "../../src/web/sse.ts";
+import { makeUser as makeSqlUser } from "./sql_fixtures.ts";
 
 /** The real app over a test database, with its own (not listening) hub unless told to listen. */
 export function webApp(sql: Sql, extra: Partial<WebDeps> = {}) {
@@ -16,12 +17,12 @@ export function webApp(sql: Sql, extra: Partial<WebDeps> = {}) {
   return { app: createApp(deps), deps, hub };
 }
 
-/** A user created through register_user, with a fixed dummy hash (these users sign in by cookie, never by password), and their session cookie. */
+/** A user made by the one test fixture (sql_fixtures makeUser: these users sign in by cookie, never by password), with their session cookie. */
 export async function makeUser(deps: WebDeps, username: string, role: "user" | "admin" = "user") {
-  const [row] = await deps.sql`select * from register_user(${username}, ${username + "@example.test"}, ${"scrypt$2$1$1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA"}, ${""})`;
-  if (role === "admin") await deps.sql`update users set role = 'admin' where id = ${row.id}`;
-  const token = await signSession(deps, row.id, row.session_epoch); // promotion leaves session_epoch as it is
-  return { id: String(row.id), username, cookie: `session=${token}` };
+  const user = await makeSqlUser(deps.sql, { name: username, admin: role === "admin" });
+  const [row] = await deps.sql`select session_epoch from users where id = ${user.id}`;
+  const token = await signSession(deps, user.id, row!.session_epoch); // promotion leaves session_epoch as it is
+  return { id: String(user.id), username, cookie: `session=${token}` };
 }
 
 export const ORIGIN = "http://localhost";
