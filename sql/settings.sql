@@ -1,3 +1,8 @@
+-- arena_private holds the helpers the concept files share but no caller should use (row locks,
+-- event emitters, state steps); public is the API. Made here because this file is applied first.
+create schema if not exists arena_private;
+comment on schema arena_private is 'Internal helpers of the SQL functions; not an API (issue 12).';
+
 -- Settings: read with setting_number(key), change with set_setting(key, value).
 -- A process started with MATCH_COOLDOWN_S… overrides a value for its own connections only: it
 -- sets the rla.setting_overrides parameter ({key: value}) when it connects (src/db/client.ts),

@@ -9,7 +9,8 @@
 -- An agent's active_submission_id always names its one 'active' submission (or null).
 -- Every status change notifies `submission.status` to the owner's pages.
 
-create or replace function submission_status_event(p_row submissions) returns void
+drop function if exists public.submission_status_event(submissions); -- moved to arena_private (issue 12)
+create or replace function arena_private.submission_status_event(p_row submissions) returns void
 language sql volatile as $$
   select emit_event('submission.status', jsonb_build_object(
     'submissionId', p_row.id, 'agentId', p_row.agent_id,
@@ -18,7 +19,8 @@ $$;
 
 -- The submission for a state change, with its agent locked first (agent, then submission: the
 -- one lock order every submission function uses).
-create or replace function lock_submission(p_submission uuid) returns submissions
+drop function if exists public.lock_submission(uuid); -- moved to arena_private (issue 12)
+create or replace function arena_private.lock_submission(p_submission uuid) returns submissions
 language plpgsql volatile as $$
 declare
   v_agent_id uuid;
@@ -33,7 +35,8 @@ begin
   return v_row;
 end $$;
 
-create or replace function illegal_submission_transition(p_row submissions, p_action text) returns void
+drop function if exists public.illegal_submission_transition(submissions, text); -- moved to arena_private (issue 12)
+create or replace function arena_private.illegal_submission_transition(p_row submissions, p_action text) returns void
 language plpgsql immutable as $$
 begin
   raise exception 'cannot % submission % (version %): it is %', p_action, p_row.id, p_row.version, p_row.status
@@ -41,7 +44,8 @@ begin
 end $$;
 
 -- Makes p_row the agent's active version; the previous active one becomes inactive.
-create or replace function make_active(p_row submissions) returns submissions
+drop function if exists public.make_active(submissions); -- moved to arena_private (issue 12)
+create or replace function arena_private.make_active(p_row submissions) returns submissions
 language plpgsql volatile as $$
 declare
   v_now timestamptz := arena_now();
@@ -51,7 +55,7 @@ begin
   for v_prev in
     update submissions set status = 'inactive' where agent_id = p_row.agent_id and status = 'active' and id <> p_row.id returning *
   loop
-    perform submission_status_event(v_prev);
+    perform arena_private.submission_status_event(v_prev);
   end loop;
   update submissions set status = 'active' where id = p_row.id returning * into v_row;
   update agents set active_submission_id = p_row.id, active_since = v_now where id = p_row.agent_id;
@@ -110,7 +114,7 @@ begin
           p_language, p_entry, p_archive, p_archive_name, encode(sha256(p_archive), 'hex'), octet_length(p_archive), v_now)
   returning * into v_row;
   perform enqueue_job('submission.build', jsonb_build_object('submissionId', v_row.id));
-  perform submission_status_event(v_row);
+  perform arena_private.submission_status_event(v_row);
   return v_row;
 end $$;
 comment on function create_submission(uuid, uuid, text, text, bytea, text) is 'Stores an upload as the agent''s next version (pending) and enqueues its submission.build job in the same transaction. Quota per agent per UTC day (RLA41), size limit (RLA43).';
@@ -121,15 +125,15 @@ declare
   v_row submissions;
   v_agent agents;
 begin
-  v_row := lock_submission(p_submission);
+  v_row := arena_private.lock_submission(p_submission);
   select * into v_agent from agents where id = v_row.agent_id;
   if v_row.status not in ('pending', 'building') then
-    perform illegal_submission_transition(v_row, 'start building');
+    perform arena_private.illegal_submission_transition(v_row, 'start building');
   end if;
   -- 'building' again: the job is retried after a worker died mid-build
   update submissions set status = 'building', started_at = arena_now(), finished_at = null
   where id = p_submission returning * into v_row;
-  perform submission_status_event(v_row);
+  perform arena_private.submission_status_event(v_row);
   return v_row;
 end $$;
 comment on function start_build(uuid) is 'pending → building (also building → building when a build job is retried). Any other status: RLA42, which the worker reads as "nothing to do".';
@@ -144,10 +148,10 @@ declare
   v_agent agents;
   v_cap integer;
 begin
-  v_row := lock_submission(p_submission);
+  v_row := arena_private.lock_submission(p_submission);
   select * into v_agent from agents where id = v_row.agent_id;
   if v_row.status <> 'building' then
-    perform illegal_submission_transition(v_row, 'finish the build of');
+    perform arena_private.illegal_submission_transition(v_row, 'finish the build of');
   end if;
   if p_ok is null then
     raise exception 'finish_build needs p_ok true or false' using errcode = 'RLA01';
@@ -165,7 +169,7 @@ begin
     set language = coalesce(p_language, language), entry = coalesce(p_entry, entry), image = p_image,
         build_log = cap_text(p_build_log, v_cap), error = null, finished_at = arena_now()
     where id = p_submission returning * into v_row;
-    v_row := make_active(v_row);
+    v_row := arena_private.make_active(v_row);
     perform emit_event('leaderboard.changed', jsonb_build_object('environment', v_agent.environment_id));
   else
     update submissions
@@ -173,7 +177,7 @@ begin
         error = coalesce(nullif(btrim(p_error), ''), 'the build failed'), finished_at = arena_now()
     where id = p_submission returning * into v_row;
   end if;
-  perform submission_status_event(v_row);
+  perform arena_private.submission_status_event(v_row);
   return v_row;
 end $$;
 comment on function finish_build(uuid, boolean, text, text, text, text, text) is 'building → active (and the agent''s active version; the previous active one becomes inactive) or building → failed with p_error. p_image: the agent image a Kubernetes build pushed (null for local builds). Other statuses: RLA42.';
@@ -184,7 +188,7 @@ declare
   v_row submissions;
   v_agent agents;
 begin
-  v_row := lock_submission(p_submission);
+  v_row := arena_private.lock_submission(p_submission);
   v_agent := agent_for_caller(p_caller, v_row.agent_id);
   if v_row.status = 'active' then
     return v_row;
@@ -193,8 +197,8 @@ begin
     raise exception 'submission % (version %) is %: only a version that built successfully can be activated', v_row.id, v_row.version, v_row.status
       using errcode = 'RLA44';
   end if;
-  v_row := make_active(v_row);
-  perform submission_status_event(v_row);
+  v_row := arena_private.make_active(v_row);
+  perform arena_private.submission_status_event(v_row);
   perform emit_event('leaderboard.changed', jsonb_build_object('environment', v_agent.environment_id));
   return v_row;
 end $$;
@@ -205,7 +209,7 @@ language plpgsql volatile as $$
 declare
   v_row submissions;
 begin
-  v_row := lock_submission(p_submission);
+  v_row := arena_private.lock_submission(p_submission);
   perform agent_for_caller(p_caller, v_row.agent_id);
   if v_row.language = 'builtin' or v_row.status not in ('failed', 'inactive') then
     raise exception 'cannot rebuild submission % (version %): it is %; only failed or inactive versions are rebuilt%', v_row.id, v_row.version,
@@ -217,7 +221,7 @@ begin
   set status = 'pending', build_log = null, error = null, started_at = null, finished_at = null
   where id = p_submission returning * into v_row;
   perform enqueue_job('submission.build', jsonb_build_object('submissionId', v_row.id));
-  perform submission_status_event(v_row);
+  perform arena_private.submission_status_event(v_row);
   return v_row;
 end $$;
 comment on function rebuild_submission(uuid, uuid) is 'Owner (or admin) sends a failed or inactive version back to pending with a new build job. Does not count against the daily quota.';
@@ -239,8 +243,8 @@ begin
   values (p_agent, coalesce((select max(version) from submissions where agent_id = p_agent), 0) + 1, 'building',
           'builtin', p_entry, 'built-in agent: nothing to build', v_now, v_now, v_now)
   returning * into v_row;
-  v_row := make_active(v_row);
-  perform submission_status_event(v_row);
+  v_row := arena_private.make_active(v_row);
+  perform arena_private.submission_status_event(v_row);
   perform emit_event('leaderboard.changed', jsonb_build_object('environment', (select environment_id from agents where id = p_agent)));
   return v_row;
 end $$;
