@@ -22,7 +22,8 @@
 -- and seed luck cancel out of that update. If the second game fails, the pair changes no
 -- rating (the first game's W/L/D stands).
 
-create or replace function match_for_update(p_match uuid) returns matches
+drop function if exists public.match_for_update(uuid); -- moved to arena_private (issue 12)
+create or replace function arena_private.match_for_update(p_match uuid) returns matches
 language plpgsql volatile as $$
 declare
   v_row matches;
@@ -65,7 +66,7 @@ declare
   v_row matches;
   v_env text;
 begin
-  v_row := match_for_update(p_match);
+  v_row := arena_private.match_for_update(p_match);
   v_env := v_row.environment_id;
   if v_row.status in ('completed', 'failed') then
     raise exception 'match % is already %: nothing to run', p_match, v_row.status using errcode = 'RLA51';
@@ -145,7 +146,7 @@ begin
   if found and v_row.status = 'completed' then
     return v_row; -- exactly once: the repeat is a no-op
   end if;
-  v_row := match_for_update(p_match);
+  v_row := arena_private.match_for_update(p_match);
   if v_row.status = 'completed' then
     return v_row;
   end if;
@@ -287,7 +288,8 @@ end $$;
 comment on procedure finish_match_then_notify(uuid, jsonb, bytea, text[], text) is 'finish_match, committed before its events are sent, so concurrent results group-commit instead of queueing on the NOTIFY lock. Returns the match status.';
 
 -- Ends a pending or running match as failed without touching ratings, and frees its agents.
-create or replace function end_match_failed(p_row matches, p_error text) returns matches
+drop function if exists public.end_match_failed(matches, text); -- moved to arena_private (issue 12)
+create or replace function arena_private.end_match_failed(p_row matches, p_error text) returns matches
 language plpgsql volatile as $$
 declare
   v_row matches;
@@ -304,11 +306,11 @@ language plpgsql volatile as $$
 declare
   v_row matches;
 begin
-  v_row := match_for_update(p_match);
+  v_row := arena_private.match_for_update(p_match);
   if v_row.status in ('completed', 'failed') then
     return v_row; -- already ended: nothing to do
   end if;
-  return end_match_failed(v_row, p_error);
+  return arena_private.end_match_failed(v_row, p_error);
 end $$;
 comment on function fail_match(uuid, text) is 'A platform failure: the match becomes failed with p_error, no rating changes, both agents are free at once (no cooldown). A match that already ended is returned unchanged.';
 
@@ -319,11 +321,11 @@ declare
   v_row matches;
 begin
   v_admin := require_admin(p_admin);
-  v_row := match_for_update(p_match);
+  v_row := arena_private.match_for_update(p_match);
   if v_row.status in ('completed', 'failed') then
     raise exception 'match % is already %; only pending or running matches can be cancelled', p_match, v_row.status using errcode = 'RLA51';
   end if;
-  return end_match_failed(v_row, 'cancelled by administrator ' || v_admin.username);
+  return arena_private.end_match_failed(v_row, 'cancelled by administrator ' || v_admin.username);
 end $$;
 comment on function cancel_match(uuid, uuid) is 'Admin: ends a pending or running match as failed (no rating change). A worker still running it gets RLA51 from finish_match.';
 
@@ -384,7 +386,7 @@ begin
     select id from matches where status in ('pending', 'running') and deadline < v_now order by deadline for update skip locked
   loop
     select * into v_row from matches where id = v_id;
-    return next end_match_failed(v_row, case v_row.status when 'pending' then 'not started before its deadline'
+    return next arena_private.end_match_failed(v_row, case v_row.status when 'pending' then 'not started before its deadline'
                                                            else 'did not finish before its deadline' end);
   end loop;
 end $$;
