@@ -95,6 +95,10 @@ for (const viewport of VIEWPORTS) {
     await execute(page, "getEnvironments");
     const problems = [...await layoutProblems(page), ...await accessibilityProblems(page)];
     await page.screenshot({ path: `test-artifacts/screens/api-docs-${viewport.name}.png`, fullPage: true });
+    await page.locator(".opblock-get .responses-wrapper").first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `test-artifacts/screens/api-docs-${viewport.name}-response.png` });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `test-artifacts/screens/api-docs-${viewport.name}-top.png` });
     assert.equal(problems, [], problems.join("\n"));
     assert.equal(errors, []);
     await close();
