@@ -38,6 +38,7 @@ const OWNER_CALLS: Record<string, Call> = {
   match_logs_for: (q, c) => q`select * from match_logs_for(${c}, ${match})`,
   create_challenge: (q, c) => q`select create_challenge(${c}, ${agent}, ${rival})`,
   create_version_challenge: (q, c) => q`select create_version_challenge(${c}, ${agent}, ${submission})`,
+  start_version_test: (q, c) => q`select start_version_test(${c}, ${agent}, ${submission})`,
 };
 
 /** Functions for administrators only (first argument p_admin). */

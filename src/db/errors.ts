@@ -37,6 +37,8 @@ export const SQL_ERRORS = {
   RLA54: { status: 400, name: "invalid_match_outcome", description: "The outcome given to finish_match is malformed." },
   RLA55: { status: 400, name: "invalid_replay", description: "The replay is not gzip-compressed." },
   RLA56: { status: 429, name: "challenge_quota_exceeded", description: "The user asked for challenge_daily_quota challenges this UTC day; the hint carries retry_after_s." },
+  RLA57: { status: 404, name: "version_test_not_found", description: "No \"is v2 better?\" test has this id." },
+  RLA58: { status: 429, name: "version_test_quota_exceeded", description: "The user started version_test_daily_quota \"is v2 better?\" tests this UTC day; the hint carries retry_after_s." },
 } as const satisfies Record<string, SqlErrorCode>;
 
 export type SqlErrorCodeName = keyof typeof SQL_ERRORS;

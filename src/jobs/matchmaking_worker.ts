@@ -2,7 +2,7 @@
  * matchmaking.tick {environment}: one pair_agents(environment) call, which pairs, creates the
  * matches and enqueues their match.run jobs in one transaction; then refit_skills_when_due
  * (sql/skills.sql), which refits the environment's skill estimates when a match ended since the
- * last fit and skill_refit_interval_s has passed.
+ * last fit and skill_refit_interval_s has passed; and advance_version_tests (sql/version_tests.sql).
  *
  * pg-boss cron is minute-granular and the interval is 30 s by default (and per environment),
  * so every worker process runs a small timer that offers a tick per environment when it is
@@ -28,6 +28,8 @@ export async function runMatchmakingJob(deps: { sql: Sql; log: Logger }, job: Pi
   const durationMs = Date.now() - started;
   if (rows.length) deps.log.info("matchmaking paired agents", { environment, matches: rows.length, durationMs });
   engineEvents.emit("matchmaking.tick", { environment, paired: rows.length, durationMs });
+  // "Is v2 better?" tests advance as their games end (a trigger); this catches any left waiting.
+  await deps.sql`select advance_version_tests()`;
   const [fit] = await deps.sql`select results, agents, iterations from refit_skills_when_due(${environment}) where environment_id is not null`;
   if (fit) deps.log.info("skills refitted", { environment, results: fit.results, agents: fit.agents, iterations: fit.iterations });
   return rows.length;
