@@ -40,13 +40,19 @@ test("the leaderboard page ranks like leaderboard(): ties share a rank and a dis
 });
 
 test("the rate-limit settings are seeded, so set_setting changes them, and the web answers with the new limit", async () => {
-  for (const key of ["rate_limit_auth_per_min", "rate_limit_upload_per_min", "rate_limit_replay_per_min"]) {
-    const [row] = await sql`select key, value from set_setting(${key}, '7')`;
-    assert.is(Number(row.value), 7, key);
+  const before = await sql`select key, value from settings where key like 'rate_limit_%_per_min'`;
+  assert.is(before.length, 3);
+  try {
+    for (const key of ["rate_limit_auth_per_min", "rate_limit_upload_per_min", "rate_limit_replay_per_min"]) {
+      const [row] = await sql`select key, value from set_setting(${key}, '7')`;
+      assert.is(Number(row.value), 7, key);
+    }
+    const res = await app.request(ORIGIN + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: "nobody", password: "whatever-pw" }) });
+    assert.is(res.headers.get("x-ratelimit-limit"), "7");
+  } finally {
+    for (const r of before) await sql`select set_setting(${r.key}, ${sql.json(r.value)})`;
   }
-  const res = await app.request(ORIGIN + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: "nobody", password: "whatever-pw" }) });
-  assert.is(res.headers.get("x-ratelimit-limit"), "7");
 });
 
 test("the match page shows an admin every seat's log, as match_logs_for does; a stranger none", async () => {
