@@ -4,6 +4,7 @@ import { ApiDocsPage } from "../../views/api_docs.tsx";
 import type { Viewer } from "../../views/models.ts";
 import { CreateAgentBody, UpdateAgentBody, AgentListQuery } from "./api/agents.ts";
 import { ChallengeBody } from "./api/challenges.ts";
+import { VersionTestBody } from "./api/version_tests.ts";
 import { LoginBody, RegisterBody } from "./api/auth.ts";
 import { PageQuery } from "./api/common.ts";
 import { MatchListQuery, ReplayQuery } from "./api/matches.ts";
@@ -93,6 +94,10 @@ const OPERATIONS: Operation[] = [
 
   { method: "post", path: "/challenges", tag: "matches", summary: "Challenge: an unranked match between your agent and any public agent of its environment (opponentId), or your agent's active version and an older one (opponentSubmissionId); after ranked matches, challenge_daily_quota per day, no rating change", auth: "user", body: ChallengeBody,
     ok: { status: 201, description: "The queued unranked match", schema: obj({ ...message, match: ref("Match") }) }, errors: [400, 401, 403, 404, 409, 429] },
+  { method: "post", path: "/version-tests", tag: "matches", summary: "Is v2 better than v1? A sequential test (SPRT) of your agent's active version against an older built one: seat-swapped unranked pairs run (after ranked matches) until it is decided; version_test_daily_quota per day, no rating change", auth: "user", body: VersionTestBody,
+    ok: { status: 201, description: "Started; the first pair is queued", schema: obj({ ...message, versionTest: ref("VersionTest") }) }, errors: [400, 401, 403, 404, 409, 429] },
+  { method: "get", path: "/version-tests/{id}", tag: "matches", summary: "A version test's progress: pairs played, log-likelihood ratio and its bounds, verdict, Elo difference with its 95 % interval and every game",
+    ok: { status: 200, description: "The test", schema: obj({ versionTest: ref("VersionTest") }) }, errors: [404] },
 
   { method: "get", path: "/leaderboard", tag: "leaderboard", summary: "Ranked agents of every environment (rank within its environment)", query: PageQuery,
     ok: { status: 200, description: "A page of ranked agents", schema: page("leaderboard", "RankedAgent") }, errors: [400] },
@@ -147,6 +152,15 @@ const SCHEMAS: Record<string, Json> = {
     agent1EloChange: nullable("integer"), agent2EloChange: nullable("integer"), agent1RatingAfter: nullable("integer"), agent2RatingAfter: nullable("integer"),
     endReason: nullable("string"), totalSteps: nullable("integer"), errorMessage: nullable("string"), isPublic: { type: "boolean" },
     replayUrl: nullable("string"), replayHtmlUrl: nullable("string"), createdAt: str, startedAt: nullable("string"), completedAt: nullable("string") }),
+  VersionTest: obj({ id: str, agentId: str, agentName: str, ownerId: str, environment: str,
+    candidate: obj({ submissionId: str, version: int }), baseline: obj({ submissionId: str, version: int }),
+    status: { enum: ["running", "better", "not_better", "inconclusive"], description: "better: the active version is better (H1 accepted); not_better: it is not (H0 accepted); inconclusive: max pairs played, or 5 pairs lost to platform failures (see note)" },
+    note: nullable("string"), createdAt: str, decidedAt: nullable("string"),
+    hypotheses: obj({ elo0: { type: "number" }, elo1: { type: "number" }, alpha: { type: "number" }, beta: { type: "number" }, maxPairs: int }),
+    pairs: int, pentanomial: { type: "array", items: int, description: "complete pairs in which the candidate scored 0, ½, 1, 1½ and 2 points" },
+    llr: { type: "number" }, lowerBound: { type: "number" }, upperBound: { type: "number" },
+    elo: { type: ["number", "null"] }, eloLow: { type: ["number", "null"] }, eloHigh: { type: ["number", "null"] },
+    games: { type: "array", items: obj({ matchId: str, pair: int, status: str, candidateSeat: int, winnerSeat: nullable("integer"), endReason: nullable("string") }) } }),
   Runtimes: obj({ executor: { enum: ["local", "kubernetes"] },
     runtimes: { type: "array", items: obj({ name: str, path: { type: "string", description: "where it is in the sandbox (local), or its base image (kubernetes)" }, version: str }) },
     dockerfile: { type: "boolean", description: "an archive with a Dockerfile at its root is built into an image of its own (Kubernetes only)" }, note: str }),

@@ -6,6 +6,7 @@ import { HttpError, jsonError } from "../http_errors.ts";
 import { apiDocsPage, openApiDocument } from "../openapi.ts";
 import { agentsApi } from "./agents.ts";
 import { challengesApi } from "./challenges.ts";
+import { versionTestsApi } from "./version_tests.ts";
 import { authApi } from "./auth.ts";
 import { environmentsApi } from "./environments.ts";
 import { leaderboardApi } from "./leaderboard.ts";
@@ -41,6 +42,7 @@ export function apiV1(deps: WebDeps): Hono<WebEnv> {
   api.route("/submissions", submissionsApi(deps));
   api.route("/matches", matchesApi(deps));
   api.route("/challenges", challengesApi(deps));
+  api.route("/version-tests", versionTestsApi(deps));
   api.route("/leaderboard", leaderboardApi(deps));
   api.route("/users", usersApi(deps));
   api.route("/environments", environmentsApi(deps));
