@@ -2,12 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listEnvironments } from "rl-arena-env";
-import { loadConfig } from "../../src/config.ts";
-import { createLogger } from "../../src/log.ts";
 import { createApp } from "../../src/web/app.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
+import { webApp } from "./web.ts";
 
-/** A test database and the real app on top of it, plus small helpers to call the JSON API. */
+/** A test database and the real app on top of it (helpers/web.ts webApp, the one app harness), plus small helpers to call the JSON API. */
 export interface ApiHarness {
   db: TestDatabase;
   app: ReturnType<typeof createApp>;
@@ -32,9 +31,7 @@ export async function createApiHarness(env: Record<string, string> = {}): Promis
   }
   // The harness plays a reverse proxy on 127.0.0.1 that the app is told to trust, so the
   // X-Forwarded-For each call carries is the client address the rate limits see.
-  const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), "rla-api-")), JWT_SECRET: "t".repeat(40), NODE_ENV: "test", TRUST_PROXY: PROXY, ...env });
-  const log = createLogger({ level: "error" });
-  const app = createApp({ sql: db.sql, log, config } as Parameters<typeof createApp>[0]);
+  const { app } = webApp(db.sql, {}, { DATA_DIR: mkdtempSync(join(tmpdir(), "rla-api-")), JWT_SECRET: "t".repeat(40), TRUST_PROXY: PROXY, ...env });
   const call: ApiHarness["call"] = (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     // Each call comes from its own address unless the test names one, so per-IP limits only bite where a test wants them.

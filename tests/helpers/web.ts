@@ -8,9 +8,12 @@ import { liveRenderer } from "../../src/web/live.tsx";
 import { LiveHub } from "../../src/web/sse.ts";
 import { makeUser as makeSqlUser } from "./sql_fixtures.ts";
 
-/** The real app over a test database, with its own (not listening) hub unless told to listen. */
-export function webApp(sql: Sql, extra: Partial<WebDeps> = {}) {
-  const config = loadConfig({ NODE_ENV: "test", JWT_SECRET: "test-secret-test-secret-test-secret!!", DATA_DIR: ".data/test-web", LOG_LEVEL: "error" });
+/**
+ * The real app over a test database, with its own (not listening) hub unless told to listen.
+ * `env` adds configuration (the API harness, helpers/api_app.ts, trusts its proxy this way).
+ */
+export function webApp(sql: Sql, extra: Partial<WebDeps> = {}, env: Record<string, string> = {}) {
+  const config = loadConfig({ NODE_ENV: "test", JWT_SECRET: "test-secret-test-secret-test-secret!!", DATA_DIR: ".data/test-web", LOG_LEVEL: "error", ...env });
   const log = createLogger({ level: "error" });
   const hub = extra.hub ?? new LiveHub(liveRenderer(sql), log);
   const deps: WebDeps = { sql, log, config, hub, ...extra };
