@@ -287,11 +287,11 @@ test("a match Job that fails is a platform failure: fail_match frees both agents
   }
 });
 
-const directSpec = (matchId: string, image: string | null): MatchSpec => ({
+const directSpec = (matchId: string, image: string | null, settings = pongLimits): MatchSpec => ({
   matchId,
   environment: { id: "pong", version: "1.0.0", config: { max_steps: 20 } },
   seed: 5,
-  settings: pongLimits,
+  settings,
   seats: [
     { agentId: "a", name: "uploaded", submissionId: "s", version: 1, language: "node", entry: "main.mjs", image },
     { agentId: "b", name: "demo", submissionId: "t", version: 1, language: "builtin", entry: "pong-random" },
@@ -306,8 +306,12 @@ test("an aborted match deletes its Job and rejects with the abort; a seat withou
   try {
     // Action 1
     const controller = new AbortController();
-    const running = executor.runMatch(directSpec("abort-1", image), { signal: controller.signal });
+    // The memory_mb and cpus settings (here an environment's 300 MB and 2 CPUs) size the agent containers.
+    const running = executor.runMatch(directSpec("abort-1", image, { ...pongLimits, memoryMb: 300, cpus: 2 }), { signal: controller.signal });
     await waitFor("the Job to be created", async () => kubelet.created.some((j) => j.metadata!.name === "match-abort-1"), 10_000, 50);
+    const pod = kubelet.created.find((j) => j.metadata!.name === "match-abort-1")!.spec!.template.spec!;
+    const seat = [...(pod.initContainers ?? []), ...pod.containers].find((c) => c.name === "agent-0")!;
+    assert.equal([seat.resources!.limits!.memory, seat.resources!.limits!.cpu], ["300Mi", "2"]);
     controller.abort(new Error("job lost"));
     const error = await running.then(() => null, (e: Error) => e);
     // Assertions 1

@@ -38,9 +38,9 @@ import type { Logger } from "../log.ts";
 import { DEFAULT_RUNTIME_DIR, createBuildContext, prepareAgentRuntime, serveBuildContext } from "./k8s_build_context.ts";
 import { stdioArgv, stdioBaseImage } from "./k8s_agent_image.ts";
 import { describeRuntimes, KUBERNETES_RUNTIMES } from "./runtimes.ts";
-import { defaultMatchDeadlineS } from "./k8s_match_job.ts";
+import { DEFAULT_AGENT_RESOURCES, defaultMatchDeadlineS } from "./k8s_match_job.ts";
 import { buildOnKubernetes, runMatchOnKubernetes, type KubernetesExecutorOptions } from "./kubernetes.ts";
-import { KubernetesPlatformError, type AgentLanguage, type KubernetesAgent, type KubernetesBuildResult, type KubernetesMatchSpec, type MatchTimeLimits } from "./kubernetes_types.ts";
+import { KubernetesPlatformError, type AgentLanguage, type ContainerResources, type KubernetesAgent, type KubernetesBuildResult, type KubernetesMatchSpec, type MatchTimeLimits } from "./kubernetes_types.ts";
 import { Semaphore } from "./semaphore.ts";
 import { uploadLimits } from "../submissions/upload_limits.ts";
 import { ensureUnpacked, inspectBuildArchive, validationOpponent } from "./submission_files.ts";
@@ -138,6 +138,14 @@ export function kubernetesAgents(spec: MatchSpec, platformImage: string): Kubern
   });
 }
 
+/**
+ * Each agent container's CPU and memory: the memory_mb and cpus settings the match started with
+ * (match_limits), as the local sandbox uses them; an operator's explicit agentResources option wins.
+ */
+function agentResourcesOf(spec: MatchSpec, base: KubernetesExecutorOptions): ContainerResources {
+  return base.agentResources ?? { ...DEFAULT_AGENT_RESOURCES, cpu: String(spec.settings.cpus), memory: `${Math.round(spec.settings.memoryMb)}Mi` };
+}
+
 /** Plays one match as a Job; maps the result to the workers' shape. */
 async function playOnKubernetes(spec: MatchSpec, ctx: RunContext, base: KubernetesExecutorOptions, platformImage: string): Promise<MatchRunResult> {
   const agents = kubernetesAgents(spec, platformImage);
@@ -154,7 +162,7 @@ async function playOnKubernetes(spec: MatchSpec, ctx: RunContext, base: Kubernet
   const started = performance.now();
   let result;
   try {
-    result = await runMatchOnKubernetes(kspec, { matchDeadlineS: deadlineS, ...base, signal: ctx.signal });
+    result = await runMatchOnKubernetes(kspec, { matchDeadlineS: deadlineS, ...base, agentResources: agentResourcesOf(spec, base), signal: ctx.signal });
   } catch (error) {
     if (ctx.signal?.aborted) throw ctx.signal.reason ?? error;
     if (error instanceof KubernetesPlatformError) throw new PlatformError(error.message, { cause: error });
