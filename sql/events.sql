@@ -6,6 +6,7 @@
 --   {"type": "match.started",      "matchId", "environment", "agentIds"}
 --   {"type": "match.finished",     "matchId", "environment", "agentIds", "status"}
 --   {"type": "leaderboard.changed","environment"}
+--   {"type": "version_test.changed", "testId", "agentId", "ownerId", "status"}   (sql/version_tests.sql)
 -- pg_notify is transactional: listeners hear nothing from a transaction that rolls back.
 
 -- Why events can be deferred: a transaction that NOTIFYs holds one cluster-wide lock from just

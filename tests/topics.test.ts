@@ -26,7 +26,7 @@ test("only submissions is private", () => {
 });
 
 test("the help text lists every kind", () => {
-  assert.is(TOPIC_HELP, "feed, leaders, submissions, feed:<env>, leaderboard:<env>, agent:<id>, match:<id>");
+  assert.is(TOPIC_HELP, "feed, leaders, submissions, feed:<env>, leaderboard:<env>, agent:<id>, match:<id>, version-test:<id>");
 });
 
 test("no topic name is spelled out in src/ or views/ outside src/web/topics.ts", () => {

@@ -3,7 +3,7 @@ import { Empty, FieldError, Pager, Record, Time } from "./components.tsx";
 import { UploadForm } from "./environments.tsx";
 import { Layout, Section } from "./layout.tsx";
 import { MatchFeed } from "./matches.tsx";
-import type { AgentDetail, FieldErrors, HeadToHeadRow, MatchItem, Page, RatingPoint, SubmissionItem, Viewer } from "./models.ts";
+import type { AgentDetail, FieldErrors, HeadToHeadRow, MatchItem, OwnAgent, Page, RatingPoint, SubmissionItem, Viewer } from "./models.ts";
 import { RatingChart } from "./rating_chart.tsx";
 import { SkillValue } from "./skill.tsx";
 import { SubmissionsTable } from "./submissions.tsx";
@@ -89,11 +89,14 @@ export interface AgentPageProps {
   page: Page;
   submissions: SubmissionItem[];
   since: string;
+  /** The viewer's own built agents of this environment (other than this one): the challenge button's choices. */
+  challengers?: OwnAgent[];
 }
 
 /** `/agents/:id`: public stats; the owner also sees build logs, upload, activate/rebuild, edit/delete. */
-export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, since, maxUploadBytes }) => {
+export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, since, maxUploadBytes, challengers = [] }) => {
   const owner = viewer?.id === agent.ownerId;
+  const olderBuilt = submissions.filter((s) => s.status === "inactive" && !s.active);
   return (
     <Layout title={agent.name} viewer={viewer} live={{ topics: [topic.agent(agent.id), ...(owner ? [topic.submissions()] : [])], since }}>
       <div class="page-head">
@@ -107,6 +110,8 @@ export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHe
         </div>
       </div>
       <AgentSummary agent={agent} history={history} />
+      {viewer && !owner && agent.activeVersion !== null && !agent.disabled && <ChallengeForm agentId={agent.id} agentName={agent.name} challengers={challengers} />}
+      {owner && agent.activeVersion !== null && olderBuilt.length > 0 && <VersionTestForm agentId={agent.id} activeVersion={agent.activeVersion} older={olderBuilt} />}
       <div class="grid two">
         <Section title="Matches">
           <AgentMatches matches={matches} page={page} agentId={agent.id} />
@@ -134,3 +139,35 @@ export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHe
     </Layout>
   );
 };
+
+/** A signed-in visitor's button: an unranked match between one of their agents and this one (POST /agents/:id/challenges). */
+export const ChallengeForm: FC<{ agentId: string; agentName: string; challengers: OwnAgent[] }> = ({ agentId, agentName, challengers }) => (
+  <section class="card" id="agent-challenge">
+    {challengers.length === 0 ? (
+      <p class="muted">To challenge {agentName}, build an agent of this environment first.</p>
+    ) : (
+      <form method="post" action={`/agents/${agentId}/challenges`} class="spaced">
+        <label for="challenge-agent">Challenge {agentName} with</label>{" "}
+        <select id="challenge-agent" name="agentId">
+          {challengers.map((a) => <option value={a.id}>{a.name}</option>)}
+        </select>{" "}
+        <button type="submit">Challenge</button>
+        <span class="muted"> An unranked match, run after ranked ones; it changes no rating.</span>
+      </form>
+    )}
+  </section>
+);
+
+/** The owner's "is v2 better than v1?": an SPRT of the active version against an older built one (POST /agents/:id/version-tests). */
+export const VersionTestForm: FC<{ agentId: string; activeVersion: number; older: SubmissionItem[] }> = ({ agentId, activeVersion, older }) => (
+  <section class="card" id="agent-version-test">
+    <form method="post" action={`/agents/${agentId}/version-tests`} class="spaced">
+      <label for="version-test-baseline">Is v{activeVersion} better than</label>{" "}
+      <select id="version-test-baseline" name="baselineSubmissionId">
+        {older.map((s) => <option value={s.id}>v{s.version}</option>)}
+      </select>{" "}
+      <button type="submit">Test it</button>
+      <span class="muted"> Seat-swapped unranked pairs until a sequential test decides (better / not better / inconclusive); no rating changes.</span>
+    </form>
+  </section>
+);

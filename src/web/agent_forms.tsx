@@ -5,6 +5,7 @@ import { SubmissionRow } from "../../views/submissions.tsx";
 import type { WebDeps } from "./deps.ts";
 import { HttpError } from "./http_errors.ts";
 import { createAgent, updateAgent } from "./agent_actions.ts";
+import { createChallenge } from "./challenge_action.ts";
 import { orThrow } from "./outcome.ts";
 import { uploadArchive } from "./upload_action.ts";
 import { fieldErrors, formFields, html, isHtmx, pageApp, readForm, redirect, signedIn, uuidParam } from "./pages_common.tsx";
@@ -51,6 +52,17 @@ export function agentFormRoutes(deps: WebDeps) {
     const outcome = await updateAgent(deps, me.id, id, parsed.data);
     if (!outcome.ok) return html(c, <EditAgentForm agent={values} errors={{ [outcome.refusal.field ?? "_"]: outcome.refusal.message }} />, 422);
     return redirect(c, `/agents/${id}`);
+  });
+
+  // The agent page's challenge button: the viewer's agent (form field agentId) against this one,
+  // through the same action as POST /api/v1/challenges.
+  app.post("/agents/:id/challenges", async (c) => {
+    const me = signedIn(c);
+    const opponentId = uuidParam("agent", c.req.param("id"));
+    const agentId = (await formFields(c)).agentId ?? "";
+    if (!z.uuid().safeParse(agentId).success) throw new HttpError(400, "bad_request", `choose one of your agents to challenge with (agentId ${JSON.stringify(agentId)} is not an agent id)`);
+    const matchId = await createChallenge(sql, me.id, { agentId, opponentId });
+    return redirect(c, `/matches/${matchId}`);
   });
 
   app.post("/agents/:id/delete", async (c) => {

@@ -12,6 +12,7 @@ import { pageError } from "./pages_common.tsx";
 import { refuseNulInUrl, sameOriginWrites } from "./request_guards.ts";
 import { liveRenderer } from "./live.tsx";
 import { readingRoutes } from "./pages.tsx";
+import { versionTestPages } from "./version_test_pages.tsx";
 import { profileRoutes } from "./profile.tsx";
 import { sessionRoutes } from "./sessions.tsx";
 import { LiveHub } from "./sse.ts";
@@ -81,6 +82,7 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
   app.route("/", readingRoutes(deps, hub, "/static/vendor/replay-player.js"));
   app.route("/", sessionRoutes(deps));
   app.route("/", agentFormRoutes(deps));
+  app.route("/", versionTestPages(deps, hub));
   app.route("/", profileRoutes(deps));
   app.route("/", adminSystemRoutes(deps));
   app.route("/", adminRoutes(deps, deps.sandboxStatus));

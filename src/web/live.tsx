@@ -4,6 +4,8 @@ import { EnvironmentCards } from "../../views/environments.tsx";
 import { LeaderboardBody } from "../../views/leaderboard.tsx";
 import { MatchFeed, MatchMain } from "../../views/matches.tsx";
 import { SubmissionRow } from "../../views/submissions.tsx";
+import { VersionTestMain, type VersionTestReport } from "../../views/version_tests.tsx";
+import { versionTestReport } from "./api/version_tests.ts";
 import { gameScore } from "./game_score.ts";
 import * as q from "./queries.ts";
 import type { ArenaEvent, TopicRenderer } from "./sse.ts";
@@ -46,6 +48,10 @@ export function liveRenderer(sql: Sql): TopicRenderer {
       if (!match) return "";
       const [replay, score] = await Promise.all([q.hasReplay(sql, id), gameScore(sql, match)]);
       return str(<MatchMain match={match} hasReplay={replay} score={score} swapOob />);
+    },
+    versionTest: async (id) => {
+      const t = await versionTestReport(sql, id);
+      return t ? str(<VersionTestMain t={t as VersionTestReport} swapOob />) : "";
     },
   };
   return async (name: string, ownerId: string | null, events: ArenaEvent[]): Promise<string> => {

@@ -72,15 +72,17 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
     const agent = await q.getAgent(sql, id);
     if (!agent) throw new HttpError(404, "not_found", `agent ${id} does not exist`);
     const owner = viewer?.id === agent.ownerId;
-    const [history, h2h, matches, submissions, limits] = await Promise.all([
+    const [history, h2h, matches, submissions, limits, myAgents] = await Promise.all([
       q.ratingHistory(sql, id),
       q.headToHead(sql, id),
       q.recentMatches(sql, { agentId: id }, FEED_SIZE + 1, (page - 1) * FEED_SIZE),
       q.agentSubmissions(sql, id, owner ? viewer!.id : null),
       uploadLimits(sql),
+      viewer ? q.userAgents(sql, viewer.id, agent.environment) : [], // the challenge button's choices
     ]);
     return html(c, <AgentPage viewer={viewer} agent={agent} history={history} headToHead={h2h} matches={matches.slice(0, FEED_SIZE)}
-      page={{ page, pageSize: FEED_SIZE, hasNext: matches.length > FEED_SIZE }} submissions={submissions} since={since} maxUploadBytes={limits.maxPackedBytes} />);
+      page={{ page, pageSize: FEED_SIZE, hasNext: matches.length > FEED_SIZE }} submissions={submissions} since={since} maxUploadBytes={limits.maxPackedBytes}
+      challengers={myAgents.filter((a) => a.id !== id && a.activeVersion !== null && !a.disabled)} />);
   });
   return app;
 }

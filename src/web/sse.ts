@@ -18,6 +18,8 @@ export interface ArenaEvent {
   agentIds?: string[];
   /** matches.created: the matches one matchmaking tick created (at most 50 per event). */
   matchIds?: string[];
+  /** version_test.changed: the "is v2 better?" test that advanced. */
+  testId?: string;
 }
 
 /**
@@ -81,6 +83,9 @@ export function deliveriesOf(event: ArenaEvent): Delivery[] {
       if (event.environment) add(topic.environmentFeed(event.environment));
       for (const a of event.agentIds ?? []) add(topic.agent(a));
       for (const m of event.matchIds ?? []) add(topic.match(m));
+      break;
+    case "version_test.changed":
+      if (event.testId) add(topic.versionTest(event.testId));
       break;
     case "leaderboard.changed":
       if (event.environment) add(topic.leaderboard(event.environment));

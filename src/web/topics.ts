@@ -21,6 +21,7 @@ export const TOPIC_KINDS = {
   leaderboard: { prefix: "leaderboard", arg: ENVIRONMENT, private: false },
   agent: { prefix: "agent", arg: UUID, private: false },
   match: { prefix: "match", arg: UUID, private: false },
+  versionTest: { prefix: "version-test", arg: UUID, private: false },
 } as const;
 export type TopicKind = keyof typeof TOPIC_KINDS;
 
@@ -33,6 +34,7 @@ export const topic = {
   leaderboard: (environment: string) => `leaderboard:${environment}`,
   agent: (agentId: string) => `agent:${agentId}`,
   match: (matchId: string) => `match:${matchId}`,
+  versionTest: (testId: string) => `version-test:${testId}`,
 } satisfies Record<TopicKind, (...args: string[]) => string>;
 
 const MATCHERS = (Object.entries(TOPIC_KINDS) as Array<[TopicKind, (typeof TOPIC_KINDS)[TopicKind]]>).map(([kind, k]) => ({

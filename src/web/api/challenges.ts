@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { currentUser, requireUser } from "../auth.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
+import { createChallenge } from "../challenge_action.ts";
 import { jsonBody, parse } from "./common.ts";
 import { matchJson } from "./matches.ts";
 
@@ -22,11 +23,8 @@ export function challengesApi(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.post("/", requireUser, async (c) => {
     const body = parse(ChallengeBody, await jsonBody(c.req));
-    const me = currentUser(c).id;
-    const [m] = body.opponentId
-      ? await deps.sql`select id from create_challenge(${me}, ${body.agentId}, ${body.opponentId})`
-      : await deps.sql`select id from create_version_challenge(${me}, ${body.agentId}, ${body.opponentSubmissionId!})`;
-    const [row] = await deps.sql`select * from match_summaries where id = ${m!.id}`;
+    const id = await createChallenge(deps.sql, currentUser(c).id, body);
+    const [row] = await deps.sql`select * from match_summaries where id = ${id}`;
     return c.json({ message: "challenge queued: an unranked match, run after ranked ones; it changes no rating", match: matchJson(row!) }, 201);
   });
   return app;
