@@ -19,6 +19,8 @@ const users: Record<string, { token: string; user: { id: string } }> = {};
 
 test.before(async () => {
   h = await createApiHarness();
+  // One rated match, not a seat-swapped pair (on by default for pong since migration 0017): these tests read that one match.
+  await h.db.sql`update environments set settings = settings || '{"seat_swapped_pairs": 0}' where id = 'pong'`;
   for (const name of ["alice", "bob", "carol"]) users[name] = await h.register(name);
   const make = async (token: string, name: string) =>
     (await (await h.call("POST", "/agents", { token, body: { name, environmentId: "pong" } })).json()).agent.id as string;

@@ -22,6 +22,7 @@ test("two uploaded agents are built, paired, play a match that is recorded, and 
   const { sql } = db;
   await sql`select set_setting('matchmaking_interval_s', '1')`;
   await sql`select set_setting('match_cooldown_s', ${String(COOLDOWN_S)}::jsonb)`;
+  await sql`update environments set settings = settings || '{"seat_swapped_pairs": 0}' where id = 'pong'`; // one rated match, not a seat-swapped pair (pong's default since migration 0017): this test follows that one match
   const boss = await startTestBoss(db.url);
   const events: string[] = [];
   const onFinished = (e: { matchId: string }) => events.push(`finished ${e.matchId}`);

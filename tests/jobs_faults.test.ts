@@ -87,6 +87,7 @@ test("kill -9 of a worker during a match: the retried job completes it exactly o
   try {
     await sql`select set_setting('matchmaking_interval_s', '1')`;
     await sql`select set_setting('match_cooldown_s', '0')`;
+    await sql`update environments set settings = settings || '{"seat_swapped_pairs": 0}' where id = 'pong'`; // one rated match, not a seat-swapped pair (pong's default since migration 0017): this test follows that one match
     const owner = await makeUser(sql, "fault_owner");
     const a = await makeAgent(sql, owner, "left");
     const b = await makeAgent(sql, owner, "right");

@@ -150,6 +150,7 @@ const { sql } = db;
 await sql`select set_setting('matchmaking_interval_s', '86400')`; // the tests pair by hand
 await sql`select set_setting('match_cooldown_s', '0')`;
 await sql`select set_setting('placement_on_activation', '0')`; // nor does a finished build pair them (place_agent)
+await sql`update environments set settings = settings || '{"seat_swapped_pairs": 0}' where id = 'pong'`; // one rated match, not a seat-swapped pair (pong's default since migration 0017): this test follows that one match
 const api = await startFakeApi();
 const kubelet = new FakeKubelet(api);
 const kubeDir = mkdtempSync(join(tmpdir(), "rla-kubeconfig-"));

@@ -25,6 +25,7 @@ test("a real build and a real match move the build, match and per-step metrics b
   const { sql } = db;
   await sql`select set_setting('matchmaking_interval_s', '1')`;
   await sql`select set_setting('match_cooldown_s', '3600')`;
+  await sql`update environments set settings = settings || '{"seat_swapped_pairs": 0}' where id = 'pong'`; // one rated match, not a seat-swapped pair (pong's default since migration 0017): this test follows that one match
   subscribeEngineMetrics("local");
   const boss = await startTestBoss(db.url);
   const workers = await startWorkers({

@@ -121,5 +121,15 @@ test("with seat_swapped_pairs off (the global default) one game is one rating up
   assert.is((await sql`select count(*)::int as n from matches where pair_of = ${m!.id}`)[0]!.n, 0);
 });
 
+test("pong plays seat-swapped pairs by default (migration 0017); another environment keeps the global setting (off)", async () => {
+  assert.is(Number((await sql`select setting_number_for('pong', 'seat_swapped_pairs') as v`)[0]!.v), 1);
+  assert.is(Number((await sql`select setting_number_for('connect-four', 'seat_swapped_pairs') as v`)[0]!.v), 0);
+  const a = await makeAgent(sql, owner.id, { environment: "pong" });
+  const b = await makeAgent(sql, owner.id, { environment: "pong" });
+  const [first] = await sql`select * from pair_agents('pong') where ${a} in (player0_agent_id, player1_agent_id)`;
+  assert.ok(first && [first.player0_agent_id, first.player1_agent_id].includes(b));
+  assert.is(first!.pair_of, first!.id, "the first game of a pair");
+});
+
 test.after(() => db.drop());
 test.run();
