@@ -99,6 +99,16 @@ test("the fault is listed with the action quoted, and its button jumps to the la
   assert.match(log, /^step 5 bank 0\.4\nstep 6 bank 0\.4\n/, "the last frame shows its step and the faulting request");
   assert.match(log, /\[rl-arena referee\] invalid_action: step 6: action "7"/);
   assert.match((await seat(page, 0).locator(".rla-timing").textContent()) ?? "", /then step 6 took [\d.]+ ms and faulted$/);
+  // The faulting seat's chart marks the fault (and says so); the other seat's does not.
+  const chart = seat(page, 0).locator("canvas");
+  assert.is(await chart.getAttribute("data-fault-step"), "6");
+  assert.match((await chart.getAttribute("aria-label")) ?? "", /marked in red: its invalid action at step 6/);
+  const top = await chart.evaluate((c: HTMLCanvasElement) => {
+    const x = Math.floor((6.5 / 7) * c.width);
+    return [...c.getContext("2d")!.getImageData(x, 2, 1, 1).data.slice(0, 3)];
+  });
+  assert.equal(top, [0xef, 0x44, 0x44], "a red marker tops the faulting step's column");
+  assert.is(await seat(page, 1).locator("canvas").getAttribute("data-fault-step"), null);
   assert.equal(ctx.errors, []);
   await page.context().close();
 });

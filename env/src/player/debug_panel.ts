@@ -68,7 +68,8 @@ export function createDebugPanel(doc: Document, replay: Replay, names: string[],
     root.append(faults);
   }
 
-  const seats = debug.seats.map((seat) => seatView(doc, seat, names[seat.seat] ?? `player ${seat.seat}`, last, seek));
+  const faulted = new Set(result.end_reason === "completed" || result.end_reason === "failed" ? [] : (result.faulted_players ?? (result.faulted_player !== undefined ? [result.faulted_player] : [])));
+  const seats = debug.seats.map((seat) => seatView(doc, seat, names[seat.seat] ?? `player ${seat.seat}`, last, seek, faulted.has(seat.seat) ? result : null));
   root.append(...seats.map((s) => s.element));
   return {
     element: root,
@@ -78,7 +79,8 @@ export function createDebugPanel(doc: Document, replay: Replay, names: string[],
   };
 }
 
-function seatView(doc: Document, seat: DebugSeat, fallbackName: string, last: number, seek: (frame: number) => void): DebugPanel {
+/** `fault`: the match's result when this seat faulted; its chart then marks the faulting request. */
+function seatView(doc: Document, seat: DebugSeat, fallbackName: string, last: number, seek: (frame: number) => void, fault: Replay["result"] | null): DebugPanel {
   const section = doc.createElement("section");
   section.className = "rla-seat";
   section.dataset.seat = String(seat.seat);
@@ -101,7 +103,9 @@ function seatView(doc: Document, seat: DebugSeat, fallbackName: string, last: nu
   log.setAttribute("aria-label", `stderr of ${seat.name ?? fallbackName} at the shown step`);
   section.append(title);
   if (timing) {
-    chart.setAttribute("aria-label", `Answer time per step against the ${timing.step_timeout_ms} ms step limit, and the time bank left`);
+    const marker = fault ? `; marked in red: its ${fault.end_reason.replace(/_/g, " ")} at step ${last}` : "";
+    chart.setAttribute("aria-label", `Answer time per step against the ${timing.step_timeout_ms} ms step limit, and the time bank left${marker}`);
+    if (fault) chart.dataset.faultStep = String(last);
     chart.addEventListener("click", (event) => {
       const box = chart.getBoundingClientRect();
       const request = Math.floor(((event.clientX - box.left) / Math.max(1, box.width)) * timing.ms.length);
@@ -164,6 +168,20 @@ function seatView(doc: Document, seat: DebugSeat, fallbackName: string, last: nu
       ctx.lineTo((r + 1) * w, by);
     });
     ctx.stroke();
+    if (fault) {
+      // The faulting request (step `last`, which never became a frame of its own): a red band
+      // over the whole height and a triangle on top, so the fault stands out at any width.
+      const x = Math.min(last, n - 1) * w;
+      ctx.fillStyle = "rgba(239, 68, 68, 0.35)";
+      ctx.fillRect(x, 0, Math.max(3, w), CHART_H);
+      ctx.fillStyle = "#ef4444";
+      ctx.beginPath();
+      ctx.moveTo(x + Math.max(3, w) / 2 - 6, 0);
+      ctx.lineTo(x + Math.max(3, w) / 2 + 6, 0);
+      ctx.lineTo(x + Math.max(3, w) / 2, 9);
+      ctx.closePath();
+      ctx.fill();
+    }
     ctx.fillStyle = "#ffffff"; // the shown step
     ctx.fillRect(Math.max(0, frame - 1) * w + w / 2 - 1, 0, 2, CHART_H);
   }
