@@ -107,6 +107,8 @@ test("raw Python and raw Node agents build, play ranked matches, and one that mi
   assert.match(py.status.build_log!, /raw python agent for player 0/);
   assert.match(js.status.build_log!, /raw node agent for player 0/);
 
+  // Single rated matches, not seat-swapped pairs (pong's default since migration 0017): the stray agent's first match must move its rating.
+  await db.sql`update environments set settings = settings || '{"seat_swapped_pairs": 0}' where id = 'pong'`;
   await db.sql`select set_setting('matchmaking_interval_s', '1')`;
   const ids = [py.agent, js.agent, stray.agent];
   const matches = await waitFor("a completed match of the two good agents and a match of the stray one", async () => {

@@ -45,6 +45,8 @@ test.before(async () => {
   // also sets 1 s matchmaking ticks and no cooldown, so they are free to play at once).
   platform = await startBuiltPlatform({ env: { NODE_ENV: "production", JWT_SECRET: "s".repeat(48), SANDBOX: "bwrap", DEMO: "true" } });
   await relaxRateLimits(platform.sql!);
+  // One rated match, not a seat-swapped pair (pong's default since migration 0017): the test reads that match's ELO change.
+  await platform.sql!`update environments set settings = settings || '{"seat_swapped_pairs": 0}' where id = 'pong'`;
   owner = await registerUser(platform.url, "hostile_owner");
 });
 

@@ -94,26 +94,33 @@ test("a JavaScript and a Python upload build in the sandbox and become active", 
   assert.match(logs.buildLog, /stayer log line/);
 });
 
-test("the two agents play a ranked match that the tracker wins, and ELO moves by the rules", async () => {
-  let match: any;
+test("the two agents play a seat-swapped pair (pong's default) that the tracker wins, and ELO moves once, by the rules", async () => {
+  let pair: any[] = [];
   await waitFor(async () => {
     const list = await json(fetch(`${platform.url}/api/v1/matches/agent/${agents.alice}`));
-    match = list.matches?.find((m: any) => m.status === "completed" || m.status === "failed");
-    return Boolean(match);
-  }, 120_000, () => `a finished match of ${agents.alice}\n${platform.output().slice(-2000)}`);
-  assert.is(match.status, "completed", JSON.stringify(match));
-  assert.is(match.endReason, "completed");
-  matchId = match.id;
-  const aliceSeat = match.agent1Id === agents.alice ? 1 : 2;
-  assert.is(match.winnerId, agents.alice, JSON.stringify(match));
-  // Both agents start at 1500 with K = 40: the winner gains 20 and the loser drops 20.
-  assert.is(match[`agent${aliceSeat}EloChange`], 20);
-  assert.is(match[`agent${3 - aliceSeat}EloChange`], -20);
+    const ended = (list.matches ?? []).filter((m: any) => m.status === "completed" || m.status === "failed");
+    pair = ended.sort((x: any, y: any) => String(x.createdAt).localeCompare(String(y.createdAt))).slice(0, 2);
+    return pair.length === 2 || pair.some((m) => m.status === "failed");
+  }, 180_000, () => `a finished pair of ${agents.alice}\n${platform.output().slice(-2000)}`);
+  const [first, second] = pair;
+  for (const m of pair) {
+    assert.is(m.status, "completed", JSON.stringify(m));
+    assert.is(m.endReason, "completed");
+    assert.is(m.winnerId, agents.alice, JSON.stringify(m));
+  }
+  matchId = first.id;
+  const seatOf = (m: any) => (m.agent1Id === agents.alice ? 1 : 2);
+  assert.is.not(seatOf(first), seatOf(second), "the second game swaps the seats");
+  // The first game of a pair counts its W/L/D and changes no rating; the second makes the pair's
+  // one update: both start at 1500 with K = 40, so a 2–0 pair is 2K·(1 − ½) = +40 / −40.
+  assert.equal([first.agent1EloChange, first.agent2EloChange], [0, 0], JSON.stringify(first));
+  assert.is(second[`agent${seatOf(second)}EloChange`], 40, JSON.stringify(second));
+  assert.is(second[`agent${3 - seatOf(second)}EloChange`], -40);
   const a = await json(fetch(`${platform.url}/api/v1/agents/${agents.alice}`));
   const b = await json(fetch(`${platform.url}/api/v1/agents/${agents.bob}`));
   const ratingOf = (body: any) => (body.agent ?? body).elo;
-  assert.ok(ratingOf(a) >= 1520, `alice's agent ${JSON.stringify(a)}`);
-  assert.ok(ratingOf(b) <= 1480, `bob's agent ${JSON.stringify(b)}`);
+  assert.ok(ratingOf(a) >= 1540, `alice's agent ${JSON.stringify(a)}`);
+  assert.ok(ratingOf(b) <= 1460, `bob's agent ${JSON.stringify(b)}`);
 });
 
 test("the replay downloads as JSON and as a self-contained HTML player", async () => {
