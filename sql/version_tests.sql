@@ -152,6 +152,7 @@ declare
   v_test version_tests;
   v_sprt record;
   v_failed integer;
+  v_stop text;
 begin
   select * into v_test from version_tests where id = p_test for update;
   if not found then
@@ -163,8 +164,18 @@ begin
   end if;
   select * into v_sprt from sprt_verdict(version_test_counts(p_test), v_test.elo0, v_test.elo1, v_test.alpha, v_test.beta, v_test.max_pairs);
   select count(distinct version_test_pair) into v_failed from matches where version_test_id = p_test and status = 'failed';
+  -- no new pair for an agent that left the arena meanwhile
+  select case when a.deleted_at is not null then 'stopped: the agent was deleted'
+              when a.disabled then 'stopped: the agent was disabled by an administrator'
+              when u.disabled then 'stopped: its owner''s account was disabled'
+              when not e.enabled then format('stopped: environment "%s" was closed', e.id) end
+  into v_stop
+  from agents a join users u on u.id = a.owner_id join environments e on e.id = a.environment_id where a.id = v_test.agent_id;
   if v_sprt.verdict <> 'running' then
     update version_tests set status = v_sprt.verdict, decided_at = arena_now() where id = p_test returning * into v_test;
+  elsif v_stop is not null then
+    update version_tests set status = 'inconclusive', decided_at = arena_now(), note = v_stop
+    where id = p_test returning * into v_test;
   elsif v_failed >= 5 then
     -- an agent that keeps crashing the platform's runs (not its games: a forfeit is a completed loss)
     update version_tests set status = 'inconclusive', decided_at = arena_now(),
@@ -176,7 +187,7 @@ begin
   perform version_test_event(v_test);
   return v_test;
 end $$;
-comment on function advance_version_test(uuid) is 'When no game of a running version test is pending or running: records its verdict if the SPRT (or max_pairs) decides it, stops it as inconclusive after 5 pairs with a failed game, or schedules the next pair. Emits version_test.changed. RLA57 unknown test.';
+comment on function advance_version_test(uuid) is 'When no game of a running version test is pending or running: records its verdict if the SPRT (or max_pairs) decides it, stops it as inconclusive after 5 pairs with a failed game or when its agent, owner or environment left the arena, or schedules the next pair. Emits version_test.changed. RLA57 unknown test.';
 
 create or replace function advance_version_tests() returns integer
 language sql volatile as $$

@@ -145,6 +145,17 @@ test("a failed game voids its pair and the next pair is scheduled; five such pai
   assert.is((await pending(t.id)).length, 0);
 });
 
+test("a test whose agent is deleted stops as inconclusive at the end of its pair and queues nothing more", async () => {
+  const carol = await makeUser(sql); // (alice's tests today already reach the default quota)
+  const { agent, v1 } = await twoVersions(carol.id);
+  const [t] = await sql`select id from start_version_test(${carol.id}, ${agent}, ${v1})`;
+  await sql`select delete_agent(${carol.id}, ${agent})`;
+  for (const g of await pending(t.id)) await playMatch(sql, g.id, 0);
+  const [r] = await sql`select version_test_report(${t.id}) as r`;
+  assert.equal([r.r.status, r.r.note, r.r.pairs], ["inconclusive", "stopped: the agent was deleted", 1]);
+  assert.is((await pending(t.id)).length, 0);
+});
+
 test("the matchmaking tick's advance_version_tests catches a test whose games all ended", async () => {
   const { agent, v1 } = await twoVersions(alice.id);
   const [t] = await sql`select id from start_version_test(${alice.id}, ${agent}, ${v1})`;
