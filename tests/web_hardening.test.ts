@@ -94,6 +94,30 @@ test("a signed-in user's streams count against the user, wherever they come from
   await s2.close();
 });
 
+test("an IPv6 client is one client per /64: new addresses of its prefix get no new stream or login budget", async () => {
+  const net = "2001:db8:5:6";
+  const s1 = await openStream("topics=feed", `${net}::1`);
+  const s2 = await openStream("topics=feed", `${net}:0:0:0:2`);
+  const s3 = await openStream("topics=feed", `${net}:ffff:ab:cd:ef`);
+  assert.is(s1.res.status, 200);
+  assert.is(s2.res.status, 200);
+  assert.is(s3.res.status, 429, "a third address of the same /64 is over SSE_MAX_STREAMS_PER_CLIENT=2");
+  assert.match(await s3.res.text(), /ip 2001:db8:5:6::\/64 already has 2 live streams open/);
+  await s1.close();
+  await s2.close();
+  await refill();
+  const [{ capacity }] = await h.db.sql`select setting_number('rate_limit_auth_per_min')::int as capacity`;
+  const statuses: number[] = [];
+  for (let i = 0; i <= capacity; i++) {
+    const res = await h.call("POST", "/auth/login", { ip: `2001:db8:7:8:${(i + 1).toString(16)}::${i + 1}`, body: { username: "nobody", password: "wrong-password" } });
+    statuses.push(res.status);
+  }
+  assert.is(statuses.at(-1), 429, `attempt ${capacity + 1} from the one /64 is over the login limit (${statuses.join(", ")})`);
+  const other = await h.call("POST", "/auth/login", { ip: "2001:db8:7:9::1", body: { username: "nobody", password: "wrong-password" } });
+  assert.is(other.status, 401, "the next /64 has its own budget");
+  await refill();
+});
+
 test("agent and match topics must name a UUID: anything else is a 400, never a failing render", async () => {
   assert.ok(isTopic(`agent:${agentId}`));
   for (const bad of ["agent:not-a-uuid", "match:1", "agent:" + "a".repeat(64), `match:${agentId}x`]) {

@@ -56,3 +56,41 @@ export function clientIp(c: Context, config: Pick<Config, "TRUST_PROXY">): strin
   }
   return client;
 }
+
+/**
+ * Who a per-address budget (rate limits, live-stream caps) is charged to: an IPv4 address as it
+ * is, an IPv6 address by its /64. One IPv6 subscriber is handed a whole /64 (2^64 addresses),
+ * so counting each address apart let one client take a fresh budget per request. An
+ * IPv4-mapped address (`::ffff:203.0.113.7`) counts as its IPv4 address.
+ */
+export function clientBucket(c: Context, config: Pick<Config, "TRUST_PROXY">): string {
+  return addressBucket(clientIp(c, config));
+}
+
+/** `2001:db8:1:2:a:b:c:d` → `2001:db8:1:2::/64`; IPv4 and anything that is not an address as given. */
+export function addressBucket(ip: string): string {
+  const address = ip.split("%")[0]!; // a zone (fe80::1%eth0) names our interface, not the client
+  if (isIP(address) !== 6) return ip;
+  const groups = ipv6Groups(address);
+  if (groups.slice(0, 5).every((g) => g === "0") && groups[5] === "ffff") {
+    const [hi, lo] = [parseInt(groups[6]!, 16), parseInt(groups[7]!, 16)];
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return `${groups.slice(0, 4).join(":")}::/64`;
+}
+
+/** The eight groups of a valid IPv6 address, without leading zeros ("::" and a dotted tail expanded). */
+function ipv6Groups(address: string): string[] {
+  let text = address;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = text.slice(0, dotted.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split("::") as [string, string | undefined];
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const zeros = tail === undefined ? [] : Array(8 - left.length - right.length).fill("0");
+  return [...left, ...zeros, ...right].map((g) => parseInt(g, 16).toString(16));
+}
+

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { z } from "zod";
 import { loadUser } from "./auth.ts";
-import { clientIp } from "./client_ip.ts";
+import { clientBucket } from "./client_ip.ts";
 import type { WebDeps, WebEnv } from "./deps.ts";
 import type { LiveHub } from "./sse.ts";
 import { isTopic, TOPIC_HELP } from "./topics.ts";
@@ -42,7 +42,7 @@ export function eventRoutes(hub: LiveHub, deps: WebDeps): Hono<WebEnv> {
     const topics = new Set(parsed.data.topics);
     const since = c.req.header("last-event-id") || parsed.data.since || null;
     const userId = c.var.user?.id ?? null;
-    const slot = caps.claim(userId ? `user:${userId}` : `ip:${clientIp(c, deps.config)}`);
+    const slot = caps.claim(userId ? `user:${userId}` : `ip:${clientBucket(c, deps.config)}`);
     if ("refused" in slot) {
       c.header("Retry-After", String(STREAM_RETRY_AFTER_S));
       return c.text(`${slot.refused}; retry in ${STREAM_RETRY_AFTER_S} s`, 429);

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { WebDeps, WebEnv } from "./deps.ts";
-import { clientIp } from "./client_ip.ts";
+import { clientBucket } from "./client_ip.ts";
 import { HttpError } from "./http_errors.ts";
 
 /**
@@ -25,7 +25,7 @@ export function rateLimit(deps: Pick<WebDeps, "sql" | "config">, cls: RateClass)
   const spec = RATE_CLASSES[cls];
   return async (c, next) => {
     const user = c.var.user;
-    const who = spec.by === "user" && user ? `user:${user.id}` : `ip:${clientIp(c, deps.config)}`;
+    const who = spec.by === "user" && user ? `user:${user.id}` : `ip:${clientBucket(c, deps.config)}`;
     const [row] = await deps.sql<{ allowed: boolean; remaining: number; retry_after_s: number; capacity: number }[]>`
       select t.allowed, t.remaining, t.retry_after_s, l.capacity
       from (select setting_number(${spec.setting})::int as capacity) l,
