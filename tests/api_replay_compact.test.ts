@@ -88,6 +88,20 @@ test("the match header's game score reads pong's points from a compact replay's 
   assert.equal(await gameScore(h.db.sql, match), points);
 });
 
+test("the match page re-simulates a completed match's replay once per process, not on every view", async () => {
+  const points = (replay.steps.at(-1)!.render as { scores: number[] }).scores.map(String);
+  const match = { id: matchId, status: "completed", winnerSeat: replay.result.winner } as Parameters<typeof gameScore>[1];
+  assert.equal(await gameScore(h.db.sql, match), points);
+  const [{ data }] = await h.db.sql`select data from replays where match_id = ${matchId}`;
+  // Were the replay read again, this unreadable one would give the result-based score ("1 : 0").
+  await h.db.sql`update replays set data = ${gzipSync("not a replay")} where match_id = ${matchId}`;
+  try {
+    assert.equal(await gameScore(h.db.sql, match), points, "the second view uses the points already read");
+  } finally {
+    await h.db.sql`update replays set data = ${data} where match_id = ${matchId}`;
+  }
+});
+
 test("a compact replay of an environment version this server lacks is a 409 naming it; its compact form still downloads", async () => {
   const [{ data }] = await h.db.sql`select data from replays where match_id = ${matchId}`;
   const doc = JSON.parse(gunzipSync(data).toString());

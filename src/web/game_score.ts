@@ -23,14 +23,27 @@ export async function gameScore(sql: Sql, match: MatchItem): Promise<[string, st
  * compact (seed and actions), so this re-simulates the match: a few ms for a 1000-step pong.
  */
 async function lastFramePoints(sql: Sql, matchId: string): Promise<[number, number] | null> {
+  if (known.has(matchId)) return known.get(matchId)!;
   const [row] = await sql`select data from replays where match_id = ${matchId}`;
-  if (!row) return null;
+  if (!row) return null; // not kept: the replay may still be on its way
+  let points: [number, number] | null = null;
   try {
     const replay = loadReplay(JSON.parse(gunzipSync(row.data as Buffer).toString("utf8")));
     const scores = (replay.steps.at(-1)?.render as { scores?: unknown } | undefined)?.scores;
-    if (Array.isArray(scores) && scores.length === 2 && scores.every((s) => typeof s === "number")) return [scores[0], scores[1]];
+    if (Array.isArray(scores) && scores.length === 2 && scores.every((s) => typeof s === "number")) points = [scores[0], scores[1]];
   } catch {
     // A replay we cannot read leaves the result-based score; the replay route reports the damage.
   }
-  return null;
+  if (known.size >= KNOWN_MAX) known.delete(known.keys().next().value!);
+  known.set(matchId, points);
+  return points;
 }
+
+/**
+ * Points already read, by match id. A completed match's replay never changes (a re-run is a new
+ * match), and the match page is open to anyone without a rate limit: re-simulating the replay
+ * on every view (~16 ms of CPU for a 1000-step pong) let one visitor keep a core busy by
+ * reloading it. Oldest first out beyond KNOWN_MAX.
+ */
+const known = new Map<string, [number, number] | null>();
+const KNOWN_MAX = 10_000;
