@@ -94,6 +94,18 @@ test("a signed-in user's streams count against the user, wherever they come from
   await s2.close();
 });
 
+test("a HEAD of /events holds no stream slot: the next GET from that address is served", async () => {
+  for (let i = 0; i < 3; i++) {
+    const head = await request("/events?topics=feed", { method: "HEAD", ip: "203.0.113.40" });
+    assert.is(head.status, 200, `HEAD ${i + 1}`);
+    assert.is(head.headers.get("content-type"), "text/event-stream");
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  const get = await openStream("topics=feed", "203.0.113.40");
+  assert.is(get.res.status, 200, "HEAD requests left the address's SSE_MAX_STREAMS_PER_CLIENT=2 slots taken");
+  await get.close();
+});
+
 test("an IPv6 client is one client per /64: new addresses of its prefix get no new stream or login budget", async () => {
   const net = "2001:db8:5:6";
   const s1 = await openStream("topics=feed", `${net}::1`);

@@ -29,7 +29,8 @@ export function adminSystemRoutes(deps: WebDeps, everySeconds = SYSTEM_REFRESH_S
     html(c, <SystemPage viewer={signedIn(c)} snapshot={await systemSnapshot(deps.sql, deps.sandboxStatus?.() ?? null)} everySeconds={everySeconds} />));
 
   app.get("/admin/system/stream", (c) =>
-    streamSSE(c, async (stream) => {
+    // HEAD: headers only (a stream for it would never learn its client left; see events.ts).
+    c.req.method === "HEAD" ? c.body(null, 200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" }) : streamSSE(c, async (stream) => {
       let n = 0;
       const session = c.get("auth").session!;
       systemStreams++;

@@ -42,6 +42,10 @@ export function eventRoutes(hub: LiveHub, deps: WebDeps): Hono<WebEnv> {
     const topics = new Set(parsed.data.topics);
     const since = c.req.header("last-event-id") || parsed.data.since || null;
     const userId = c.var.user?.id ?? null;
+    // Hono answers HEAD with the GET handler and drops its body without cancelling it, so a
+    // stream opened for HEAD never sees its client leave: it would hold a slot (and a hub
+    // subscription) for the life of the process. HEAD gets the headers alone.
+    if (c.req.method === "HEAD") return c.body(null, 200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
     const slot = caps.claim(userId ? `user:${userId}` : `ip:${clientBucket(c, deps.config)}`);
     if ("refused" in slot) {
       c.header("Retry-After", String(STREAM_RETRY_AFTER_S));
