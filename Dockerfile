@@ -1,5 +1,5 @@
 # One image for every role: web, worker, the migration Job, and inside match/build Jobs the
-# referee (src/executor/k8s_referee_main.ts), its bridge and fetch-context.
+# referee (src/executor/kubernetes/referee_main.ts), its bridge and fetch-context.
 # NOT BUILT OR RUN HERE: the development machine has no Docker engine. Build it with
 #   docker build -t ghcr.io/<you>/rl-arena:<version> .
 # Set WITH_LOCAL_SANDBOX=1 to add bubblewrap and Python for EXECUTOR=local inside the image.
@@ -14,7 +14,7 @@ COPY . .
 # so HTML replays need no build at run time), then the runtime copied into agent images (Python
 # launcher, Node SDK bundle), made before the prune while the build tools are all present.
 RUN npm run build \
- && node --import tsx --input-type=module -e 'const m = await import("./src/executor/k8s_build_context.ts"); await m.prepareAgentRuntime();' \
+ && node --import tsx --input-type=module -e 'const m = await import("./src/executor/kubernetes/build_context.ts"); await m.prepareAgentRuntime();' \
  && npm prune --omit=dev --no-audit --no-fund \
  && rm -rf tests bench .data test-artifacts
 

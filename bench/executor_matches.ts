@@ -14,9 +14,9 @@
 import { chmodSync, mkdtempSync } from "node:fs";
 import { loadavg, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { play } from "../src/executor/local.ts";
-import { prepareRuntime } from "../src/executor/runtime.ts";
-import { initSandbox } from "../src/executor/sandbox.ts";
+import { play } from "../src/executor/local/executor.ts";
+import { prepareRuntime } from "../src/executor/local/runtime.ts";
+import { initSandbox } from "../src/executor/local/sandbox.ts";
 import type { MatchSpec } from "../src/executor/types.ts";
 import { createLogger } from "../src/log.ts";
 

@@ -7,7 +7,7 @@ import { prepareDatabase } from "./db/prepare.ts";
 import { startBoss } from "./jobs/boss.ts";
 import { startWorkers } from "./jobs/workers.ts";
 import { createLogger } from "./log.ts";
-import { sandboxStatus } from "./executor/sandbox.ts";
+import { sandboxStatus } from "./executor/local/sandbox.ts";
 import { subscribeEngineMetrics } from "./metrics_engine.ts";
 import { createApp, createOpsApp } from "./web/app.ts";
 import { liveRenderer } from "./web/live.tsx";

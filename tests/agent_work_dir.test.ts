@@ -3,9 +3,9 @@ import * as assert from "uvu/assert";
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { agentWorkDir } from "../src/executor/agent_work_dir.ts";
+import { agentWorkDir } from "../src/executor/local/agent_work_dir.ts";
 import { SHARED_ROOT } from "../src/db/embedded_placement.ts";
-import { initSandbox } from "../src/executor/sandbox.ts";
+import { initSandbox } from "../src/executor/local/sandbox.ts";
 import { createLogger } from "../src/log.ts";
 
 const log = createLogger({ level: "error" });

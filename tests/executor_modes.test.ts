@@ -6,8 +6,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { play } from "../src/executor/local.ts";
-import { initSandbox, sandboxStatus } from "../src/executor/sandbox.ts";
+import { play } from "../src/executor/local/executor.ts";
+import { initSandbox, sandboxStatus } from "../src/executor/local/sandbox.ts";
 import { PlatformError, type MatchSpec, type SeatSpec } from "../src/executor/types.ts";
 import { quietLog, testDataDir } from "./fixtures/engine.ts";
 

@@ -8,9 +8,9 @@ import * as assert from "uvu/assert";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { play } from "../src/executor/local.ts";
-import { CGROUP_JOIN_FAILED, initSandbox, sandboxLaunch, sandboxStatus } from "../src/executor/sandbox.ts";
-import { uidRange } from "../src/executor/sandbox_uids.ts";
+import { play } from "../src/executor/local/executor.ts";
+import { CGROUP_JOIN_FAILED, initSandbox, sandboxLaunch, sandboxStatus } from "../src/executor/local/sandbox.ts";
+import { uidRange } from "../src/executor/local/sandbox_uids.ts";
 import { PlatformError, type MatchRunResult, type MatchSettings, type SeatSpec } from "../src/executor/types.ts";
 import { quietLog, testDataDir } from "./fixtures/engine.ts";
 

@@ -9,8 +9,8 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createLocalExecutor } from "../src/executor/local.ts";
-import { CGROUP_JOIN_FAILED, initSandbox } from "../src/executor/sandbox.ts";
+import { createLocalExecutor } from "../src/executor/local/executor.ts";
+import { CGROUP_JOIN_FAILED, initSandbox } from "../src/executor/local/sandbox.ts";
 import { runBuildJob } from "../src/jobs/build_worker.ts";
 import { runMatchJob } from "../src/jobs/match_worker.ts";
 import { inspectArchive } from "../src/submissions/intake.ts";

@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { uidRange } from "../src/executor/sandbox_uids.ts";
+import { uidRange } from "../src/executor/local/sandbox_uids.ts";
 import { PROJECT_ROOT } from "../src/paths.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { JS_TRACKER, jsAgentZip, makeAgent, makeUser, sleep, startTestBoss, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";

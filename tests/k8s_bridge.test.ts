@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { buildMatchJob } from "../src/executor/k8s_match_job.ts";
-import { ResultError, readResult } from "../src/executor/k8s_result.ts";
-import type { KubernetesAgent } from "../src/executor/kubernetes_types.ts";
+import { buildMatchJob } from "../src/executor/kubernetes/match_job.ts";
+import { ResultError, readResult } from "../src/executor/kubernetes/result.ts";
+import type { KubernetesAgent } from "../src/executor/kubernetes/types.ts";
 import { PROJECT_ROOT } from "../src/paths.ts";
 import { alive, createLocalPod } from "./helpers/k8s_pod.ts";
 
@@ -35,7 +35,7 @@ function job(envId = "pong", config: Record<string, unknown> = { max_steps: 30 }
 
 /** Starts the bridge as the referee would; collects its output. */
 function startBridge(dir: string, extra: string[] = []) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/executor/k8s_bridge_main.ts", "attach", dir, ...extra], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/executor/kubernetes/bridge_main.ts", "attach", dir, ...extra], {
     cwd: PROJECT_ROOT,
     stdio: ["pipe", "pipe", "pipe"],
   });

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { extract } from "tar";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createBuildContext, prepareAgentRuntime, serveBuildContext } from "../src/executor/k8s_build_context.ts";
-import { generateAgentDockerfile } from "../src/executor/k8s_agent_image.ts";
+import { createBuildContext, prepareAgentRuntime, serveBuildContext } from "../src/executor/kubernetes/build_context.ts";
+import { generateAgentDockerfile } from "../src/executor/kubernetes/agent_image.ts";
 import { PROJECT_ROOT } from "../src/paths.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rla-ctx-test-"));
@@ -19,7 +19,7 @@ const runtime = join(dir, "runtime");
 await prepareAgentRuntime(runtime);
 
 function fetchContext(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/executor/k8s_fetch_context_main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/executor/kubernetes/fetch_context_main.ts"], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? "", RLA_TERMINATION_LOG: join(dir, "termination"), ...env },
     stdio: ["ignore", "ignore", "pipe"],

@@ -5,10 +5,10 @@
 import type { V1Job } from "@kubernetes/client-node";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ENV_NONCE } from "../src/executor/k8s_match_job.ts";
-import { frameFailure, frameResult } from "../src/executor/k8s_result.ts";
-import { buildOnKubernetes, runMatchOnKubernetes } from "../src/executor/kubernetes.ts";
-import { KubernetesPlatformError, type KubernetesMatchSpec } from "../src/executor/kubernetes_types.ts";
+import { ENV_NONCE } from "../src/executor/kubernetes/match_job.ts";
+import { frameFailure, frameResult } from "../src/executor/kubernetes/result.ts";
+import { buildOnKubernetes, runMatchOnKubernetes } from "../src/executor/kubernetes/jobs.ts";
+import { KubernetesPlatformError, type KubernetesMatchSpec } from "../src/executor/kubernetes/types.ts";
 import { finishedPod, startFakeApi, type FakeApi, type RecordedRequest } from "./helpers/k8s_fake_api.ts";
 
 const NS = "rl-arena-matches";

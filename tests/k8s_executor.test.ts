@@ -22,7 +22,7 @@ import { extract } from "tar";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { engineEvents } from "../src/executor/engine_events.ts";
-import { createKubernetesExecutor, KubernetesConfigError } from "../src/executor/kubernetes_executor.ts";
+import { createKubernetesExecutor, KubernetesConfigError } from "../src/executor/kubernetes/executor.ts";
 import { PlatformError, type MatchSpec } from "../src/executor/types.ts";
 import { QUEUES } from "../src/jobs/queues.ts";
 import { startWorkers } from "../src/jobs/workers.ts";
@@ -87,7 +87,7 @@ class FakeKubelet {
     const work = mkdtempSync(join(this.dir, "build-"));
     const file = join(work, "context.tar.gz");
     // The real fetch-context entry, with the Job's environment (only the file path moved).
-    await run(process.execPath, ["--import", "tsx", "src/executor/k8s_fetch_context_main.ts"], {
+    await run(process.execPath, ["--import", "tsx", "src/executor/kubernetes/fetch_context_main.ts"], {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH ?? "", ...env, RLA_CONTEXT_FILE: file, RLA_TERMINATION_LOG: join(work, "termination") },
     });

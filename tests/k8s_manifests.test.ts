@@ -11,11 +11,11 @@ import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { agentArgv, generateAgentDockerfile } from "../src/executor/k8s_agent_image.ts";
-import { ManifestError } from "../src/executor/k8s_common.ts";
-import { buildKanikoJob } from "../src/executor/k8s_kaniko_job.ts";
-import { buildMatchJob, type MatchJobInput } from "../src/executor/k8s_match_job.ts";
-import { buildBuildNamespaceObjects, buildMatchNamespaceObjects } from "../src/executor/k8s_namespace.ts";
+import { agentArgv, generateAgentDockerfile } from "../src/executor/kubernetes/agent_image.ts";
+import { ManifestError } from "../src/executor/kubernetes/common.ts";
+import { buildKanikoJob } from "../src/executor/kubernetes/kaniko_job.ts";
+import { buildMatchJob, type MatchJobInput } from "../src/executor/kubernetes/match_job.ts";
+import { buildBuildNamespaceObjects, buildMatchNamespaceObjects } from "../src/executor/kubernetes/namespace.ts";
 
 /** The JSON the API server receives (client-node renames e.g. `_default` → `default`). */
 const wire = (o: object) => yaml.load(k8s.dumpYaml(o)) as Record<string, any>;

@@ -22,7 +22,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { buildBuildNamespaceObjects, buildMatchNamespaceObjects } from "../src/executor/k8s_namespace.ts";
+import { buildBuildNamespaceObjects, buildMatchNamespaceObjects } from "../src/executor/kubernetes/namespace.ts";
 import { PROJECT_ROOT } from "../src/paths.ts";
 
 type Doc = Record<string, any>;

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { loadConfig } from "../src/config.ts";
 import { startWorkers } from "../src/jobs/workers.ts";
-import { sandboxStatus } from "../src/executor/sandbox.ts";
+import { sandboxStatus } from "../src/executor/local/sandbox.ts";
 import { subscribeEngineMetrics } from "../src/metrics_engine.ts";
 import { createApp } from "../src/web/app.ts";
 import { createTestDatabase } from "./helpers/database.ts";

@@ -9,9 +9,9 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { agentMemoryBytes, CGROUP_JOIN_FAILED, DEFAULT_SANDBOX_LIMITS, initSandbox, LAUNCH_FAILED, sandboxLaunch, sandboxStatus, type SandboxCommand, type SandboxLimits } from "../src/executor/sandbox.ts";
-import { createAgentCgroup, detectCgroupSupport, processTag } from "../src/executor/sandbox_cgroup.ts";
-import { processesOfUid } from "../src/executor/sandbox_uids.ts";
+import { agentMemoryBytes, CGROUP_JOIN_FAILED, DEFAULT_SANDBOX_LIMITS, initSandbox, LAUNCH_FAILED, sandboxLaunch, sandboxStatus, type SandboxCommand, type SandboxLimits } from "../src/executor/local/sandbox.ts";
+import { createAgentCgroup, detectCgroupSupport, processTag } from "../src/executor/local/sandbox_cgroup.ts";
+import { processesOfUid } from "../src/executor/local/sandbox_uids.ts";
 
 const status = await initSandbox("bwrap");
 const codeDir = mkdtempSync(join(tmpdir(), "rla-sandbox-"));

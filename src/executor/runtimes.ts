@@ -12,7 +12,7 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { AGENT_ROOT, programOf } from "../submissions/agent_command.ts";
 import { IntakeError } from "../submissions/intake_errors.ts";
-import { DEFAULT_BASE_IMAGES } from "./k8s_agent_image.ts";
+import { DEFAULT_BASE_IMAGES } from "./kubernetes/agent_image.ts";
 
 /** One interpreter a command may name. */
 export interface Runtime {

@@ -1,7 +1,7 @@
 /**
  * Plays a match pod's containers as local processes, with the commands taken from the real
  * generated Job: `prepare-io` makes the FIFOs, each agent sidecar runs its shell wrapper, the
- * referee runs k8s_referee_main.ts with the Job's environment. Only the paths differ: the
+ * referee runs kubernetes/referee_main.ts with the Job's environment. Only the paths differ: the
  * pod's /io/... folders become folders under a temporary directory.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -57,7 +57,7 @@ export function createLocalPod(job: V1Job): LocalPod {
       for (const e of referee.env ?? []) env[e.name] = remap(e.value ?? "");
       const termination = join(dir, "termination-log");
       env.RLA_TERMINATION_LOG = termination;
-      const child = spawn(process.execPath, ["--import", "tsx", "src/executor/k8s_referee_main.ts"], { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, ["--import", "tsx", "src/executor/kubernetes/referee_main.ts"], { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
       children.push(child);
       let stdout = "";
       let stderr = "";

@@ -12,8 +12,8 @@
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { SHARED_ROOT } from "../db/embedded_placement.ts";
-import type { Logger } from "../log.ts";
+import { SHARED_ROOT } from "../../db/embedded_placement.ts";
+import type { Logger } from "../../log.ts";
 import { sandboxStatus } from "./sandbox.ts";
 
 /** DATA_DIR, or SHARED_ROOT/work-<hash of DATA_DIR> when sandboxed agents cannot pass the folders above it. */

@@ -9,15 +9,15 @@
  *   Kubernetes >= 1.29) whose shell opens the FIFOs as its stdin/stdout/stderr and execs the
  *   agent. Nothing listens on the network: in a pod all containers share one network
  *   namespace, so a TCP bridge would let one agent connect to the other's port.
- * - The referee (our image) spawns one bridge process per seat (k8s_bridge_main.ts), which
+ * - The referee (our image) spawns one bridge process per seat (bridge_main.ts), which
  *   joins its own stdio to that seat's FIFOs, and drives them with rl-arena-env's referee as
  *   if they were local processes.
  * - When the referee exits, Kubernetes stops the sidecars and the Job completes. The result
  *   travels only through the referee: a summary in its termination message and the full
- *   payload in its own log, framed with a per-match nonce (k8s_result.ts).
+ *   payload in its own log, framed with a per-match nonce (result.ts).
  */
 import type { V1Container, V1Job, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
-import { agentArgv } from "./k8s_agent_image.ts";
+import { agentArgv } from "./agent_image.ts";
 import {
   LABEL_MATCH_ID,
   ManifestError,
@@ -28,8 +28,8 @@ import {
   checkQuantity,
   restrictedContainerSecurity,
   restrictedPodSecurity,
-} from "./k8s_common.ts";
-import type { ContainerResources, KubernetesAgent, MatchTimeLimits } from "./kubernetes_types.ts";
+} from "./common.ts";
+import type { ContainerResources, KubernetesAgent, MatchTimeLimits } from "./types.ts";
 
 export const REFEREE_CONTAINER = "referee";
 export const PREPARE_IO_CONTAINER = "prepare-io";
@@ -40,7 +40,7 @@ export const ENV_MATCH = "RLA_MATCH";
 export const ENV_NONCE = "RLA_RESULT_NONCE";
 
 /** The default command of the referee container in our image (see the Dockerfile). */
-export const DEFAULT_REFEREE_COMMAND = ["node", "--import", "tsx", "src/executor/k8s_referee_main.ts"];
+export const DEFAULT_REFEREE_COMMAND = ["node", "--import", "tsx", "src/executor/kubernetes/referee_main.ts"];
 
 
 /** What the referee is told about the match (JSON in RLA_MATCH). */
@@ -61,7 +61,7 @@ export interface MatchJobInput {
   seed: number;
   agents: KubernetesAgent[];
   refereeImage: string;
-  /** Per-match secret that frames the referee's result in its log (k8s_result.ts). */
+  /** Per-match secret that frames the referee's result in its log (result.ts). */
   nonce: string;
   /** The match's time limits and stderr cap: the settings start_match returned (match_limits), never a default here. */
   limits: MatchTimeLimits;

@@ -1,11 +1,11 @@
 /**
- * The referee container of a match pod (k8s_match_job.ts).
+ * The referee container of a match pod (match_job.ts).
  *
  * 1. Reads the match from RLA_MATCH and the result nonce from RLA_RESULT_NONCE.
  * 2. Runs rl-arena-env's runMatch, launching one bridge process per seat
- *    (k8s_bridge_main.ts attach /io/agent-i) in place of a local agent process.
+ *    (bridge_main.ts attach /io/agent-i) in place of a local agent process.
  * 3. Prints the framed payload (outcome, replay, stderr of each seat) on its stdout and writes
- *    the outcome summary to its termination message (k8s_result.ts); exits 0.
+ *    the outcome summary to its termination message (result.ts); exits 0.
  * 4. On a platform failure writes `{"v":1,"error":…}` as the termination message and exits 1.
  *
  * RLA_TERMINATION_LOG (default /dev/termination-log) and RLA_BRIDGE_ENTRY (default the
@@ -14,12 +14,12 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 // rl-arena-env does not export runMatch from its index yet; the workspace source is the same code.
-import { runMatch } from "../../env/src/referee.ts";
-import { frameFailure, frameResult } from "./k8s_result.ts";
-import { ENV_MATCH, ENV_NONCE, type RefereeMatchConfig } from "./k8s_match_job.ts";
+import { runMatch } from "../../../env/src/referee.ts";
+import { frameFailure, frameResult } from "./result.ts";
+import { ENV_MATCH, ENV_NONCE, type RefereeMatchConfig } from "./match_job.ts";
 
 const terminationLog = process.env.RLA_TERMINATION_LOG ?? "/dev/termination-log";
-const bridgeEntry = process.env.RLA_BRIDGE_ENTRY ?? fileURLToPath(new URL("./k8s_bridge_main.ts", import.meta.url));
+const bridgeEntry = process.env.RLA_BRIDGE_ENTRY ?? fileURLToPath(new URL("./bridge_main.ts", import.meta.url));
 
 async function main(): Promise<void> {
   const raw = process.env[ENV_MATCH];

@@ -1,6 +1,6 @@
 /**
  * The Kaniko build context of one submission, and the one-time HTTP server that hands it to
- * the build Job's `fetch-context` init container (see k8s_kaniko_job.ts for why HTTP).
+ * the build Job's `fetch-context` init container (see kaniko_job.ts for why HTTP).
  *
  * Context layout (what generateAgentDockerfile expects):
  *   Dockerfile                   generated for the language and entry
@@ -17,9 +17,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create as createTar } from "tar";
-import { PROJECT_ROOT } from "../paths.ts";
-import { NODE_RUNNER, generateAgentDockerfile } from "./k8s_agent_image.ts";
-import type { AgentLanguage } from "./kubernetes_types.ts";
+import { PROJECT_ROOT } from "../../paths.ts";
+import { NODE_RUNNER, generateAgentDockerfile } from "./agent_image.ts";
+import type { AgentLanguage } from "./types.ts";
 
 /** Where the Dockerfile's build stage puts the prepared runtime (see prepareAgentRuntime). */
 export const DEFAULT_RUNTIME_DIR = join(PROJECT_ROOT, "dist", "agent-runtime");
@@ -42,7 +42,7 @@ export async function prepareAgentRuntime(outDir = DEFAULT_RUNTIME_DIR): Promise
     await build({ entryPoints: [join(PROJECT_ROOT, "env", "src", `${entry}.ts`)], outfile: join(sdk, out), bundle: true, platform: "node", format: "esm", target: "node22", logLevel: "warning" });
   }
   writeFileSync(join(sdk, "package.json"), JSON.stringify({ name: "rl-arena-env", type: "module", exports: { ".": "./index.js", "./sdk": "./sdk.js" } }, null, 2) + "\n");
-  writeFileSync(join(node, "rl-arena", NODE_RUNNER), `// Starts a JavaScript agent over the RL-Arena protocol (generated; see src/executor/k8s_build_context.ts).\nimport { runAgentFile } from "rl-arena-env/sdk";\nawait runAgentFile(process.argv[2]);\n`);
+  writeFileSync(join(node, "rl-arena", NODE_RUNNER), `// Starts a JavaScript agent over the RL-Arena protocol (generated; see src/executor/kubernetes/build_context.ts).\nimport { runAgentFile } from "rl-arena-env/sdk";\nawait runAgentFile(process.argv[2]);\n`);
 }
 
 export interface BuildContextInput {

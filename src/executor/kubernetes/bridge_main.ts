@@ -1,14 +1,14 @@
 /**
- * `node k8s_bridge_main.ts attach <fifo-dir> [--open-timeout-ms N] [--stderr-cap-bytes N]`
+ * `node bridge_main.ts attach <fifo-dir> [--open-timeout-ms N] [--stderr-cap-bytes N]`
  *
  * Spawned by the referee in the match pod, once per seat, in place of a local agent process
- * (see k8s_bridge.ts). Exits 0 when the agent closes its stdout, 3 when the agent never
+ * (see bridge.ts). Exits 0 when the agent closes its stdout, 3 when the agent never
  * opened its pipes, 2 on a usage error.
  */
-import { BRIDGE_EXIT, runBridge } from "./k8s_bridge.ts";
+import { BRIDGE_EXIT, runBridge } from "./bridge.ts";
 
 function usage(message: string): never {
-  process.stderr.write(`rl-arena bridge: ${message}\nusage: k8s_bridge_main attach <fifo-dir> [--open-timeout-ms N] [--stderr-cap-bytes N]\n`);
+  process.stderr.write(`rl-arena bridge: ${message}\nusage: bridge_main attach <fifo-dir> [--open-timeout-ms N] [--stderr-cap-bytes N]\n`);
   process.exit(BRIDGE_EXIT.usage);
 }
 

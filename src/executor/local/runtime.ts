@@ -15,7 +15,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { PROJECT_ROOT } from "../paths.ts";
+import { PROJECT_ROOT } from "../../paths.ts";
 
 export interface AgentRuntime {
   /** Host folder holding everything below; mounted at RUNTIME_MOUNT in the sandbox. */

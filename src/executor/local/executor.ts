@@ -10,23 +10,23 @@
  * 3. After the referee has killed every process group, each uid is swept for survivors and
  *    released; the replay is gzipped for finish_match.
  */
-import { engineEvents } from "./engine_events.ts";
+import { engineEvents } from "../engine_events.ts";
 import { randomInt } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Sql } from "postgres";
 import { runMatch, type AgentSpec, type LaunchSpec, type MatchResult } from "rl-arena-env";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 import { RUNTIME_MOUNT, prepareRuntime, runtimeInside, type AgentRuntime } from "./runtime.ts";
 import { DEFAULT_SANDBOX_LIMITS, sandboxLaunch, sandboxStatus, type SandboxCommand, type SandboxedLaunch, type SandboxLimits } from "./sandbox.ts";
-import { IntakeError } from "../submissions/intake_errors.ts";
-import { decodeCommand } from "../submissions/agent_command.ts";
-import { describeRuntimes, hostRuntimes, resolveProgram } from "./runtimes.ts";
-import { Semaphore } from "./semaphore.ts";
-import { uploadLimits } from "../submissions/upload_limits.ts";
-import { ensureUnpacked, inspectBuildArchive, submissionFolder, validationOpponent } from "./submission_files.ts";
-import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext, type SeatSpec } from "./types.ts";
+import { IntakeError } from "../../submissions/intake_errors.ts";
+import { decodeCommand } from "../../submissions/agent_command.ts";
+import { describeRuntimes, hostRuntimes, resolveProgram } from "../runtimes.ts";
+import { Semaphore } from "../semaphore.ts";
+import { uploadLimits } from "../../submissions/upload_limits.ts";
+import { ensureUnpacked, inspectBuildArchive, submissionFolder, validationOpponent } from "../submission_files.ts";
+import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext, type SeatSpec } from "../types.ts";
 
 export interface LocalExecutorOptions {
   dataDir: string;

@@ -7,8 +7,8 @@
  * credentials, so nothing from the upload may execute during the build (no `pip install`,
  * no `npm install`). An agent gets the base image, our launcher, and its own files.
  */
-import { ManifestError } from "./k8s_common.ts";
-import type { AgentLanguage } from "./kubernetes_types.ts";
+import { ManifestError } from "./common.ts";
+import type { AgentLanguage } from "./types.ts";
 
 type ServedLanguage = Exclude<AgentLanguage, "stdio">;
 
@@ -28,7 +28,7 @@ export const DEFAULT_BASE_IMAGES: Record<ServedLanguage, string> = {
  * and helper of env/python (`rl_arena_launch.py`, `rl_arena_agent.py`, the `rl_arena` shim);
  * for Node `runner.mjs`. For Node, the context's `node_modules/rl-arena-env/` (the SDK bundled
  * to plain JavaScript) goes to `/node_modules/rl-arena-env/`, so `import "rl-arena-env"`
- * resolves from /agent (k8s_build_context.ts assembles both).
+ * resolves from /agent (build_context.ts assembles both).
  */
 export const PYTHON_LAUNCHER = "rl_arena_launch.py";
 export const NODE_RUNNER = "runner.mjs";

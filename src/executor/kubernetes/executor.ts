@@ -15,7 +15,7 @@
  *    BUILD_CONTEXT_PORT, advertised at POD_IP; one build at a time holds the port, only until
  *    its fetch-context container has downloaded the context;
  *    (a stdio agent: a Dockerfile of its interpreter's base image and its files; one with its
- *    own Dockerfile: its archive as is, built without credentials, see k8s_kaniko_job.ts);
+ *    own Dockerfile: its archive as is, built without credentials, see kaniko_job.ts);
  * 3. runs the Kaniko Job, which pushes `<AGENT_REGISTRY>/<agent>:<submission>` (pinned by digest);
  * 4. plays a short validation match of the new image against the environment's built-in
  *    opponent as a match Job, exactly as on one machine; pass ⇒ ok with the image, which
@@ -33,18 +33,18 @@ import { gzipSync } from "node:zlib";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Sql } from "postgres";
 import { resolveConfig, type MatchOutcome } from "rl-arena-env";
-import type { Config } from "../config.ts";
-import type { Logger } from "../log.ts";
-import { DEFAULT_RUNTIME_DIR, createBuildContext, prepareAgentRuntime, serveBuildContext } from "./k8s_build_context.ts";
-import { stdioArgv, stdioBaseImage } from "./k8s_agent_image.ts";
-import { describeRuntimes, KUBERNETES_RUNTIMES } from "./runtimes.ts";
-import { DEFAULT_AGENT_RESOURCES, defaultMatchDeadlineS } from "./k8s_match_job.ts";
-import { buildOnKubernetes, runMatchOnKubernetes, type KubernetesExecutorOptions } from "./kubernetes.ts";
-import { KubernetesPlatformError, type AgentLanguage, type ContainerResources, type KubernetesAgent, type KubernetesBuildResult, type KubernetesMatchSpec, type MatchTimeLimits } from "./kubernetes_types.ts";
-import { Semaphore } from "./semaphore.ts";
-import { uploadLimits } from "../submissions/upload_limits.ts";
-import { ensureUnpacked, inspectBuildArchive, validationOpponent } from "./submission_files.ts";
-import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext } from "./types.ts";
+import type { Config } from "../../config.ts";
+import type { Logger } from "../../log.ts";
+import { DEFAULT_RUNTIME_DIR, createBuildContext, prepareAgentRuntime, serveBuildContext } from "./build_context.ts";
+import { stdioArgv, stdioBaseImage } from "./agent_image.ts";
+import { describeRuntimes, KUBERNETES_RUNTIMES } from "../runtimes.ts";
+import { DEFAULT_AGENT_RESOURCES, defaultMatchDeadlineS } from "./match_job.ts";
+import { buildOnKubernetes, runMatchOnKubernetes, type KubernetesExecutorOptions } from "./jobs.ts";
+import { KubernetesPlatformError, type AgentLanguage, type ContainerResources, type KubernetesAgent, type KubernetesBuildResult, type KubernetesMatchSpec, type MatchTimeLimits } from "./types.ts";
+import { Semaphore } from "../semaphore.ts";
+import { uploadLimits } from "../../submissions/upload_limits.ts";
+import { ensureUnpacked, inspectBuildArchive, validationOpponent } from "../submission_files.ts";
+import { PlatformError, type BuildResult, type BuildSpec, type Executor, type MatchRunResult, type MatchSpec, type RunContext } from "../types.ts";
 
 /** The configuration the Kubernetes executor reads (src/config.ts); the K8S_* defaults apply when a key is absent. */
 export type KubernetesConfig = Pick<Config, "dataDir"> &

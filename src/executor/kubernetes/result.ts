@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import type { MatchOutcome } from "./kubernetes_types.ts";
+import type { MatchOutcome } from "./types.ts";
 
 export const TERMINATION_MESSAGE_LIMIT = 4096;
 const CHUNK_CHARS = 8000;

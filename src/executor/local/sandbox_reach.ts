@@ -17,7 +17,7 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 import { RUNTIME_MOUNT, type AgentRuntime } from "./runtime.ts";
 import { DEFAULT_SANDBOX_LIMITS, sandboxLaunch, sandboxStatus } from "./sandbox.ts";
 import { uidRange } from "./sandbox_uids.ts";

@@ -3,7 +3,7 @@
  *
  * How the uploaded code reaches Kaniko: the worker packs a build context (the generated
  * Dockerfile, the uploaded files, our runtime files) into a tar.gz and serves it once, over
- * HTTP, from its own pod with a random one-time token (k8s_build_context.ts). The init
+ * HTTP, from its own pod with a random one-time token (build_context.ts). The init
  * container `fetch-context` (our image, non-root) downloads it into an emptyDir, checks its
  * SHA-256, and Kaniko builds from `tar:///workspace/context.tar.gz`. This works for every
  * upload size the archive_max_bytes setting allows (megabytes), which a ConfigMap or Secret (1 MiB) would not.
@@ -31,7 +31,7 @@ import {
   checkNamespace,
   checkObjectId,
   restrictedContainerSecurity,
-} from "./k8s_common.ts";
+} from "./common.ts";
 
 export const KANIKO_CONTAINER = "kaniko";
 /** Pushes the image tarball of a build from an uploaded Dockerfile (see the module comment). */
@@ -42,7 +42,7 @@ const IMAGE_TARBALL = "/workspace/image.tar";
 export const FETCH_CONTEXT_CONTAINER = "fetch-context";
 /** Kaniko's last release from its original home; operators may point this at a maintained fork. */
 export const DEFAULT_KANIKO_IMAGE = "gcr.io/kaniko-project/executor:v1.23.2";
-export const DEFAULT_FETCH_COMMAND = ["node", "--import", "tsx", "src/executor/k8s_fetch_context_main.ts"];
+export const DEFAULT_FETCH_COMMAND = ["node", "--import", "tsx", "src/executor/kubernetes/fetch_context_main.ts"];
 export const CONTEXT_FILE = "/workspace/context.tar.gz";
 
 export interface KanikoJobInput {

@@ -4,7 +4,7 @@
  * (tests/k8s_manifests.test.ts checks that both agree).
  */
 import type { V1LimitRange, V1Namespace, V1NetworkPolicy, V1ResourceQuota } from "@kubernetes/client-node";
-import { baseLabels, checkNamespace } from "./k8s_common.ts";
+import { baseLabels, checkNamespace } from "./common.ts";
 
 export interface MatchNamespaceOptions {
   namespace?: string;
@@ -87,7 +87,7 @@ export function buildMatchNamespaceObjects(options: MatchNamespaceOptions = {}):
 
 export interface BuildNamespaceOptions {
   namespace?: string;
-  /** Label selector of the worker pods that serve build contexts (k8s_build_context.ts). */
+  /** Label selector of the worker pods that serve build contexts (build_context.ts). */
   workerPodLabels?: Record<string, string>;
   /** Namespace the workers run in. */
   platformNamespace?: string;

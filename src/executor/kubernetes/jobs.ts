@@ -2,24 +2,24 @@
  * The Kubernetes executor (`EXECUTOR=kubernetes`): one Job per match, one Kaniko Job per build.
  *
  * A match:
- * 1. Creates the match Job (k8s_match_job.ts) with `fieldValidation: Strict`, so the API
+ * 1. Creates the match Job (match_job.ts) with `fieldValidation: Strict`, so the API
  *    server rejects any field it does not know. If the Job already exists (a retried
  *    pg-boss job after a worker died), it adopts it and reads the nonce from its spec.
- * 2. Waits for it through a watch with re-list on 410 Gone and on stream end (k8s_watch.ts),
+ * 2. Waits for it through a watch with re-list on 410 Gone and on stream end (watch.ts),
  *    bounded by the Job's activeDeadlineSeconds plus a startup allowance.
  * 3. Lists its pod, reads the referee's termination message and the referee's log, and
- *    checks the framed result (k8s_result.ts). Agents' logs are never read.
+ *    checks the framed result (result.ts). Agents' logs are never read.
  * 4. Deletes the Job with propagationPolicy Background (its pod goes too), on every path.
  * Every failure on the way is a KubernetesPlatformError; the worker answers it with fail_match.
  */
 import { randomBytes } from "node:crypto";
 import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, type V1Job, type V1Pod } from "@kubernetes/client-node";
-import type { Logger } from "../log.ts";
-import { LABEL_MATCH_ID, LABEL_SUBMISSION_ID, checkImage } from "./k8s_common.ts";
-import { FETCH_CONTEXT_CONTAINER, KANIKO_CONTAINER, PUSH_CONTAINER, buildJobName, buildKanikoJob } from "./k8s_kaniko_job.ts";
-import { ENV_NONCE, REFEREE_CONTAINER, buildMatchJob, matchJobName } from "./k8s_match_job.ts";
-import { readResult } from "./k8s_result.ts";
-import { WatchTimeoutError, waitForJob } from "./k8s_watch.ts";
+import type { Logger } from "../../log.ts";
+import { LABEL_MATCH_ID, LABEL_SUBMISSION_ID, checkImage } from "./common.ts";
+import { FETCH_CONTEXT_CONTAINER, KANIKO_CONTAINER, PUSH_CONTAINER, buildJobName, buildKanikoJob } from "./kaniko_job.ts";
+import { ENV_NONCE, REFEREE_CONTAINER, buildMatchJob, matchJobName } from "./match_job.ts";
+import { readResult } from "./result.ts";
+import { WatchTimeoutError, waitForJob } from "./watch.ts";
 import {
   KubernetesPlatformError,
   type AgentLanguage,
@@ -27,7 +27,7 @@ import {
   type KubernetesBuildResult,
   type KubernetesMatchResult,
   type KubernetesMatchSpec,
-} from "./kubernetes_types.ts";
+} from "./types.ts";
 
 export interface KubernetesExecutorOptions {
   /** Defaults to `loadFromDefault()` (KUBECONFIG, ~/.kube/config, else the in-cluster service account). */
@@ -139,7 +139,7 @@ export interface KubernetesBuildInput {
   agentId: string;
   language: AgentLanguage;
   entry: string;
-  /** Where fetch-context downloads the build context (k8s_build_context.ts serves it). */
+  /** Where fetch-context downloads the build context (build_context.ts serves it). */
   context: { url: string; token: string; sha256: string };
   /** The context is an uploaded archive with its own Dockerfile (built without credentials, pushed apart). */
   ownDockerfile?: boolean;

@@ -2,7 +2,7 @@
  * The bridge between the referee and an agent running in another container of the match pod.
  *
  * The agent container's shell opens three FIFOs in a shared emptyDir as the agent's stdin,
- * stdout and stderr (k8s_match_job.ts). On the referee's side one bridge process per seat
+ * stdout and stderr (match_job.ts). On the referee's side one bridge process per seat
  * opens the other ends and joins them to its own stdio, so rl-arena-env's referee can spawn
  * the bridge exactly as it spawns a local agent process: what it writes reaches the agent's
  * stdin, the agent's stdout and stderr come back on the bridge's stdout and stderr, and the

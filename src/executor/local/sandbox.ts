@@ -19,7 +19,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 import { createAgentCgroup, detectCgroupSupport, type AgentCgroup, type CgroupSupport } from "./sandbox_cgroup.ts";
 import { leaseUid, type UidLease } from "./sandbox_uids.ts";
 

@@ -5,7 +5,7 @@
  * list again and watch again. A deadline bounds the whole wait.
  */
 import { BatchV1Api, Watch, type KubeConfig, type V1Job } from "@kubernetes/client-node";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 
 export type JobEnd = { state: "succeeded" | "failed"; job: V1Job; reason: string };
 
