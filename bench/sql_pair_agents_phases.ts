@@ -34,7 +34,7 @@ try {
   copy = insert(copy, "v_left := cardinality(v_pool_ids);", ` raise notice '%', 'round ' || v_round || ' (' || v_left || ' agents left unpaired) at ' || extract(milliseconds from clock_timestamp() - v_t0)::int || ' ms';`, true);
   copy = insert(copy, "insert into busy_agents", mark("matches"));
   copy = insert(copy, "perform enqueue_jobs", mark("busy rows"));
-  copy = insert(copy, "perform emit_event_json(", mark("jobs"));
+  copy = insert(copy, "perform arena_private.emit_event_json(", mark("jobs"));
   copy = insert(copy, "  group by (n - 1) / 50;\n", mark("events"), true);
   await sql.unsafe(copy);
 

@@ -37,7 +37,7 @@ begin
           v_now + setting_number_for(p_env.id, 'match_deadline_s') * interval '1 second', false, p_challenger)
   returning * into v_row;
   perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id), -10);
-  perform match_event('match.created', v_row);
+  perform arena_private.match_event('match.created', v_row);
   return v_row;
 end $$;
 comment on function insert_challenge(uuid, text, environments, uuid, uuid, uuid, uuid) is 'The shared end of create_challenge and create_version_challenge (their checks done): the challenger''s daily quota (RLA56), the unranked match with random seats, its low-priority match.run job and match.created.';

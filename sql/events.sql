@@ -17,7 +17,8 @@
 -- that writes no WAL of its own and so does not wait for a flush (see finish_match_then_notify).
 -- Settings are transactional: a rollback forgets the collected payloads with everything else.
 
-create or replace function emit_event_json(p_event text) returns void
+drop function if exists public.emit_event_json(text); -- moved to arena_private (issue 12)
+create or replace function arena_private.emit_event_json(p_event text) returns void
 language plpgsql volatile as $$
 begin
   if current_setting('rla.defer_events', true) = 'on' then
@@ -26,11 +27,11 @@ begin
     perform pg_notify('rla_events', p_event);
   end if;
 end $$;
-comment on function emit_event_json(text) is 'Sends one event, already a JSON object text with its "type" and no raw newline, on the rla_events channel (delivered at commit), or collects it while rla.defer_events is on.';
+comment on function arena_private.emit_event_json(text) is 'Sends one event, already a JSON object text with its "type" and no raw newline, on the rla_events channel (delivered at commit), or collects it while rla.defer_events is on.';
 
 create or replace function emit_event(p_type text, p_payload jsonb) returns void
 language sql volatile as $$
-  select emit_event_json((jsonb_build_object('type', p_type) || p_payload)::text) -- jsonb text has no raw newline
+  select arena_private.emit_event_json((jsonb_build_object('type', p_type) || p_payload)::text) -- jsonb text has no raw newline
 $$;
 comment on function emit_event(text, jsonb) is 'Sends one event on the rla_events channel (delivered at commit), or collects it while rla.defer_events is on.';
 

@@ -35,7 +35,8 @@ begin
   return v_row;
 end $$;
 
-create or replace function match_event(p_type text, p_row matches) returns void
+drop function if exists public.match_event(text, matches); -- moved to arena_private (issue 12)
+create or replace function arena_private.match_event(p_type text, p_row matches) returns void
 language sql volatile as $$
   select emit_event(p_type, jsonb_build_object('matchId', p_row.id, 'environment', p_row.environment_id,
     'agentIds', jsonb_build_array(p_row.player0_agent_id, p_row.player1_agent_id), 'status', p_row.status))
@@ -75,7 +76,7 @@ begin
   set status = 'running', started_at = v_now, attempts = m.attempts + 1,
       deadline = v_now + setting_number_for(v_env, 'match_deadline_s') * interval '1 second'
   where m.id = p_match returning * into v_row;
-  perform match_event('match.started', v_row);
+  perform arena_private.match_event('match.started', v_row);
   return query
   select v_row.id, v_env, e.version, e.config,
          match_limits(v_env),
@@ -253,11 +254,11 @@ begin
     update busy_agents set match_id = v_second.id, since = v_now
     where agent_id in (v_row.player0_agent_id, v_row.player1_agent_id) and match_id = p_match;
     perform enqueue_job('match.run', jsonb_build_object('matchId', v_second.id));
-    perform match_event('match.created', v_second);
+    perform arena_private.match_event('match.created', v_second);
   else
     delete from busy_agents where agent_id in (v_row.player0_agent_id, v_row.player1_agent_id) and match_id = p_match;
   end if;
-  perform match_event('match.finished', v_row);
+  perform arena_private.match_event('match.finished', v_row);
   if v_row.ranked then
     perform emit_event('leaderboard.changed', jsonb_build_object('environment', v_row.environment_id));
   end if;
@@ -297,7 +298,7 @@ begin
   update matches set status = 'failed', error = coalesce(nullif(btrim(p_error), ''), 'the match failed'), ended_at = arena_now()
   where id = p_row.id returning * into v_row;
   delete from busy_agents where agent_id in (p_row.player0_agent_id, p_row.player1_agent_id) and match_id = p_row.id;
-  perform match_event('match.finished', v_row);
+  perform arena_private.match_event('match.finished', v_row);
   return v_row;
 end $$;
 
@@ -370,7 +371,7 @@ begin
     values (v_row.player0_agent_id, v_row.id, v_now), (v_row.player1_agent_id, v_row.id, v_now);
   end if;
   perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id), case when v_row.ranked then 0 else -10 end);
-  perform match_event('match.created', v_row);
+  perform arena_private.match_event('match.created', v_row);
   return v_row;
 end $$;
 comment on function rerun_match(uuid, uuid) is 'Admin: a new pending match with the same agents, versions, seats and seed as a failed one (rerun_of points back), plus its match.run job. RLA53 when either agent is busy.';

@@ -205,7 +205,7 @@ begin
   -- (50 match ids + 100 agent ids ≈ 5.9 kB), and 50,000 single events cost ~0.3 s here plus
   -- their share of the commit, and make every web process parse them. Built as json, not jsonb
   -- (half the cost for 1,000 payloads of 150 ids).
-  perform emit_event_json(json_build_object('type', 'matches.created', 'environment', p_environment,
+  perform arena_private.emit_event_json(json_build_object('type', 'matches.created', 'environment', p_environment,
                                             'matchIds', array_agg(id), 'agentIds', array_agg(a) || array_agg(b))::text)
   from unnest(v_ids, v_a, v_b) with ordinality as u(id, a, b, n)
   group by (n - 1) / 50;
@@ -259,7 +259,7 @@ begin
   returning * into v_row;
   insert into busy_agents (agent_id, match_id, since) values (p_agent, v_row.id, v_now), (v_opponent.agent_id, v_row.id, v_now);
   perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id));
-  perform match_event('match.created', v_row);
+  perform arena_private.match_event('match.created', v_row);
   return v_row;
 end $$;
 comment on function place_agent(uuid) is 'Placement: pairs one eligible agent at once with the eligible agent of its environment nearest in rating (any window), creating the pending match and its match.run job; null when it is not eligible, nobody else is, or placement_on_activation is off. The build worker calls it when a version becomes active.';

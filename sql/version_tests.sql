@@ -141,7 +141,7 @@ begin
             p_test.id, v_pair)
     returning * into v_row;
     perform enqueue_job('match.run', jsonb_build_object('matchId', v_row.id), -10);
-    perform match_event('match.created', v_row);
+    perform arena_private.match_event('match.created', v_row);
   end loop;
 end $$;
 comment on function schedule_version_test_pair(version_tests) is 'The next seat-swapped pair of a version test: two pending unranked matches on one seed (candidate in seat 0, then seat 1) with their low-priority match.run jobs.';

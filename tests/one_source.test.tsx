@@ -194,10 +194,11 @@ test("an upload is one action: the API and the page form refuse a non-archive wi
 test("the submission and match helpers live in arena_private, not in the public API", async () => {
   const rows = await sql`select n.nspname as schema, p.proname as name from pg_proc p join pg_namespace n on n.oid = p.pronamespace
                          where p.proname in ('lock_submission', 'make_active', 'illegal_submission_transition', 'submission_status_event',
-                                             'match_for_update', 'end_match_failed')
+                                             'match_for_update', 'end_match_failed', 'match_event', 'emit_event_json')
                          order by p.proname`;
-  assert.equal(rows.map((r) => `${r.schema}.${r.name}`), ["arena_private.end_match_failed", "arena_private.illegal_submission_transition",
-    "arena_private.lock_submission", "arena_private.make_active", "arena_private.match_for_update", "arena_private.submission_status_event"]);
+  assert.equal(rows.map((r) => `${r.schema}.${r.name}`), ["arena_private.emit_event_json", "arena_private.end_match_failed",
+    "arena_private.illegal_submission_transition", "arena_private.lock_submission", "arena_private.make_active",
+    "arena_private.match_event", "arena_private.match_for_update", "arena_private.submission_status_event"]);
 });
 
 test.after(() => db.drop());
