@@ -8,13 +8,16 @@
  *    platform as users do (tests/helpers/built_platform.ts).
  * 4. Runs every `*.test.ts(x)` under tests/ and env/test/ as its own process (uvu suites),
  *    a few at a time; each database test clones the template (tests/helpers/database.ts).
+ *    Each process runs its file through tests/helpers/uvu_reporter.ts, which writes uvu's own
+ *    counts to a JSON file: the totals are read from there, not parsed from printed text.
  * 5. Prints each file's output, then the plain line `N passed, N failed`, and exits non-zero
  *    on any failed test, a file that did not load, or a file that timed out.
  *
  * `npm test -- pong` runs only the files whose path contains "pong".
  */
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import postgres from "postgres";
 import { removeEmbeddedCluster, startEmbeddedPostgres, type EmbeddedCluster } from "../src/db/embedded.ts";
@@ -22,6 +25,7 @@ import { prepareDatabase } from "../src/db/prepare.ts";
 import { createLogger } from "../src/log.ts";
 import { PROJECT_ROOT } from "../src/paths.ts";
 import { freePort } from "./helpers/ports.ts";
+import type { FileResult } from "./helpers/uvu_reporter.ts";
 
 const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_S ?? 600) * 1000;
 const CONCURRENCY = Number(process.env.TEST_CONCURRENCY ?? 2);
@@ -82,7 +86,9 @@ process.exit(failed > 0 || files.length === 0 ? 1 : 0);
 
 async function runFile(file: string): Promise<{ passed: number; failed: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
+  const resultDir = mkdtempSync(join(tmpdir(), "rla-test-result-"));
+  const resultPath = join(resultDir, "result.json");
+  const child = spawn(process.execPath, ["--import", "tsx", "tests/helpers/uvu_reporter.ts", file, resultPath], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, FORCE_COLOR: "0", RLA_TEST_ADMIN_URL: adminUrl, RLA_TEST_TEMPLATE: template },
     stdio: ["ignore", "pipe", "pipe"],
@@ -99,14 +105,15 @@ async function runFile(file: string): Promise<{ passed: number; failed: number }
   const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
   clearTimeout(timer);
   const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
-  const total = sum(plain, /Total:\s+(\d+)/g);
-  const ok = sum(plain, /Passed:\s+(\d+)/g);
-  const skipped = sum(plain, /Skipped:\s+(\d+)/g);
-  let bad = total - ok - skipped;
+  const result = readResult(resultPath);
+  rmSync(resultDir, { recursive: true, force: true });
+  const ok = result?.passed ?? 0;
+  let bad = result ? result.total - result.passed : 0; // uvu's total counts the tests it ran, not the skipped
   let note = "";
   if (timedOut) { bad += 1; note = ` — timed out after ${FILE_TIMEOUT_MS / 1000} s`; }
-  else if (code !== 0 && bad === 0) { bad += 1; note = ` — exited with code ${code} (did not load, or crashed)`; }
-  else if (total === 0) { bad += 1; note = " — ran no tests"; }
+  else if (!result) { bad += 1; note = ` — exited with code ${code} before uvu finished (did not load, or crashed)`; }
+  else if (code !== 0 && bad === 0) { bad += 1; note = ` — exited with code ${code} after its tests passed`; }
+  else if (result.total === 0) { bad += 1; note = " — ran no tests"; }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`\n── ${file} (${seconds} s): ${ok} passed, ${bad} failed${note}\n${bad ? plain : summaryOnly(plain)}`);
   return { passed: ok, failed: bad };
@@ -116,10 +123,9 @@ function summaryOnly(text: string): string {
   return text.split("\n").filter((l) => l.trim() && !/^\s*(Total|Passed|Skipped|Duration):/.test(l)).slice(-3).join("\n") + "\n";
 }
 
-function sum(text: string, re: RegExp): number {
-  let n = 0;
-  for (const m of text.matchAll(re)) n += Number(m[1]);
-  return n;
+/** The counts uvu_reporter.ts wrote, or null when the file died before uvu finished. */
+function readResult(path: string): FileResult | null {
+  try { return JSON.parse(readFileSync(path, "utf8")) as FileResult; } catch { return null; }
 }
 
 function findTests(dir: string): string[] {
