@@ -5,6 +5,7 @@ import { makeUser, ORIGIN, webApp } from "./helpers/web.ts";
 import { createLogger } from "../src/log.ts";
 import { liveRenderer } from "../src/web/live.tsx";
 import { deliveriesOf, LiveHub } from "../src/web/sse.ts";
+import { MAX_UNSENT_FRAMES } from "../src/web/events.ts";
 
 const db = await createTestDatabase();
 const hub = new LiveHub(liveRenderer(db.sql), createLogger({ level: "error" }));
@@ -119,6 +120,23 @@ test("a burst of events renders each topic once per batch", async () => {
   assert.is(hub.stats.events - events, 30);
   assert.ok(hub.stats.batches - batches < 30, `batches ${hub.stats.batches - batches}`);
   await s.close();
+});
+
+test("a client that stops reading is cut off once MAX_UNSENT_FRAMES frames wait for it, instead of queueing them without bound", async () => {
+  const before = hub.subscriberCount();
+  const ac = new AbortController();
+  const res = await app.request(`${ORIGIN}/events?topics=leaderboard:pong`, { signal: ac.signal });
+  const reader = res.body!.getReader();
+  await reader.read(); // ": connected", then this client reads no more
+  assert.is(hub.subscriberCount(), before + 1);
+  for (let i = 0; i < MAX_UNSENT_FRAMES + 10; i++) {
+    hub.dispatch({ type: "leaderboard.changed", environment: "pong" });
+    await hub.idle(); // one batch, so one frame, per event
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  assert.is(hub.subscriberCount(), before, "the stalled stream was ended and unsubscribed");
+  ac.abort();
+  await reader.cancel().catch(() => {});
 });
 
 test.after(async () => {

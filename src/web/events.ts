@@ -19,6 +19,8 @@ const Query = z.object({
 
 /** How often an idle stream gets a comment line, so proxies and browsers keep it open. */
 export const KEEP_ALIVE_MS = 15_000;
+/** Frames a stream may hold unread before it is cut off (see serve). */
+export const MAX_UNSENT_FRAMES = 64;
 /** Retry-After of a stream refused by a cap: streams end when tabs close, so slots free up soon. */
 export const STREAM_RETRY_AFTER_S = 10;
 
@@ -62,22 +64,23 @@ export function eventRoutes(hub: LiveHub, deps: WebDeps): Hono<WebEnv> {
 
     async function serve(stream: SSEStreamingApi): Promise<void> {
       let closed = false;
-      const unsubscribe = await hub.subscribe(
-        {
-          topics,
-          userId,
-          send: (m) => {
-            if (!closed) stream.write(m.frame).catch(() => (closed = true));
-          },
-        },
-        since,
-      );
+      // Frames written but not yet taken by the client. Writes queue in memory without bound
+      // while a client does not read (its TCP window stays full), so a client this far behind
+      // is cut off: it reconnects with Last-Event-ID and gets a fresh render of what it missed.
+      let unsent = 0;
+      const push = (frame: Uint8Array | string) => {
+        if (closed) return;
+        if (unsent >= MAX_UNSENT_FRAMES) return stream.abort(); // ends it through onAbort below
+        unsent++;
+        void stream.write(frame).then(() => unsent--); // write never rejects (Hono swallows errors)
+      };
+      const unsubscribe = await hub.subscribe({ topics, userId, send: (m) => push(m.frame) }, since);
       await stream.write(`: connected ${hub.lastId()}\n\n`);
       // The stream stays open until the client goes; a comment line every 15 s keeps proxies
       // from closing it. The timer is unref'd: open streams alone never keep a process alive.
       await new Promise<void>((resolve) => {
         const keepAlive = setInterval(() => {
-          if (!closed) stream.write(": keep-alive\n\n").catch(() => (closed = true));
+          push(": keep-alive\n\n");
         }, KEEP_ALIVE_MS);
         keepAlive.unref?.();
         const end = () => {
