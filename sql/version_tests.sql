@@ -295,3 +295,16 @@ language sql stable as $$
   where t.id = p_test
 $$;
 comment on function version_test_report(uuid) is 'One version test as JSON: versions, status (running / better / not_better / inconclusive), pairs, pentanomial, LLR and its bounds, Elo difference with 95 % interval, and every game (the evidence). Null for an unknown test.';
+
+create or replace function agent_version_tests(p_agent uuid, p_limit integer default 10)
+returns table (id uuid, candidate_version integer, baseline_version integer, status text, created_at timestamptz, decided_at timestamptz)
+language sql stable as $$
+  select t.id, sc.version, sb.version, t.status, t.created_at, t.decided_at
+  from version_tests t
+  join submissions sc on sc.id = t.candidate_submission_id
+  join submissions sb on sb.id = t.baseline_submission_id
+  where t.agent_id = p_agent
+  order by t.created_at desc
+  limit p_limit
+$$;
+comment on function agent_version_tests(uuid, integer) is 'An agent''s "is v2 better?" tests, newest first (the agent page''s list).';

@@ -96,6 +96,8 @@ test("the owner starts 'is v2 better?' from the agent page; its page shows live 
     await reader.cancel().catch(() => {});
     await pump;
   }
+  const listed = await page(`/agents/${aliceAgent}`);
+  assert.ok(listed.text.includes(`<a href="/version-tests/${testId}">Is v2 better than v1?</a> better`), "the agent page lists the test with its verdict");
   const done = await page(`/version-tests/${testId}`);
   assert.match(done.text, /Verdict: <b id="version-test-verdict" data-status="better">better<\/b>/);
   assert.match(done.text, /v2 − v1: \+\d+(\.\d)? Elo \(95 %: \+/);

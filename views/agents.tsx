@@ -7,6 +7,7 @@ import type { AgentDetail, FieldErrors, HeadToHeadRow, MatchItem, OwnAgent, Page
 import { RatingChart } from "./rating_chart.tsx";
 import { SkillValue } from "./skill.tsx";
 import { SubmissionsTable } from "./submissions.tsx";
+import { VersionTestList, type VersionTestItem } from "./version_tests.tsx";
 import { topic } from "../src/web/topics.ts";
 
 const oob = (on?: boolean) => (on ? { "hx-swap-oob": "true" } : {});
@@ -91,10 +92,12 @@ export interface AgentPageProps {
   since: string;
   /** The viewer's own built agents of this environment (other than this one): the challenge button's choices. */
   challengers?: OwnAgent[];
+  /** Its "is v2 better?" tests, newest first. */
+  versionTests?: VersionTestItem[];
 }
 
 /** `/agents/:id`: public stats; the owner also sees build logs, upload, activate/rebuild, edit/delete. */
-export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, since, maxUploadBytes, challengers = [] }) => {
+export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, since, maxUploadBytes, challengers = [], versionTests = [] }) => {
   const owner = viewer?.id === agent.ownerId;
   const olderBuilt = submissions.filter((s) => s.status === "inactive" && !s.active);
   return (
@@ -112,6 +115,7 @@ export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHe
       <AgentSummary agent={agent} history={history} />
       {viewer && !owner && agent.activeVersion !== null && !agent.disabled && <ChallengeForm agentId={agent.id} agentName={agent.name} challengers={challengers} />}
       {owner && agent.activeVersion !== null && olderBuilt.length > 0 && <VersionTestForm agentId={agent.id} activeVersion={agent.activeVersion} older={olderBuilt} />}
+      {versionTests.length > 0 && <Section title="Is a new version better?"><VersionTestList tests={versionTests} /></Section>}
       <div class="grid two">
         <Section title="Matches">
           <AgentMatches matches={matches} page={page} agentId={agent.id} />

@@ -15,6 +15,9 @@ export interface VersionTestReport {
   games: Array<{ matchId: string; pair: number; status: string; candidateSeat: number; winnerSeat: number | null; endReason: string | null }>;
 }
 
+/** One line of an agent's list of tests (agent_version_tests). */
+export interface VersionTestItem { id: string; candidateVersion: number; baselineVersion: number; status: VersionTestReport["status"]; createdAt: string }
+
 const VERDICT: Record<VersionTestReport["status"], string> = {
   running: "running: not decided yet",
   better: "better",
@@ -81,4 +84,13 @@ export const VersionTestPage: FC<{ viewer: Viewer | null; t: VersionTestReport; 
     </div>
     <VersionTestMain t={t} />
   </Layout>
+);
+
+/** The agent page's list of its tests, each linking to its page. */
+export const VersionTestList: FC<{ tests: VersionTestItem[] }> = ({ tests }) => (
+  <ul id="agent-version-tests">
+    {tests.map((t) => (
+      <li><a href={`/version-tests/${t.id}`}>Is v{t.candidateVersion} better than v{t.baselineVersion}?</a> {VERDICT[t.status]} · <Time at={t.createdAt} /></li>
+    ))}
+  </ul>
 );

@@ -8,6 +8,7 @@ import { HttpError } from "./http_errors.ts";
 import { html, pageApp, pageNumber, uuidParam, viewerOf } from "./pages_common.tsx";
 import * as q from "./queries.ts";
 import type { LiveHub } from "./sse.ts";
+import { agentVersionTests } from "./version_test_pages.tsx";
 
 const FEED_SIZE = 20;
 const LEADERBOARD_SIZE = 50;
@@ -72,17 +73,18 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
     const agent = await q.getAgent(sql, id);
     if (!agent) throw new HttpError(404, "not_found", `agent ${id} does not exist`);
     const owner = viewer?.id === agent.ownerId;
-    const [history, h2h, matches, submissions, limits, myAgents] = await Promise.all([
+    const [history, h2h, matches, submissions, limits, myAgents, versionTests] = await Promise.all([
       q.ratingHistory(sql, id),
       q.headToHead(sql, id),
       q.recentMatches(sql, { agentId: id }, FEED_SIZE + 1, (page - 1) * FEED_SIZE),
       q.agentSubmissions(sql, id, owner ? viewer!.id : null),
       uploadLimits(sql),
       viewer ? q.userAgents(sql, viewer.id, agent.environment) : [], // the challenge button's choices
+      agentVersionTests(sql, id),
     ]);
     return html(c, <AgentPage viewer={viewer} agent={agent} history={history} headToHead={h2h} matches={matches.slice(0, FEED_SIZE)}
       page={{ page, pageSize: FEED_SIZE, hasNext: matches.length > FEED_SIZE }} submissions={submissions} since={since} maxUploadBytes={limits.maxPackedBytes}
-      challengers={myAgents.filter((a) => a.id !== id && a.activeVersion !== null && !a.disabled)} />);
+      challengers={myAgents.filter((a) => a.id !== id && a.activeVersion !== null && !a.disabled)} versionTests={versionTests} />);
   });
   return app;
 }

@@ -1,9 +1,16 @@
-import { VersionTestPage, type VersionTestReport } from "../../views/version_tests.tsx";
+import { VersionTestPage, type VersionTestItem, type VersionTestReport } from "../../views/version_tests.tsx";
 import { versionTestReport } from "./api/version_tests.ts";
 import type { WebDeps } from "./deps.ts";
 import { HttpError } from "./http_errors.ts";
 import { formFields, html, pageApp, redirect, signedIn, uuidParam, viewerOf } from "./pages_common.tsx";
 import type { LiveHub } from "./sse.ts";
+
+/** An agent's tests, newest first, for its page (agent_version_tests). */
+export async function agentVersionTests(sql: WebDeps["sql"], agentId: string): Promise<VersionTestItem[]> {
+  const rows = await sql`select * from agent_version_tests(${agentId})`;
+  return rows.map((r) => ({ id: String(r.id), candidateVersion: Number(r.candidate_version), baselineVersion: Number(r.baseline_version),
+    status: String(r.status) as VersionTestItem["status"], createdAt: new Date(r.created_at).toISOString() }));
+}
 
 /**
  * "Is v2 better than v1?" pages: `GET /version-tests/:id` (live over SSE until decided: topic
