@@ -54,6 +54,10 @@ test.before(async () => {
     validationSteps: 50, matchmakingCheckMs: 200, pollingIntervalSeconds: 0.5,
   });
   owner = await makeUser(db.sql, "stdio_owner");
+  // Single rated matches, not seat-swapped pairs (pong's default since migration 0017): each
+  // stray agent's match must move its rating. Set before any build, because an activation may
+  // pair an agent at once (placement).
+  await db.sql`update environments set settings = settings || '{"seat_swapped_pairs": 0}' where id = 'pong'`;
   // Matchmaking waits until the agents under test are all active.
   await db.sql`select set_setting('matchmaking_interval_s', '3600')`;
 });
@@ -97,7 +101,9 @@ test("raw Python and raw Node agents build, play ranked matches, and one that mi
   const js = await build("raw-node", stdioZip(["node", "bot.mjs"], { "bot.mjs": rawNode() }));
   // Behaves through its 50-step validation match, then prints a stray line on stdout.
   const stray = await build("raw-stray", stdioZip(["python3", "-u", "bot.py"], { "bot.py": rawPython({ from: 60, misbehave: 'print("thinking...")' }) }));
-  for (const b of [py, js, stray]) {
+  // The same in Node, later (step 70), so a match of the two stray agents is lost by the Python one.
+  const strayNode = await build("raw-stray-node", stdioZip(["node", "bot.mjs"], { "bot.mjs": rawNode({ from: 70, misbehave: 'console.log("node thinking...");' }) }));
+  for (const b of [py, js, stray, strayNode]) {
     assert.is(b.status.status, "active", `${b.status.error}\n${b.status.build_log}`);
     assert.is(b.status.language, "stdio");
     assert.match(b.status.build_log!, /in the sandbox, as is/);
@@ -107,16 +113,17 @@ test("raw Python and raw Node agents build, play ranked matches, and one that mi
   assert.match(py.status.build_log!, /raw python agent for player 0/);
   assert.match(js.status.build_log!, /raw node agent for player 0/);
 
-  // Single rated matches, not seat-swapped pairs (pong's default since migration 0017): the stray agent's first match must move its rating.
-  await db.sql`update environments set settings = settings || '{"seat_swapped_pairs": 0}' where id = 'pong'`;
   await db.sql`select set_setting('matchmaking_interval_s', '1')`;
-  const ids = [py.agent, js.agent, stray.agent];
-  const matches = await waitFor("a completed match of the two good agents and a match of the stray one", async () => {
-    const rows = await db.sql`select * from matches where status in ('completed', 'failed') and player0_agent_id in ${db.sql(ids)} and player1_agent_id in ${db.sql(ids)}`;
+  const ids = [py.agent, js.agent, stray.agent, strayNode.agent];
+  const plays = (m: Record<string, any>, agent: string) => m.player0_agent_id === agent || m.player1_agent_id === agent;
+  const matches = await waitFor("a completed match of the two good agents, a match of the stray one and a match the stray Node agent lost", async () => {
+    const rows = await db.sql`select * from matches where status in ('completed', 'failed') and player0_agent_id in ${db.sql(ids)} and player1_agent_id in ${db.sql(ids)} order by created_at`;
     const good = rows.find((m) => [m.player0_agent_id, m.player1_agent_id].sort().join() === [py.agent, js.agent].sort().join());
-    const bad = rows.find((m) => m.player0_agent_id === stray.agent || m.player1_agent_id === stray.agent);
-    return good && bad ? { good, bad } : null;
-  }, 120_000);
+    const bad = rows.find((m) => plays(m, stray.agent));
+    // Its first match against an agent that outlives step 70 (the stray Python agent does not).
+    const badNode = rows.find((m) => plays(m, strayNode.agent) && !plays(m, stray.agent));
+    return good && bad && badNode ? { good, bad, badNode } : null;
+  }, 180_000);
   assert.is(matches.good.status, "completed", matches.good.error);
   assert.is(matches.good.end_reason, "completed", JSON.stringify(matches.good.details));
   assert.ok(matches.good.total_steps > 50);
@@ -130,6 +137,16 @@ test("raw Python and raw Node agents build, play ranked matches, and one that mi
   assert.ok(bad[`player${straySeat}_rating_change`] < 0, "the stray agent's rating falls");
   const [log] = await db.sql`select log from match_logs where match_id = ${bad.id} and seat = ${straySeat}`;
   assert.match(log!.log, /thinking\.\.\./);
+
+  const badNode = matches.badNode;
+  assert.is(badNode.status, "completed", badNode.error);
+  assert.is(badNode.end_reason, "protocol_error");
+  const nodeSeat = badNode.player0_agent_id === strayNode.agent ? 0 : 1;
+  assert.is(badNode.winner_seat, 1 - nodeSeat, "the other agent wins");
+  assert.is(badNode.total_steps, 70);
+  assert.ok(badNode[`player${nodeSeat}_rating_change`] < 0, "the stray Node agent's rating falls");
+  const [nodeLog] = await db.sql`select log from match_logs where match_id = ${badNode.id} and seat = ${nodeSeat}`;
+  assert.match(nodeLog!.log, /node thinking\.\.\./);
 });
 
 // The hostile-agent rules, unchanged for raw programs: each plays seat 0 against the tracker.
