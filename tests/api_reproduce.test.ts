@@ -61,12 +61,12 @@ test("the match page shows its owner the reproduce command for their seat", asyn
   assert.not.match(visitor, /rl-arena-env reproduce/);
 });
 
-test("the agent page points its owner at the match pages' reproduce command", async () => {
+test("the agent page gives its owner the exact reproduce command of the latest match", async () => {
   const get = (headers: Record<string, string>) => h.app.request(`http://arena.test/agents/${aliceAgent}`, { headers: { "x-forwarded-for": "10.7.0.2", ...headers } }, viaProxy);
   const own = await (await get({ cookie: `session=${users.alice!.token}` })).text();
   assert.match(own, /id="reproduce-hint"/);
   assert.match(own, new RegExp(`href="/matches/${matchId}#match-logs"`));
-  assert.match(own, /npx rl-arena-env reproduce &lt;match-id&gt; --seat N \.\/my-agent/);
+  assert.match(own, new RegExp(`<code data-match="${matchId}">npx rl-arena-env reproduce ${matchId} --seat ${aliceSeat} \\./my-agent --platform http://arena\\.test</code>`));
   assert.not.match(await (await get({})).text(), /reproduce-hint/);
 });
 

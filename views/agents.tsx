@@ -2,7 +2,7 @@ import type { FC } from "hono/jsx";
 import { Empty, FieldError, Pager, Record, Time } from "./components.tsx";
 import { UploadForm } from "./environments.tsx";
 import { Layout, Section } from "./layout.tsx";
-import { MatchFeed } from "./matches.tsx";
+import { MatchFeed, reproduceCommand } from "./matches.tsx";
 import type { AgentDetail, FieldErrors, HeadToHeadRow, MatchItem, OwnAgent, Page, RatingPoint, SubmissionItem, Viewer } from "./models.ts";
 import { RatingChart } from "./rating_chart.tsx";
 import { SkillValue } from "./skill.tsx";
@@ -94,11 +94,16 @@ export interface AgentPageProps {
   challengers?: OwnAgent[];
   /** Its "is v2 better?" tests, newest first. */
   versionTests?: VersionTestItem[];
+  /** This site's address, for the owner's exact reproduce command. */
+  origin?: string;
 }
 
 /** `/agents/:id`: public stats; the owner also sees build logs, upload, activate/rebuild, edit/delete. */
-export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, since, maxUploadBytes, challengers = [], versionTests = [] }) => {
+export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, since, maxUploadBytes, challengers = [], versionTests = [], origin }) => {
   const owner = viewer?.id === agent.ownerId;
+  // The owner's latest finished match and this agent's seat in it: the exact command to replay it at home.
+  const latest = matches.find((m) => m.status === "completed");
+  const latestSeat = latest ? latest.players.findIndex((p) => p.agentId === agent.id) : -1;
   const olderBuilt = submissions.filter((s) => s.status === "inactive" && !s.active);
   return (
     <Layout title={agent.name} viewer={viewer} live={{ topics: [topic.agent(agent.id), ...(owner ? [topic.submissions()] : [])], since }}>
@@ -119,10 +124,10 @@ export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHe
       <div class="grid two">
         <Section title="Matches">
           <AgentMatches matches={matches} page={page} agentId={agent.id} />
-          {owner && matches[0] && (
-            <p class="muted" id="reproduce-hint">Why did it lose? A match's replay shows your agent's stderr and answer times at each step, and
-              the match page gives the command that replays your seat at home (<code>npx rl-arena-env reproduce &lt;match-id&gt; --seat N ./my-agent</code>):
-              see the <a href={`/matches/${matches[0].id}#match-logs`}>latest match</a>.</p>
+          {owner && latest && latestSeat >= 0 && origin && (
+            <p class="muted" id="reproduce-hint">Why did it lose? A match's replay shows your agent's stderr and answer times at each step.
+              Replay your seat of the <a href={`/matches/${latest.id}#match-logs`}>latest match</a> at home, with your agent's folder:{" "}
+              <code data-match={latest.id}>{reproduceCommand(origin, latest.id, latestSeat)}</code></p>
           )}
         </Section>
         <Section title="Head to head"><HeadToHead rows={headToHead} /></Section>

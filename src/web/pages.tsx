@@ -84,7 +84,8 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
     ]);
     return html(c, <AgentPage viewer={viewer} agent={agent} history={history} headToHead={h2h} matches={matches.slice(0, FEED_SIZE)}
       page={{ page, pageSize: FEED_SIZE, hasNext: matches.length > FEED_SIZE }} submissions={submissions} since={since} maxUploadBytes={limits.maxPackedBytes}
-      challengers={myAgents.filter((a) => a.id !== id && a.activeVersion !== null && !a.disabled)} versionTests={versionTests} />);
+      challengers={myAgents.filter((a) => a.id !== id && a.activeVersion !== null && !a.disabled)} versionTests={versionTests}
+      origin={new URL(c.req.url).origin} />);
   });
   return app;
 }
