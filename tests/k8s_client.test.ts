@@ -42,13 +42,13 @@ function line(r: RecordedRequest) {
   return `${r.method} ${r.path}${r.search}`;
 }
 
-test("a match: create (Strict), watch, 410 Gone re-list, stream end re-list, pods, referee log, result, delete in the background", async () => {
+test("a match: create (Strict), watch, 410 Gone re-list, stream end re-watch from the last version, pods, referee log, result, delete in the background", async () => {
   // Setup
   const api = await startFakeApi();
   try {
     api.onCreate = (job) => refereeFinished(api, job);
     api.watchSteps = [
-      { events: [gone], then: "hold" },
+      { events: [gone], then: "end" }, // an API server closes the watch after the 410 Status
       () => ({ events: [event("MODIFIED", api.setStatus(NS, "match-m42", { active: 1 }))], then: "end" }),
       () => ({ events: [event("MODIFIED", api.setStatus(NS, "match-m42", { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] }))], then: "hold" }),
     ];
@@ -59,15 +59,14 @@ test("a match: create (Strict), watch, 410 Gone re-list, stream end re-list, pod
     assert.equal(result.replay, REPLAY);
     assert.equal(result.logs, ["left stderr\n", "right stderr\n"]);
     assert.is(result.jobName, "match-m42");
-    const watch = (rv: number) => `GET ${JOBS}?watch=true&labelSelector=${SELECTOR}&allowWatchBookmarks=true&timeoutSeconds=60&resourceVersion=${rv}`;
+    const watch = (rv: number) => `GET ${JOBS}?watch=true&resourceVersion=${rv}&labelSelector=${SELECTOR}`;
     assert.equal(api.requests.map(line), [
       `POST ${JOBS}?fieldValidation=Strict`,
       `GET ${JOBS}?labelSelector=${SELECTOR}`,
       watch(101),
-      `GET ${JOBS}?labelSelector=${SELECTOR}`,
+      `GET ${JOBS}?labelSelector=${SELECTOR}`, // after 410 Gone: list again
       watch(101),
-      `GET ${JOBS}?labelSelector=${SELECTOR}`,
-      watch(102),
+      watch(102), // after the stream ended: watch from the last version seen, no list
       `GET /api/v1/namespaces/${NS}/pods?labelSelector=${SELECTOR}`,
       `GET /api/v1/namespaces/${NS}/pods/match-m42-x7k2p/log?container=referee`,
       `DELETE ${JOBS}/match-m42?propagationPolicy=Background`,
@@ -225,7 +224,7 @@ test("a build creates the Kaniko Job, returns the image pinned by the digest Kan
     assert.equal(api.requests.map(line), [
       `POST /apis/batch/v1/namespaces/${BNS}/jobs?fieldValidation=Strict`,
       `GET /apis/batch/v1/namespaces/${BNS}/jobs?labelSelector=${sel}`,
-      `GET /apis/batch/v1/namespaces/${BNS}/jobs?watch=true&labelSelector=${sel}&allowWatchBookmarks=true&timeoutSeconds=60&resourceVersion=101`,
+      `GET /apis/batch/v1/namespaces/${BNS}/jobs?watch=true&resourceVersion=101&labelSelector=${sel}`,
       `GET /api/v1/namespaces/${BNS}/pods?labelSelector=${sel}`,
       `GET /api/v1/namespaces/${BNS}/pods/build-s9-x7k2p/log?container=kaniko&limitBytes=262144`,
       `DELETE /apis/batch/v1/namespaces/${BNS}/jobs/build-s9?propagationPolicy=Background`,

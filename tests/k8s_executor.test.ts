@@ -66,9 +66,19 @@ class FakeKubelet {
     };
     const step = (): WatchStep | Promise<WatchStep> => {
       api.watchSteps.push(step); // an endless supply: one step per watch request
-      const since = Number(api.requests.at(-1)?.query.resourceVersion ?? 0);
-      if (this.lastFinished > since) return { events: [], then: "end" };
-      return new Promise((resolve) => this.wake.push(() => resolve({ events: [], then: "end" })));
+      const request = api.requests.at(-1)!;
+      const since = Number(request.query.resourceVersion ?? 0);
+      // As an API server does: a MODIFIED event for each Job of the watched namespace and label
+      // that changed after the watch's resourceVersion, then (here) the end of the stream.
+      const changed = () => ({
+        events: [...api.jobs.values()]
+          .filter((j) => request.path.includes(`/namespaces/${j.metadata!.namespace}/`) && Number(j.metadata!.resourceVersion) > since)
+          .filter((j) => { const [k, v] = String(request.query.labelSelector ?? "").split("="); return !k || j.metadata!.labels?.[k] === v; })
+          .map((j) => ({ type: "MODIFIED", object: structuredClone(j) })),
+        then: "end" as const,
+      });
+      if (this.lastFinished > since) return changed();
+      return new Promise((resolve) => this.wake.push(() => resolve(changed())));
     };
     api.watchSteps = [step];
   }

@@ -5,7 +5,7 @@
  * 1. Creates the match Job (match_job.ts) with `fieldValidation: Strict`, so the API
  *    server rejects any field it does not know. If the Job already exists (a retried
  *    pg-boss job after a worker died), it adopts it and reads the nonce from its spec.
- * 2. Waits for it through a watch with re-list on 410 Gone and on stream end (watch.ts),
+ * 2. Waits for it through the client's informer (list, watch, re-list on 410 Gone; watch.ts),
  *    bounded by the Job's activeDeadlineSeconds plus a startup allowance.
  * 3. Lists its pod, reads the referee's termination message and the referee's log, and
  *    checks the framed result (result.ts). Agents' logs are never read.
@@ -48,7 +48,6 @@ export interface KubernetesExecutorOptions {
   /** Hard wall-clock limit of a match Job; default derived from the time limits. */
   matchDeadlineS?: number;
   buildDeadlineS?: number;
-  watchTimeoutS?: number;
   /** Overrides the whole wait bound (activeDeadlineSeconds + startupSlackS); for tests and impatient callers. */
   waitDeadlineMs?: number;
   log?: Logger;
@@ -111,7 +110,6 @@ export async function runMatchOnKubernetes(spec: KubernetesMatchSpec, options: K
       name,
       labelSelector: `${LABEL_MATCH_ID}=${spec.matchId}`,
       deadlineMs,
-      watchTimeoutS: options.watchTimeoutS,
       log,
       signal: options.signal,
     });
@@ -186,7 +184,6 @@ export async function buildOnKubernetes(input: KubernetesBuildInput, options: Ku
       name,
       labelSelector: `${LABEL_SUBMISSION_ID}=${input.submissionId}`,
       deadlineMs: options.waitDeadlineMs ?? ((job.spec?.activeDeadlineSeconds ?? 0) + (options.startupSlackS ?? 120)) * 1000,
-      watchTimeoutS: options.watchTimeoutS,
       log,
       signal: options.signal,
     });

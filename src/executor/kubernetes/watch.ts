@@ -1,10 +1,17 @@
 /**
- * Waits for a Job to finish by watching it: list (to get a resourceVersion and catch a Job
- * that already finished), then watch from that version; on 410 Gone (the version is too old,
- * as an ERROR event or an HTTP status), on the end of the stream, or on a connection error,
- * list again and watch again. A deadline bounds the whole wait.
+ * Waits for a Job to finish through the client's informer (`makeInformer`), which does the
+ * list-then-watch: it lists (so a Job that already finished is seen), watches from the list's
+ * resourceVersion, watches again from the last version seen when the stream ends, and lists
+ * again on 410 Gone (an ERROR event or an HTTP status). What it leaves to us: an informer that
+ * meets any other error stops, so we start it again after a growing pause; a deadline bounds
+ * the whole wait; and a Job missing from a successful list (deleted before it finished) ends it.
+ *
+ * It is `makeInformer` (a ListWatch) built by hand for one reason: after a list, the informer
+ * opens its next watch even when a callback of that list stopped it, and that request would stay
+ * open until the API server ends it (tests/k8s_client: one watch only). Our Watch opens nothing
+ * once the wait is over.
  */
-import { BatchV1Api, Watch, type KubeConfig, type V1Job } from "@kubernetes/client-node";
+import { BatchV1Api, ListWatch, Watch, type KubeConfig, type V1Job } from "@kubernetes/client-node";
 import type { Logger } from "../../log.ts";
 
 export type JobEnd = { state: "succeeded" | "failed"; job: V1Job; reason: string };
@@ -18,8 +25,6 @@ export interface WaitOptions {
   name: string;
   labelSelector: string;
   deadlineMs: number;
-  /** Server-side timeout of each watch request; the API server ends the stream after it. */
-  watchTimeoutS?: number;
   log?: Logger;
   signal?: AbortSignal;
 }
@@ -36,104 +41,74 @@ export function jobEnd(job: V1Job): JobEnd | null {
   return null;
 }
 
-export async function waitForJob(kc: KubeConfig, options: WaitOptions): Promise<JobEnd> {
-  const batch = kc.makeApiClient(BatchV1Api);
-  const watch = new Watch(kc);
-  const path = `/apis/batch/v1/namespaces/${encodeURIComponent(options.namespace)}/jobs`;
-  const end = Date.now() + options.deadlineMs;
-  let failures = 0;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    if (Date.now() >= end) throw new WatchTimeoutError(`Job ${options.name} did not finish within ${Math.round(options.deadlineMs / 1000)} s`);
-    let resourceVersion: string | undefined;
-    try {
-      const list = await batch.listNamespacedJob({ namespace: options.namespace, labelSelector: options.labelSelector });
-      const job = list.items.find((j) => j.metadata?.name === options.name);
-      if (!job) throw new Error(`Job ${options.name} is gone from namespace ${options.namespace} (deleted before it finished)`);
-      const done = jobEnd(job);
-      if (done) return done;
-      resourceVersion = list.metadata?.resourceVersion;
-      failures = 0;
-    } catch (e) {
-      if ((e as Error).message.includes("is gone from namespace")) throw e;
-      failures++;
-      options.log?.warn("listing Jobs failed, retrying", { job: options.name, error: e as Error, failures });
-      await pause(Math.min(5000, 250 * 2 ** failures), end);
-      continue;
-    }
-    const outcome = await watchOnce(watch, path, options, resourceVersion, end);
-    if (outcome.kind === "done") return outcome.end;
-    if (outcome.kind === "deleted") throw new Error(`Job ${options.name} was deleted before it finished`);
-    if (outcome.kind === "error") {
-      failures++;
-      options.log?.warn("watching Jobs failed, listing again", { job: options.name, error: outcome.error, failures });
-      await pause(Math.min(5000, 250 * 2 ** failures), end);
-    } else {
-      options.log?.debug("Job watch ended, listing again", { job: options.name, why: outcome.kind });
-    }
+/** A Watch that, once closed, opens no more requests (it hands back an already-aborted controller). */
+class ClosableWatch extends Watch {
+  closed = false;
+  override watch(...args: Parameters<Watch["watch"]>): Promise<AbortController> {
+    if (!this.closed) return super.watch(...args);
+    const c = new AbortController();
+    c.abort();
+    return Promise.resolve(c);
   }
 }
 
-type WatchOutcome =
-  | { kind: "done"; end: JobEnd }
-  | { kind: "deleted" }
-  | { kind: "gone" }
-  | { kind: "ended" }
-  | { kind: "timeout" }
-  | { kind: "error"; error: Error };
+export function waitForJob(kc: KubeConfig, options: WaitOptions): Promise<JobEnd> {
+  const { namespace, name, labelSelector, log, signal } = options;
+  const batch = kc.makeApiClient(BatchV1Api);
+  let listed = 0; // successful lists so far: after one, a Job absent from the cache is gone
+  const watch = new ClosableWatch(kc);
+  const informer = new ListWatch<V1Job>(`/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`, watch, async () => {
+    const list = await batch.listNamespacedJob({ namespace, labelSelector });
+    listed++;
+    return list;
+  }, false, labelSelector);
 
-function watchOnce(watch: Watch, path: string, options: WaitOptions, resourceVersion: string | undefined, end: number): Promise<WatchOutcome> {
-  return new Promise<WatchOutcome>((resolve) => {
+  return new Promise<JobEnd>((resolve, reject) => {
     let settled = false;
-    let controller: AbortController | undefined;
-    const finish = (o: WatchOutcome) => {
+    let failures = 0;
+    let retry: NodeJS.Timeout | undefined;
+    const finish = (outcome: () => void) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-      controller?.abort();
-      resolve(o);
+      clearTimeout(deadline);
+      clearTimeout(retry);
+      signal?.removeEventListener("abort", onAbort);
+      watch.closed = true;
+      void informer.stop();
+      outcome();
     };
-    const onAbort = () => finish({ kind: "error", error: new Error("aborted") });
-    options.signal?.addEventListener("abort", onAbort);
-    const timer = setTimeout(() => finish({ kind: "timeout" }), Math.max(0, end - Date.now()));
-    const query: Record<string, string | number | boolean> = {
-      labelSelector: options.labelSelector,
-      allowWatchBookmarks: true,
-      timeoutSeconds: options.watchTimeoutS ?? 60,
+    const onAbort = () => finish(() => reject(signal!.reason ?? new Error("aborted")));
+    const deadline = setTimeout(() => finish(() => reject(new WatchTimeoutError(`Job ${name} did not finish within ${Math.round(options.deadlineMs / 1000)} s`))), options.deadlineMs);
+    const seen = (job: V1Job) => {
+      if (job.metadata?.name !== name) return;
+      failures = 0;
+      const done = jobEnd(job);
+      if (done) finish(() => resolve(done));
     };
-    if (resourceVersion) query.resourceVersion = resourceVersion;
-    watch
-      .watch(
-        path,
-        query,
-        (type: string, obj: V1Job & { code?: number; reason?: string; message?: string }) => {
-          if (type === "ERROR") {
-            // A Status object: 410 Gone means our resourceVersion is too old; list again.
-            if (obj.code === 410) finish({ kind: "gone" });
-            else finish({ kind: "error", error: new Error(`watch error ${obj.code ?? "?"} ${obj.reason ?? ""}: ${obj.message ?? ""}`) });
-            return;
-          }
-          if (obj.metadata?.name !== options.name) return;
-          if (type === "DELETED") return finish({ kind: "deleted" });
-          const done = jobEnd(obj);
-          if (done) finish({ kind: "done", end: done });
-        },
-        (err: unknown) => {
-          if (!err) return finish({ kind: "ended" });
-          const status = (err as { statusCode?: number }).statusCode;
-          if (status === 410) return finish({ kind: "gone" });
-          finish({ kind: "error", error: err instanceof Error ? err : new Error(String(err)) });
-        },
-      )
-      .then((c) => {
-        controller = c;
-        if (settled) c.abort();
-      })
-      .catch((e: unknown) => finish({ kind: "error", error: e instanceof Error ? e : new Error(String(e)) }));
+    const start = () => {
+      const before = listed;
+      informer.start().then(() => {
+        // start() resolves once it has listed (or failed to) and opened the watch.
+        if (listed > before && !settled && !informer.get(name, namespace)) {
+          finish(() => reject(new Error(`Job ${name} is gone from namespace ${namespace} (deleted before it finished)`)));
+        }
+      }, (e: unknown) => onError(e));
+    };
+    const onError = (e: unknown) => {
+      if (settled) return;
+      failures++;
+      log?.warn("listing or watching Jobs failed, starting again", { job: name, error: e as Error, failures });
+      clearTimeout(retry);
+      retry = setTimeout(start, Math.min(5000, 250 * 2 ** failures));
+    };
+    informer.on("add", seen);
+    informer.on("update", seen);
+    informer.on("delete", (job) => {
+      if (job.metadata?.name === name) finish(() => reject(new Error(`Job ${name} was deleted before it finished`)));
+    });
+    informer.on("error", onError);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort);
+    start();
   });
-}
-
-function pause(ms: number, end: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, end - Date.now()))));
 }
