@@ -124,8 +124,12 @@ test("raw Python and raw Node agents build, play ranked matches, and one that mi
     return good && bad ? { good, bad } : null;
   }, 120_000);
   // The two stray agents, both losing, drift to the same rating and would keep meeting (the Python
-  // one always faults first): take it out of matchmaking so the Node one meets a good agent.
-  await db.sql`update agents set disabled = true where id = ${stray.agent}`;
+  // one always faults first), and with three agents left the lowest-rated one is the one left
+  // out of every pairing: leave only the stray Node agent and the raw Python one, with a window
+  // that spans their gap at once.
+  await db.sql`update agents set disabled = true where id in ${db.sql([stray.agent, js.agent])}`;
+  await db.sql`select set_setting('matchmaking_window_max', '2000')`;
+  await db.sql`select set_setting('matchmaking_window', '2000')`;
   const badNode = await waitFor("a match the stray Node agent lost to an agent that outlives step 70", async () => {
     const rows = await finished();
     return rows.find((m) => plays(m, strayNode.agent) && !plays(m, stray.agent)) ?? null;
