@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { parseTrustProxy } from "./web/client_ip.ts";
+import { parseTrustProxy } from "./web/http/client_ip.ts";
 
 /** Thrown when the environment variables do not describe a usable configuration. */
 export class ConfigError extends Error {

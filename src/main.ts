@@ -10,9 +10,9 @@ import { createLogger } from "./log.ts";
 import { sandboxStatus } from "./executor/local/sandbox.ts";
 import { subscribeEngineMetrics } from "./metrics_engine.ts";
 import { createApp, createOpsApp } from "./web/app.ts";
-import { liveRenderer } from "./web/live.tsx";
-import { seedDemo } from "./web/demo.ts";
-import { LiveHub } from "./web/sse.ts";
+import { liveRenderer } from "./web/live/renderers.tsx";
+import { seedDemo } from "./demo.ts";
+import { LiveHub } from "./web/live/sse.ts";
 
 /**
  * The process entry: one binary for every role. Boot order is database → migrations →

@@ -11,10 +11,10 @@ import { loadConfig } from "../src/config.ts";
 import {
   clearSessionCookie, hashPassword, loadUser, rejectInvalidToken, requireAdmin, requireUser,
   setSessionCookie, signSession, verifyPassword, verifySession, type SessionUser,
-} from "../src/web/auth.ts";
-import { forgetSessions } from "../src/web/session_store.ts";
+} from "../src/web/http/authentication.ts";
+import { forgetSessions } from "../src/web/http/session_store.ts";
 import type { WebEnv } from "../src/web/deps.ts";
-import { HttpError, jsonError, toHttpError } from "../src/web/http_errors.ts";
+import { HttpError, jsonError, toHttpError } from "../src/web/http/error_responses.ts";
 import { createTestDatabase } from "./helpers/database.ts";
 
 const secret = "s".repeat(40);

@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
-import { SESSION_CACHE_MS } from "../src/web/session_store.ts";
+import { SESSION_CACHE_MS } from "../src/web/http/session_store.ts";
 import { createApiHarness, viaProxy, type ApiHarness } from "./helpers/api_app.ts";
 
 const ORIGIN = "http://arena.test";

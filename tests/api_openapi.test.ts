@@ -7,8 +7,8 @@ import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { apiRoutes, apiV1 } from "../src/web/api/routes.ts";
 import type { WebDeps } from "../src/web/deps.ts";
-import { openApiDocument } from "../src/web/openapi.ts";
-import { staticRoutes } from "../src/web/static.ts";
+import { openApiDocument } from "../src/web/api/openapi.ts";
+import { staticRoutes } from "../src/web/http/static.ts";
 import { seededUploadLimits } from "../src/submissions/upload_limits.ts";
 import { createTestDatabase } from "./helpers/database.ts";
 

@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { builtinAgents, playEpisode, type Replay } from "rl-arena-env";
 import { storedReplayGzip } from "../src/jobs/replay_storage.ts";
-import { gameScore } from "../src/web/game_score.ts";
+import { gameScore } from "../src/web/pages/game_score.ts";
 import { createApiHarness, type ApiHarness } from "./helpers/api_app.ts";
 import { playFinishedMatch } from "./helpers/api_matches.ts";
 

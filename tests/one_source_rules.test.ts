@@ -81,9 +81,9 @@ test("src/web/queries.ts reads only SQL functions and views, never a table", () 
   assert.equal(reads.filter((r) => tables.has(r)), []);
 });
 
-test("one decoy password hash serves every login (src/web/session_actions.ts)", () => {
+test("one decoy password hash serves every login (src/web/actions/sessions.ts)", () => {
   const holders = sources(join(PROJECT_ROOT, "src")).filter((f) => /hashPassword\(\s*["']decoy/.test(read(f))).map(rel);
-  assert.equal(holders, [join("src", "web", "session_actions.ts")]);
+  assert.equal(holders, [join("src", "web", "actions", "sessions.ts")]);
 });
 
 test.run();

@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PROJECT_ROOT } from "../src/paths.ts";
-import { isPrivateTopic, isTopic, parseTopic, topic, TOPIC_HELP } from "../src/web/topics.ts";
+import { isPrivateTopic, isTopic, parseTopic, topic, TOPIC_HELP } from "../src/web/live/topics.ts";
 
 const ID = "0b6f2c1e-5a4d-4c1b-9d7e-2f3a4b5c6d7e";
 
@@ -29,7 +29,7 @@ test("the help text lists every kind", () => {
   assert.is(TOPIC_HELP, "feed, leaders, submissions, feed:<env>, leaderboard:<env>, agent:<id>, match:<id>, version-test:<id>");
 });
 
-test("no topic name is spelled out in src/ or views/ outside src/web/topics.ts", () => {
+test("no topic name is spelled out in src/ or views/ outside src/web/live/topics.ts", () => {
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
@@ -41,7 +41,7 @@ test("no topic name is spelled out in src/ or views/ outside src/web/topics.ts",
   walk(join(PROJECT_ROOT, "src"));
   walk(join(PROJECT_ROOT, "views"));
   const spelled = /`(agent|match|leaderboard|feed):\$\{|\btopics: \[\s*"|add\("(feed|leaders|submissions)"|topic === "/;
-  const found = files.filter((f) => !f.endsWith(join("web", "topics.ts")) && spelled.test(readFileSync(f, "utf8"))).map((f) => relative(PROJECT_ROOT, f));
+  const found = files.filter((f) => !f.endsWith(join("web", "live", "topics.ts")) && spelled.test(readFileSync(f, "utf8"))).map((f) => relative(PROJECT_ROOT, f));
   assert.equal(found, []);
 });
 

@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { builtinAgents } from "rl-arena-env";
 import { createTestDatabase } from "./helpers/database.ts";
 import { createLogger } from "../src/log.ts";
-import { seedDemo } from "../src/web/demo.ts";
+import { seedDemo } from "../src/demo.ts";
 
 const db = await createTestDatabase();
 const log = createLogger({ level: "error" });

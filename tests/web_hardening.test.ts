@@ -8,9 +8,9 @@ import { Hono } from "hono";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { loadConfig } from "../src/config.ts";
-import { clientIp, parseTrustProxy } from "../src/web/client_ip.ts";
-import { safeNext } from "../src/web/sessions.tsx";
-import { isTopic } from "../src/web/topics.ts";
+import { clientIp, parseTrustProxy } from "../src/web/http/client_ip.ts";
+import { safeNext } from "../src/web/pages/session_routes.tsx";
+import { isTopic } from "../src/web/live/topics.ts";
 import { createApiHarness, viaProxy, type ApiHarness } from "./helpers/api_app.ts";
 
 const ORIGIN = "http://arena.test";

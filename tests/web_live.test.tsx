@@ -3,9 +3,9 @@ import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
 import { makeUser, ORIGIN, webApp } from "./helpers/web.ts";
 import { createLogger } from "../src/log.ts";
-import { liveRenderer } from "../src/web/live.tsx";
-import { deliveriesOf, LiveHub } from "../src/web/sse.ts";
-import { MAX_UNSENT_FRAMES } from "../src/web/events.ts";
+import { liveRenderer } from "../src/web/live/renderers.tsx";
+import { deliveriesOf, LiveHub } from "../src/web/live/sse.ts";
+import { MAX_UNSENT_FRAMES } from "../src/web/live/events.ts";
 
 const db = await createTestDatabase();
 const hub = new LiveHub(liveRenderer(db.sql), createLogger({ level: "error" }));

@@ -4,7 +4,7 @@ import { createTestDatabase } from "./helpers/database.ts";
 import { insertMatch, makeAgent as makeSqlAgent, makeEnvironment, makeUser as makeSqlUser } from "./helpers/sql_fixtures.ts";
 import { formPost, makeUser, ORIGIN, webApp } from "./helpers/web.ts";
 import { recentMatches } from "../src/web/queries.ts";
-import { signSession } from "../src/web/auth.ts";
+import { signSession } from "../src/web/http/authentication.ts";
 
 const db = await createTestDatabase();
 const { app, deps } = webApp(db.sql);

@@ -8,8 +8,8 @@ import { createTestDatabase } from "./helpers/database.ts";
 import { playMatch } from "./helpers/sql_fixtures.ts";
 import { formPost, makeUser, ORIGIN, webApp } from "./helpers/web.ts";
 import { createLogger } from "../src/log.ts";
-import { liveRenderer } from "../src/web/live.tsx";
-import { LiveHub } from "../src/web/sse.ts";
+import { liveRenderer } from "../src/web/live/renderers.tsx";
+import { LiveHub } from "../src/web/live/sse.ts";
 
 const db = await createTestDatabase();
 const sql = db.sql;

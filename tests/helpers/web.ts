@@ -2,10 +2,10 @@ import type { Sql } from "postgres";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { createApp } from "../../src/web/app.ts";
-import { signSession } from "../../src/web/auth.ts";
+import { signSession } from "../../src/web/http/authentication.ts";
 import type { WebDeps } from "../../src/web/deps.ts";
-import { liveRenderer } from "../../src/web/live.tsx";
-import { LiveHub } from "../../src/web/sse.ts";
+import { liveRenderer } from "../../src/web/live/renderers.tsx";
+import { LiveHub } from "../../src/web/live/sse.ts";
 import { makeUser as makeSqlUser } from "./sql_fixtures.ts";
 
 /**

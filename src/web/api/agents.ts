@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { currentUser, requireUser } from "../auth.ts";
+import { currentUser, requireUser } from "../http/authentication.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
-import { HttpError } from "../http_errors.ts";
+import { HttpError } from "../http/error_responses.ts";
 import { camel, jsonBody, num, pageOf, PageQuery, parse, pathId } from "./common.ts";
 import { skillJson } from "./leaderboard.ts";
-import { createAgent, updateAgent } from "../agent_actions.ts";
-import { orThrow } from "../outcome.ts";
+import { createAgent, updateAgent } from "../actions/agent_writes.ts";
+import { orThrow } from "../http/outcome.ts";
 
 /** The original API's agent shape (`score` = `elo`, kept for old clients). */
 export function agentJson(row: Record<string, unknown>) {

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { logOut, logOutEverywhere, NewPassword } from "../account.ts";
-import { currentUser, requireUser } from "../auth.ts";
+import { logOut, logOutEverywhere, NewPassword } from "../actions/account.ts";
+import { currentUser, requireUser } from "../http/authentication.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
-import { orThrow } from "../outcome.ts";
-import { rateLimit } from "../rate_limit.ts";
-import { logIn, register } from "../session_actions.ts";
+import { orThrow } from "../http/outcome.ts";
+import { rateLimit } from "../http/rate_limit.ts";
+import { logIn, register } from "../actions/sessions.ts";
 import { jsonBody, parse } from "./common.ts";
 import { userJson } from "./users.ts";
 

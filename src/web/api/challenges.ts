@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { currentUser, requireUser } from "../auth.ts";
+import { currentUser, requireUser } from "../http/authentication.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
-import { createChallenge } from "../challenge_action.ts";
+import { createChallenge } from "../actions/challenges.ts";
 import { jsonBody, parse } from "./common.ts";
 import { matchJson } from "./matches.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HttpError } from "../http_errors.ts";
+import { HttpError } from "../http/error_responses.ts";
 
 /** `?page=1&pageSize=20` on every list: page ≥ 1, pageSize 1–100. */
 export const PageQuery = z.object({

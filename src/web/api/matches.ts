@@ -2,10 +2,10 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { isCompactReplay, loadReplay, renderReplayHtml, type Replay } from "rl-arena-env";
 import { gzipSync } from "node:zlib";
-import { currentUser, requireUser } from "../auth.ts";
+import { currentUser, requireUser } from "../http/authentication.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
-import { HttpError } from "../http_errors.ts";
-import { rateLimit } from "../rate_limit.ts";
+import { HttpError } from "../http/error_responses.ts";
+import { rateLimit } from "../http/rate_limit.ts";
 import { reproduceCommand } from "../../../views/matches.tsx";
 import { camel, num, pageOf, PageQuery, parse, pathId } from "./common.ts";
 

@@ -1,9 +1,9 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { loadUser, rejectInvalidToken } from "../auth.ts";
+import { loadUser, rejectInvalidToken } from "../http/authentication.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
-import { HttpError, jsonError } from "../http_errors.ts";
-import { apiDocsPage, openApiDocument } from "../openapi.ts";
+import { HttpError, jsonError } from "../http/error_responses.ts";
+import { apiDocsPage, openApiDocument } from "./openapi.ts";
 import { agentsApi } from "./agents.ts";
 import { challengesApi } from "./challenges.ts";
 import { versionTestsApi } from "./version_tests.ts";
@@ -13,7 +13,7 @@ import { leaderboardApi } from "./leaderboard.ts";
 import { matchesApi } from "./matches.ts";
 import { runtimesApi } from "./runtimes.ts";
 import { submissionsApi } from "./submissions.ts";
-import { uploadBodyLimit } from "../upload_body_limit.ts";
+import { uploadBodyLimit } from "../http/upload_body_limit.ts";
 import { uploadLimits } from "../../submissions/upload_limits.ts";
 import { usersApi } from "./users.ts";
 

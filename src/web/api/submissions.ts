@@ -1,10 +1,10 @@
 import { Hono } from "hono";
-import { currentUser, requireUser, type SessionUser } from "../auth.ts";
+import { currentUser, requireUser, type SessionUser } from "../http/authentication.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
-import { HttpError } from "../http_errors.ts";
-import { orThrow } from "../outcome.ts";
-import { rateLimit } from "../rate_limit.ts";
-import { uploadArchive } from "../upload_action.ts";
+import { HttpError } from "../http/error_responses.ts";
+import { orThrow } from "../http/outcome.ts";
+import { rateLimit } from "../http/rate_limit.ts";
+import { uploadArchive } from "../actions/upload.ts";
 import { camel, num, pageOf, PageQuery, parse, pathId, Uuid } from "./common.ts";
 
 /**

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { changePassword, PasswordChangeBody } from "../account.ts";
-import { currentUser, requireUser, setSessionCookie } from "../auth.ts";
+import { changePassword, PasswordChangeBody } from "../actions/account.ts";
+import { currentUser, requireUser, setSessionCookie } from "../http/authentication.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
-import { HttpError } from "../http_errors.ts";
-import { rateLimit } from "../rate_limit.ts";
+import { HttpError } from "../http/error_responses.ts";
+import { rateLimit } from "../http/rate_limit.ts";
 import { camel, jsonBody, num, parse } from "./common.ts";
 
 /** The public shape of a user (never the password hash). */

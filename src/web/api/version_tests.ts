@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { currentUser, requireUser } from "../auth.ts";
+import { currentUser, requireUser } from "../http/authentication.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
-import { HttpError } from "../http_errors.ts";
+import { HttpError } from "../http/error_responses.ts";
 import { jsonBody, parse, pathId } from "./common.ts";
 
 export const VersionTestBody = z.object({

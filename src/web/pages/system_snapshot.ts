@@ -1,0 +1,108 @@
+import type { Sql } from "postgres";
+import type { SystemSnapshot } from "../../../views/admin_system.tsx";
+import { httpDuration, matchesRunning, sseSubscribers } from "../../metrics.ts";
+
+/**
+ * Everything the admin system page shows, gathered in one go: platform-wide numbers from the
+ * database (matches, builds, queues, failing agents) and this process's own numbers from its
+ * Prometheus registry (SSE clients, running matches, slowest routes, memory).
+ */
+export async function systemSnapshot(sql: Sql, sandbox: { enabled: boolean; detail: string } | null): Promise<SystemSnapshot> {
+  const pingStarted = performance.now();
+  const [db] = await sql`
+    select pg_database_size(current_database())::float8 as bytes,
+           (select count(*)::int from pg_stat_activity where datname = current_database()) as connections,
+           current_setting('server_version') as version`;
+  const pingMs = performance.now() - pingStarted;
+
+  const [matches] = await sql`
+    select count(*) filter (where status = 'pending')::int as pending,
+           count(*) filter (where status = 'running')::int as running,
+           count(*) filter (where status = 'completed' and ended_at > now() - interval '1 hour')::int as completed_hour,
+           count(*) filter (where status = 'failed' and ended_at > now() - interval '1 hour')::int as failed_hour,
+           count(*) filter (where status = 'completed' and ended_at > now() - interval '1 hour'
+                              and is_forfeit(end_reason))::int as forfeits_hour,
+           coalesce(avg(extract(epoch from ended_at - started_at)) filter (where status = 'completed' and ended_at > now() - interval '1 hour'), 0)::float8 as mean_s
+    from matches where status in ('pending', 'running') or ended_at > now() - interval '1 hour'`;
+
+  const [builds] = await sql`
+    select count(*) filter (where status in ('active', 'inactive') and finished_at > now() - interval '1 hour')::int as ok_hour,
+           count(*) filter (where status = 'failed' and finished_at > now() - interval '1 hour')::int as failed_hour,
+           count(*) filter (where status in ('pending', 'building'))::int as waiting
+    from submissions where status in ('pending', 'building') or finished_at > now() - interval '1 hour'`;
+
+  const queues = await sql`
+    select q.name,
+           count(j.id) filter (where j.state in ('created', 'retry'))::int as waiting,
+           count(j.id) filter (where j.state = 'active')::int as active,
+           count(j.id) filter (where j.state = 'failed' and j.completed_on > now() - interval '1 hour')::int as failed_hour,
+           coalesce(extract(epoch from now() - min(j.created_on) filter (where j.state in ('created', 'retry'))), 0)::float8 as oldest_s
+    from pgboss.queue q left join pgboss.job j on j.name = q.name
+    group by q.name order by q.name`;
+
+  // An agent forfeits when the referee names it as the one who faulted (details.faulted_player).
+  const failing = await sql`
+    with forfeits as (
+      select case (m.details ->> 'faulted_player')::int when 0 then m.player0_agent_id when 1 then m.player1_agent_id end as agent_id,
+             m.end_reason
+      from matches m
+      where m.status = 'completed' and m.ended_at > now() - interval '1 hour'
+        and is_forfeit(m.end_reason)
+        and m.details ? 'faulted_player'
+    )
+    select a.id, a.name, a.environment_id as environment, count(*)::int as forfeits,
+           count(*) filter (where f.end_reason = 'crash')::int as crashes,
+           count(*) filter (where f.end_reason = 'timeout')::int as timeouts
+    from forfeits f join agents a on a.id = f.agent_id
+    group by a.id, a.name, a.environment_id
+    order by forfeits desc, a.name limit 10`;
+
+  return {
+    takenAt: new Date().toISOString(),
+    sandbox,
+    database: { pingMs, bytes: db!.bytes, connections: db!.connections, version: db!.version },
+    matches: {
+      pending: matches!.pending, running: matches!.running, completedHour: matches!.completed_hour,
+      failedHour: matches!.failed_hour, forfeitsHour: matches!.forfeits_hour, meanSeconds: matches!.mean_s,
+    },
+    builds: { okHour: builds!.ok_hour, failedHour: builds!.failed_hour, waiting: builds!.waiting },
+    queues: queues.map((q) => ({ name: q.name, waiting: q.waiting, active: q.active, failedHour: q.failed_hour, oldestSeconds: q.oldest_s })),
+    failingAgents: failing.map((f) => ({ id: f.id, name: f.name, environment: f.environment, forfeits: f.forfeits, crashes: f.crashes, timeouts: f.timeouts })),
+    process: {
+      sseSubscribers: await gaugeTotal(sseSubscribers),
+      runningMatches: await gaugeTotal(matchesRunning),
+      rssBytes: process.memoryUsage().rss,
+      uptimeSeconds: process.uptime(),
+    },
+    slowestRoutes: await slowestRoutes(),
+  };
+}
+
+async function gaugeTotal(gauge: { get(): Promise<{ values: Array<{ value: number }> }> }): Promise<number> {
+  return (await gauge.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Per route pattern: requests, mean and an approximate p95 from the histogram's buckets. */
+async function slowestRoutes(): Promise<SystemSnapshot["slowestRoutes"]> {
+  const { values } = await httpDuration.get();
+  const routes = new Map<string, { count: number; sum: number; buckets: Map<number, number> }>();
+  for (const v of values) {
+    const route = `${v.labels.method} ${v.labels.route}`;
+    if (v.labels.route === "/metrics" || v.labels.route === "/health") continue;
+    const r = routes.get(route) ?? { count: 0, sum: 0, buckets: new Map<number, number>() };
+    routes.set(route, r);
+    if (v.metricName?.endsWith("_count")) r.count += v.value;
+    else if (v.metricName?.endsWith("_sum")) r.sum += v.value;
+    else if (v.metricName?.endsWith("_bucket")) {
+      const bound = (v.labels as Record<string, string | number>).le;
+      const le = bound === "+Inf" ? Infinity : Number(bound);
+      r.buckets.set(le, (r.buckets.get(le) ?? 0) + v.value);
+    }
+  }
+  const out = [...routes].filter(([, r]) => r.count > 0).map(([route, r]) => {
+    const target = r.count * 0.95;
+    const p95 = [...r.buckets].sort((a, b) => a[0] - b[0]).find(([, n]) => n >= target)?.[0] ?? Infinity;
+    return { route, requests: r.count, meanMs: (r.sum / r.count) * 1000, p95Ms: p95 === Infinity ? null : p95 * 1000 };
+  });
+  return out.sort((a, b) => b.meanMs - a.meanMs).slice(0, 8);
+}
