@@ -25,7 +25,7 @@ import { ensureDatabase, startEmbeddedPostgres, type EmbeddedCluster } from "../
 import { prepareDatabase } from "../src/db/prepare.ts";
 import { createLogger } from "../src/log.ts";
 import { createApp } from "../src/web/app.ts";
-import { hashPassword } from "../src/web/auth.ts";
+import { hashPassword } from "../src/web/http/authentication.ts";
 
 const agents = Number(process.argv[2] ?? 3000);
 const seconds = Number(process.argv[3] ?? 20);

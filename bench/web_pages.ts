@@ -21,9 +21,9 @@ import { listEnvironments } from "rl-arena-env";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { createApp } from "../src/web/app.ts";
-import { liveRenderer } from "../src/web/live.tsx";
-import { LiveHub } from "../src/web/sse.ts";
-import { seedDemo } from "../src/web/demo.ts";
+import { liveRenderer } from "../src/web/live/renderers.tsx";
+import { LiveHub } from "../src/web/live/sse.ts";
+import { seedDemo } from "../src/demo.ts";
 import { benchDatabase } from "./_sql_db.ts";
 
 const [agents = 300, seconds = 15, connections = 100, clients = 1000, rounds = 5] = process.argv.slice(2).map(Number);

@@ -179,7 +179,7 @@ begin
 end $$;
 comment on function grant_admin(text) is 'Operator bootstrap (CLI / psql, no caller check): makes the user with this username or email an administrator.';
 
--- Sessions. A token carries users.session_epoch and a random session id (src/web/auth.ts);
+-- Sessions. A token carries users.session_epoch and a random session id (src/web/http/authentication.ts);
 -- live_session() is the one check every request makes. The epoch rises whenever the user
 -- loses power or a secret changes, whoever makes the change (these functions, an operator's
 -- UPDATE in psql): disabling, demotion from admin, a new password hash. Promotion and

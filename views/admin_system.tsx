@@ -2,7 +2,7 @@ import type { FC } from "hono/jsx";
 import { Layout, Section } from "./layout.tsx";
 import type { Viewer } from "./models.ts";
 
-/** What the admin system page shows; gathered by src/web/system_snapshot.ts. */
+/** What the admin system page shows; gathered by src/web/pages/system_snapshot.ts. */
 export interface SystemSnapshot {
   takenAt: string;
   sandbox: { enabled: boolean; detail: string } | null;

@@ -8,7 +8,7 @@ import { RatingChart } from "./rating_chart.tsx";
 import { SkillValue } from "./skill.tsx";
 import { SubmissionsTable } from "./submissions.tsx";
 import { VersionTestList, type VersionTestItem } from "./version_tests.tsx";
-import { topic } from "../src/web/topics.ts";
+import { topic } from "../src/web/live/topics.ts";
 
 const oob = (on?: boolean) => (on ? { "hx-swap-oob": "true" } : {});
 

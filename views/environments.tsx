@@ -6,7 +6,7 @@ import { LeaderboardTable } from "./leaderboard.tsx";
 import { MatchFeed } from "./matches.tsx";
 import type { EnvironmentCard, EnvironmentInfo, FieldErrors, LeaderRow, MatchItem, SubmissionItem, Viewer } from "./models.ts";
 import { SubmissionsTable } from "./submissions.tsx";
-import { topic } from "../src/web/topics.ts";
+import { topic } from "../src/web/live/topics.ts";
 
 /** The environment cards of the home page; the grid is a live region (leaders change). */
 export const EnvironmentCards: FC<{ cards: EnvironmentCard[]; swapOob?: boolean }> = ({ cards, swapOob }) => (

@@ -2,7 +2,7 @@ import type { FC } from "hono/jsx";
 import { Badge, Delta, Empty, LogText, Pager, Time } from "./components.tsx";
 import { Layout, Section } from "./layout.tsx";
 import type { AgentLog, MatchItem, Page, Viewer } from "./models.ts";
-import { topic } from "../src/web/topics.ts";
+import { topic } from "../src/web/live/topics.ts";
 
 const oob = (on?: boolean) => (on ? { "hx-swap-oob": "true" } : {});
 

@@ -2,7 +2,7 @@ import type { FC } from "hono/jsx";
 import { Badge, Empty, Time } from "./components.tsx";
 import { Layout, Section } from "./layout.tsx";
 import type { Viewer } from "./models.ts";
-import { topic } from "../src/web/topics.ts";
+import { topic } from "../src/web/live/topics.ts";
 
 /** version_test_report (sql/version_tests.sql) as the API serves it. */
 export interface VersionTestReport {
