@@ -7,6 +7,43 @@
 -- finish_match changes no rating, W/L/D counter, cooldown or daily cap for it (matches.ranked
 -- = false). Skill refits and head-to-head records read ranked matches only.
 
+create or replace function arena_private.agent_to_play(p_caller uuid, p_agent uuid, p_old_submission uuid default null,
+  out caller users, out agent agents, out old_version submissions, out env environments)
+language plpgsql stable as $$
+begin
+  caller := require_enabled_user(p_caller);
+  select * into agent from agents where id = p_agent and deleted_at is null;
+  if not found then
+    raise exception 'agent % does not exist', p_agent using errcode = 'RLA30';
+  end if;
+  if agent.owner_id <> p_caller then
+    raise exception 'agent "%" belongs to another user; only its owner can challenge with it or test its versions', agent.name using errcode = 'RLA14';
+  end if;
+  if agent.disabled then
+    raise exception 'agent "%" is disabled by an administrator', agent.name using errcode = 'RLA32';
+  end if;
+  if agent.active_submission_id is null then
+    raise exception 'agent "%" has no active version yet: it plays once a version has built', agent.name using errcode = 'RLA44';
+  end if;
+  if p_old_submission is not null then
+    select * into old_version from submissions where id = p_old_submission and agent_id = p_agent;
+    if not found then
+      raise exception 'submission % is not a version of agent "%"', p_old_submission, agent.name using errcode = 'RLA40';
+    end if;
+    if old_version.id = agent.active_submission_id then
+      raise exception 'version % is agent "%"''s active version: choose an older one to play against', old_version.version, agent.name using errcode = 'RLA01';
+    end if;
+    if old_version.status <> 'inactive' then
+      raise exception 'version % of agent "%" is %: only a version that built successfully can play', old_version.version, agent.name, old_version.status using errcode = 'RLA44';
+    end if;
+  end if;
+  env := environment_by_id(agent.environment_id);
+  if not env.enabled then
+    raise exception 'environment "%" is closed: it plays no new matches', env.id using errcode = 'RLA21';
+  end if;
+end $$;
+comment on function arena_private.agent_to_play(uuid, uuid, uuid) is 'The checks create_challenge, create_version_challenge and start_version_test share: an enabled caller (RLA10/RLA13) owning agent p_agent (RLA30 unknown, RLA14 another user''s), not disabled (RLA32), with an active version (RLA44), in an open environment (RLA21); with p_old_submission also an older built version of it (RLA40 not its version, RLA01 the active one, RLA44 not built). Returns the caller, the agent, that old version (null without one) and the environment.';
+
 create or replace function insert_challenge(p_challenger uuid, p_username text, p_env environments,
   p_agent uuid, p_submission uuid, p_opponent uuid, p_opponent_submission uuid) returns matches
 -- p_challenger, not p_caller: its callers (create_challenge, create_version_challenge) checked the caller.
@@ -45,19 +82,10 @@ comment on function insert_challenge(uuid, text, environments, uuid, uuid, uuid,
 create or replace function create_challenge(p_caller uuid, p_agent uuid, p_opponent uuid) returns matches
 language plpgsql volatile as $$
 declare
-  v_caller users;
-  v_agent agents;
+  v_mine record := arena_private.agent_to_play(p_caller, p_agent);
+  v_agent agents := v_mine.agent;
   v_opponent agents;
-  v_env environments;
 begin
-  v_caller := require_enabled_user(p_caller);
-  select * into v_agent from agents where id = p_agent and deleted_at is null;
-  if not found then
-    raise exception 'agent % does not exist', p_agent using errcode = 'RLA30';
-  end if;
-  if v_agent.owner_id <> p_caller then
-    raise exception 'agent "%" belongs to another user; challenge with one of your own agents', v_agent.name using errcode = 'RLA14';
-  end if;
   select o.* into v_opponent from agents o join users u on u.id = o.owner_id
   where o.id = p_opponent and o.deleted_at is null and not o.disabled and not u.disabled;
   if not found then
@@ -70,18 +98,10 @@ begin
     raise exception 'agent "%" plays % and "%" plays %: a challenge needs two agents of one environment',
       v_agent.name, v_agent.environment_id, v_opponent.name, v_opponent.environment_id using errcode = 'RLA01';
   end if;
-  if v_agent.disabled then
-    raise exception 'agent "%" is disabled by an administrator', v_agent.name using errcode = 'RLA32';
+  if v_opponent.active_submission_id is null then
+    raise exception 'agent "%" has no active version yet: a challenge needs both agents built', v_opponent.name using errcode = 'RLA44';
   end if;
-  if v_agent.active_submission_id is null or v_opponent.active_submission_id is null then
-    raise exception 'agent "%" has no active version yet: a challenge needs both agents built',
-      case when v_agent.active_submission_id is null then v_agent.name else v_opponent.name end using errcode = 'RLA44';
-  end if;
-  v_env := environment_by_id(v_agent.environment_id);
-  if not v_env.enabled then
-    raise exception 'environment "%" is closed: it plays no new matches', v_env.id using errcode = 'RLA21';
-  end if;
-  return insert_challenge(p_caller, v_caller.username, v_env,
+  return insert_challenge(p_caller, (v_mine.caller).username, v_mine.env,
     v_agent.id, v_agent.active_submission_id, v_opponent.id, v_opponent.active_submission_id);
 end $$;
 comment on function create_challenge(uuid, uuid, uuid) is 'A user''s unranked match between their agent p_agent and any public agent p_opponent of the same environment (random seats): runs after ranked matches, never changes ratings or ranked counters; challenge_daily_quota per user per UTC day (RLA56). RLA14 when p_agent is not the caller''s, RLA30 unknown/hidden agent, RLA01 itself or another environment, RLA44 not built, RLA21 closed environment.';
@@ -89,40 +109,10 @@ comment on function create_challenge(uuid, uuid, uuid) is 'A user''s unranked ma
 create or replace function create_version_challenge(p_caller uuid, p_agent uuid, p_submission uuid) returns matches
 language plpgsql volatile as $$
 declare
-  v_caller users;
-  v_agent agents;
-  v_old submissions;
-  v_env environments;
+  v_play record := arena_private.agent_to_play(p_caller, p_agent, p_submission);
 begin
-  v_caller := require_enabled_user(p_caller);
-  select * into v_agent from agents where id = p_agent and deleted_at is null;
-  if not found then
-    raise exception 'agent % does not exist', p_agent using errcode = 'RLA30';
-  end if;
-  if v_agent.owner_id <> p_caller then
-    raise exception 'agent "%" belongs to another user; only its owner can pit its versions against each other', v_agent.name using errcode = 'RLA14';
-  end if;
-  if v_agent.disabled then
-    raise exception 'agent "%" is disabled by an administrator', v_agent.name using errcode = 'RLA32';
-  end if;
-  if v_agent.active_submission_id is null then
-    raise exception 'agent "%" has no active version yet', v_agent.name using errcode = 'RLA44';
-  end if;
-  select * into v_old from submissions where id = p_submission and agent_id = p_agent;
-  if not found then
-    raise exception 'submission % is not a version of agent "%"', p_submission, v_agent.name using errcode = 'RLA40';
-  end if;
-  if v_old.id = v_agent.active_submission_id then
-    raise exception 'version % is agent "%"''s active version: choose an older one to play against', v_old.version, v_agent.name using errcode = 'RLA01';
-  end if;
-  if v_old.status <> 'inactive' then
-    raise exception 'version % of agent "%" is %: only a version that built successfully can play', v_old.version, v_agent.name, v_old.status using errcode = 'RLA44';
-  end if;
-  v_env := environment_by_id(v_agent.environment_id);
-  if not v_env.enabled then
-    raise exception 'environment "%" is closed: it plays no new matches', v_env.id using errcode = 'RLA21';
-  end if;
-  return insert_challenge(p_caller, v_caller.username, v_env, v_agent.id, v_agent.active_submission_id, v_agent.id, v_old.id);
+  return insert_challenge(p_caller, (v_play.caller).username, v_play.env,
+    (v_play.agent).id, (v_play.agent).active_submission_id, (v_play.agent).id, (v_play.old_version).id);
 end $$;
 comment on function create_version_challenge(uuid, uuid, uuid) is 'The owner''s unranked match between their agent''s active version and one of its older built versions (the same agent in both seats): "is v2 better than v1?". Same quota, priority and no-rating rule as create_challenge. RLA14 not the owner, RLA40 not its version, RLA01 the active one, RLA44 not built.';
 

@@ -213,6 +213,7 @@ create or replace function start_version_test(p_caller uuid, p_agent uuid, p_bas
 language plpgsql volatile as $$
 declare
   v_now timestamptz := arena_now();
+  v_play record;
   v_caller users;
   v_agent agents;
   v_old submissions;
@@ -221,34 +222,11 @@ declare
   v_used integer;
   v_test version_tests;
 begin
-  v_caller := require_enabled_user(p_caller);
-  select * into v_agent from agents where id = p_agent and deleted_at is null;
-  if not found then
-    raise exception 'agent % does not exist', p_agent using errcode = 'RLA30';
-  end if;
-  if v_agent.owner_id <> p_caller then
-    raise exception 'agent "%" belongs to another user; only its owner can test its versions', v_agent.name using errcode = 'RLA14';
-  end if;
-  if v_agent.disabled then
-    raise exception 'agent "%" is disabled by an administrator', v_agent.name using errcode = 'RLA32';
-  end if;
-  if v_agent.active_submission_id is null then
-    raise exception 'agent "%" has no active version yet', v_agent.name using errcode = 'RLA44';
-  end if;
-  select * into v_old from submissions where id = p_baseline and agent_id = p_agent;
-  if not found then
-    raise exception 'submission % is not a version of agent "%"', p_baseline, v_agent.name using errcode = 'RLA40';
-  end if;
-  if v_old.id = v_agent.active_submission_id then
-    raise exception 'version % is agent "%"''s active version: test it against an older one', v_old.version, v_agent.name using errcode = 'RLA01';
-  end if;
-  if v_old.status <> 'inactive' then
-    raise exception 'version % of agent "%" is %: only a version that built successfully can play', v_old.version, v_agent.name, v_old.status using errcode = 'RLA44';
-  end if;
-  v_env := environment_by_id(v_agent.environment_id);
-  if not v_env.enabled then
-    raise exception 'environment "%" is closed: it plays no new matches', v_env.id using errcode = 'RLA21';
-  end if;
+  v_play := arena_private.agent_to_play(p_caller, p_agent, p_baseline);
+  v_caller := v_play.caller;
+  v_agent := v_play.agent;
+  v_old := v_play.old_version;
+  v_env := v_play.env;
   perform pg_advisory_xact_lock(hashtext('rla.version_tests'), hashtext(p_caller::text));
   v_quota := setting_number_for(v_env.id, 'version_test_daily_quota')::integer;
   select count(*) into v_used from version_tests

@@ -25,7 +25,7 @@ await sql`update users set disabled = true where id = ${disabledAdmin.id}`;
 
 type Call = (sql: Sql, caller: string) => Promise<unknown>;
 
-/** Functions acting for an owner (first argument p_caller or p_owner), called the way the web calls them. */
+/** Functions acting for an owner (first argument p_caller or p_owner), called the way the web calls them (private helpers by their schema-qualified name). */
 const OWNER_CALLS: Record<string, Call> = {
   agent_for_caller: (q, c) => q`select agent_for_caller(${c}, ${agent})`,
   create_agent: (q, c) => q`select create_agent(${c}, 'pong', 'fresh', '')`,
@@ -39,6 +39,7 @@ const OWNER_CALLS: Record<string, Call> = {
   create_challenge: (q, c) => q`select create_challenge(${c}, ${agent}, ${rival})`,
   create_version_challenge: (q, c) => q`select create_version_challenge(${c}, ${agent}, ${submission})`,
   start_version_test: (q, c) => q`select start_version_test(${c}, ${agent}, ${submission})`,
+  "arena_private.agent_to_play": (q, c) => q`select arena_private.agent_to_play(${c}, ${agent})`,
 };
 
 /** Functions for administrators only (first argument p_admin). */
@@ -53,10 +54,12 @@ const ADMIN_CALLS: Record<string, Call> = {
   set_setting: (q, c) => q`select set_setting(${c}, 'match_cooldown_s', '300')`,
 };
 
-test("every function whose first argument is a caller is in this audit", async () => {
+test("every function whose first argument is a caller is in this audit (private helpers too)", async () => {
   const rows = await sql<{ proname: string; first: string }[]>`
-    select p.proname, p.proargnames[1] as first from pg_proc p
-    where p.pronamespace = 'public'::regnamespace and p.proargnames[1] in ('p_caller', 'p_owner', 'p_admin')`;
+    select case when p.pronamespace = 'public'::regnamespace then p.proname else 'arena_private.' || p.proname end as proname,
+           p.proargnames[1] as first from pg_proc p
+    where p.pronamespace in ('public'::regnamespace, 'arena_private'::regnamespace)
+      and p.proargnames[1] in ('p_caller', 'p_owner', 'p_admin')`;
   const owners = rows.filter((r) => r.first !== "p_admin").map((r) => r.proname).sort();
   const admins = rows.filter((r) => r.first === "p_admin").map((r) => r.proname).sort();
   assert.equal(owners, Object.keys(OWNER_CALLS).sort(), "a new owner function needs a line in OWNER_CALLS");
