@@ -1,62 +1,124 @@
-// RL-Arena page behaviour that needs the browser: the upload drop zone with progress, and
+// RL-Arena page behaviour that needs the browser: the upload form's Alpine component, and
 // mounting the replay player. Everything else is htmx attributes. No inline script (CSP).
+// Loaded before Alpine (both deferred), so the component is registered when Alpine starts.
 (() => {
   "use strict";
 
-  // ---- upload drop zone ------------------------------------------------------------------
-  function setupUpload(form) {
-    if (form.dataset.ready) return;
-    form.dataset.ready = "1";
-    const zone = form.querySelector(".dropzone");
-    const input = form.querySelector("input[type=file]");
-    const chosen = form.querySelector(".chosen");
-    const progress = form.querySelector("progress");
-    const result = form.querySelector(".upload-result");
-    const show = () => { chosen.textContent = input.files.length ? input.files[0].name + " (" + Math.ceil(input.files[0].size / 1024) + " KB)" : ""; };
-    input.addEventListener("change", show);
-    for (const type of ["dragenter", "dragover"]) zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); });
-    for (const type of ["dragleave", "drop"]) zone.addEventListener(type, () => zone.classList.remove("over"));
-    zone.addEventListener("drop", (e) => {
-      e.preventDefault();
-      if (!e.dataTransfer || e.dataTransfer.files.length === 0) return;
-      input.files = e.dataTransfer.files;
-      show();
-      if (form.dataset.autosubmit !== "false") form.requestSubmit();
-    });
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      e.stopPropagation();
-      if (!input.files.length) { result.innerHTML = '<p class="form-error">Choose or drop an archive first.</p>'; return; }
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", form.action);
-      xhr.setRequestHeader("HX-Request", "true");
-      progress.hidden = false;
-      progress.value = 0;
-      xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) progress.value = ev.loaded / ev.total; };
-      xhr.onload = () => {
-        progress.hidden = true;
-        if (xhr.status >= 200 && xhr.status < 300) {
-          const list = document.querySelector(form.dataset.list || "#my-submissions");
-          if (list) {
-            const tpl = document.createElement("template");
-            tpl.innerHTML = xhr.responseText;
-            const row = tpl.content.firstElementChild;
-            const old = row && row.id && document.getElementById(row.id);
-            if (old) old.replaceWith(row); else if (row) list.prepend(row);
-            list.querySelector(".empty-row")?.remove();
-            if (window.htmx && row) window.htmx.process(row);
-          }
-          result.innerHTML = '<p class="ok">Uploaded. The build status below updates live.</p>';
-          form.reset();
-          show();
-        } else {
-          result.innerHTML = xhr.responseText || '<p class="form-error">Upload failed (' + xhr.status + ").</p>";
-        }
-      };
-      xhr.onerror = () => { progress.hidden = true; result.innerHTML = '<p class="form-error">The upload did not reach the server.</p>'; };
-      xhr.send(new FormData(form));
-    }, true);
+  // ---- upload form (an Alpine component) -------------------------------------------------
+  // htmx sends the form (hx-post) and swaps the answer in; this component keeps the client
+  // state: drag-over, the chosen file, the size check against the form's data-max-bytes (the
+  // archive_max_bytes setting), upload progress and the outcome. Alpine's CSP build evaluates no
+  // JavaScript from attributes: views/environments.tsx names only the properties and methods below.
+
+  /** Bytes as the server words them (src/submissions/intake_errors.ts formatBytes). */
+  function formatBytes(n) {
+    if (n >= 1024 * 1024) return +(n / 1024 / 1024).toFixed(1) + " MB";
+    if (n >= 1024) return +(n / 1024).toFixed(1) + " KB";
+    return n + " bytes";
   }
+
+  /**
+   * A fetch for htmx's request context that sends with XMLHttpRequest: fetch cannot report
+   * upload progress (htmx 4's own docs point to XHR for this), XHR can.
+   */
+  function fetchWithUploadProgress(onProgress) {
+    return (url, init) => new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(init.method || "GET", url);
+      for (const [name, value] of Object.entries(init.headers || {})) xhr.setRequestHeader(name, value);
+      xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
+      xhr.addEventListener("load", () => {
+        const headers = new Headers();
+        for (const line of xhr.getAllResponseHeaders().split(/\r?\n/)) {
+          const colon = line.indexOf(":");
+          if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+        }
+        const bodyless = xhr.status === 204 || xhr.status === 304;
+        resolve(new Response(bodyless ? null : xhr.responseText, { status: xhr.status, statusText: xhr.statusText, headers }));
+      });
+      xhr.addEventListener("error", () => reject(new TypeError("the upload did not reach the server")));
+      xhr.addEventListener("abort", () => reject(new DOMException("the upload was stopped", "AbortError")));
+      if (init.signal) init.signal.addEventListener("abort", () => xhr.abort());
+      xhr.send(init.body);
+    });
+  }
+
+  function uploadForm() {
+    return {
+      over: false,
+      file: null, // { name, size } of the chosen file
+      sending: false,
+      progress: 0,
+      note: "", // what this component has to say (a refusal, the outcome)
+      noteIsError: false,
+
+      get maxBytes() { return Number(this.$root.dataset.maxBytes); },
+      get chosen() { return this.file ? this.file.name + " (" + formatBytes(this.file.size) + ")" : ""; },
+      get idle() { return !this.sending; },
+      get noNote() { return this.note === ""; },
+      get noteClass() { return this.noteIsError ? "form-error" : "ok"; },
+      get zoneClass() { return { over: this.over }; },
+      /** The refusal of the chosen file, or "" when it may be sent. */
+      get refusal() {
+        if (!this.file) return "Choose or drop an archive first.";
+        // The server's own words (src/web/actions/upload.ts), said before sending anything.
+        if (this.file.size > this.maxBytes) {
+          return this.file.name + " is " + formatBytes(this.file.size) + "; uploads may be at most " + formatBytes(this.maxBytes) +
+            " (setting archive_max_bytes). Nothing was sent.";
+        }
+        if (this.file.size === 0) return this.file.name + " is empty. Nothing was sent.";
+        return "";
+      },
+
+      say(text, isError) {
+        this.note = text;
+        this.noteIsError = isError;
+        this.$refs.result.replaceChildren(); // the server's last answer no longer applies
+      },
+      dragOver() { this.over = true; },
+      dragLeave() { this.over = false; },
+      chose() {
+        const f = this.$refs.file.files[0];
+        this.file = f ? { name: f.name, size: f.size } : null;
+        this.say(this.file ? this.refusal : "", true);
+      },
+      /** A file dropped on the zone is chosen and, when it may be sent, sent at once. */
+      dropped(e) {
+        this.over = false;
+        if (!e.dataTransfer || e.dataTransfer.files.length === 0) return;
+        this.$refs.file.files = e.dataTransfer.files;
+        this.chose();
+        if (this.refusal === "") this.$root.requestSubmit();
+      },
+      /** htmx:config:request: refuse what the server would refuse, else send with progress. */
+      sendWithProgress(e) {
+        if (this.refusal !== "") {
+          e.preventDefault();
+          this.say(this.refusal, true);
+          return;
+        }
+        this.say("", false);
+        this.sending = true;
+        this.progress = 0;
+        e.detail.ctx.fetch = fetchWithUploadProgress((share) => { this.progress = share; });
+      },
+      /** htmx:after:request: a 2xx row goes into the submissions table (hx-target), errors into the result. */
+      answered(e) {
+        const status = e.detail.ctx.response.status;
+        if (status < 200 || status >= 300) return;
+        const sent = this.chosen;
+        this.$root.reset();
+        this.file = null;
+        this.say("Uploaded " + sent + ". Its build status below updates live.", false);
+        const empty = document.querySelector("#my-submissions .empty-row");
+        if (empty) empty.remove();
+      },
+      unreached() { this.say("The upload did not reach the server. Try again.", true); },
+      finished() { this.sending = false; },
+    };
+  }
+
+  document.addEventListener("alpine:init", () => window.Alpine.data("upload", uploadForm));
 
   // ---- replay player ---------------------------------------------------------------------
   function playerMount() {
@@ -101,7 +163,6 @@
   }
 
   function init(root) {
-    root.querySelectorAll("form[data-upload]").forEach(setupUpload);
     root.querySelectorAll("[data-replay-src]").forEach((el) => mountReplay(el));
   }
   document.addEventListener("DOMContentLoaded", () => init(document));

@@ -107,12 +107,33 @@ export const NewAgentForm: FC<{ environment: string; values?: { name?: string; d
 /** A byte count in MB for the upload hint (the limit comes from the settings as a prop). */
 const megabytes = (n: number) => `${+(n / 1024 / 1024).toFixed(1)} MB`;
 
+/** Attribute names JSX cannot spell (two colons, a leading digit, a dot), as props. */
+const UPLOAD_FORM_EVENTS = {
+  "hx-status:4xx": "target:#upload-result swap:innerHTML",
+  "hx-status:5xx": "target:#upload-result swap:innerHTML",
+  "x-on:htmx:config:request": "sendWithProgress",
+  "x-on:htmx:after:request": "answered",
+  "x-on:htmx:error": "unreached",
+  "x-on:htmx:finally:request": "finished",
+};
+const DROP_ZONE_EVENTS = {
+  "x-on:dragenter.prevent": "dragOver",
+  "x-on:dragover.prevent": "dragOver",
+  "x-on:dragleave": "dragLeave",
+  "x-on:drop.prevent": "dropped",
+};
+
 /**
- * The upload form: a drop zone with progress (static/app.js); plain multipart post without
- * JavaScript. `maxUploadBytes` is the archive_max_bytes setting (upload_limits()).
+ * The upload form: a plain multipart post without JavaScript; with it, htmx sends the form and
+ * puts the new row at the top of the submissions table (#my-submissions, which every page with
+ * this form shows) or the refusal under the form, and the Alpine component `upload`
+ * (static/app.js) keeps the drop zone, the chosen file and its size check, the progress and the
+ * outcome. Alpine's CSP build: the x-* values name that component's properties and methods.
+ * `maxUploadBytes` is the archive_max_bytes setting (upload_limits()).
  */
 export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; error?: string; context: "environment" | "agent"; maxUploadBytes: number }> = ({ agents, selected, error, context, maxUploadBytes }) => (
-  <form method="post" action="/submissions" enctype="multipart/form-data" data-upload data-max-bytes={String(maxUploadBytes)} id="upload" hx-ignore>
+  <form method="post" action="/submissions" enctype="multipart/form-data" id="upload" data-max-bytes={String(maxUploadBytes)}
+    hx-post="/submissions" hx-target="#my-submissions" hx-swap="afterbegin" x-data="upload" {...UPLOAD_FORM_EVENTS}>
     <input type="hidden" name="context" value={context} />
     <div class="field">
       <label for="f-agentId">Agent</label>
@@ -120,14 +141,15 @@ export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; e
         {agents.map((a) => <option value={a.id} selected={a.id === selected}>{a.name}</option>)}
       </select>
     </div>
-    <label class="dropzone" for="f-file">
+    <label class="dropzone" for="f-file" x-bind:class="zoneClass" {...DROP_ZONE_EVENTS}>
       <div>Drop a <b>.zip</b>, <b>.tar.gz</b>, <b>.py</b> or <b>.js</b> here (≤ {megabytes(maxUploadBytes)}), or choose a file</div>
-      <input id="f-file" type="file" name="file" accept=".zip,.tar.gz,.tgz,.py,.js,.mjs" />
-      <div class="chosen"></div>
+      <input id="f-file" type="file" name="file" accept=".zip,.tar.gz,.tgz,.py,.js,.mjs" x-ref="file" x-on:change="chose" />
+      <div class="chosen" x-text="chosen"></div>
     </label>
-    <progress max={1} value={0} hidden></progress>
+    <progress max={1} value={0} hidden x-bind:value="progress" x-bind:hidden="idle"></progress>
     <div class="actions spaced"><button type="submit">Upload</button></div>
-    <div class="upload-result">{error && <p class="form-error">{error}</p>}</div>
+    <p role="status" hidden x-bind:class="noteClass" x-bind:hidden="noNote" x-text="note"></p>
+    <div class="upload-result" id="upload-result" x-ref="result">{error && <p class="form-error">{error}</p>}</div>
   </form>
 );
 

@@ -32,6 +32,9 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = ({ title, viewer, live
       <script src="/static/vendor/htmx.min.js"></script>
       <script src="/static/vendor/hx-sse.min.js"></script>
       <script src="/static/app.js" defer></script>
+      {/* Alpine's CSP build (no eval: x-* attributes name components that app.js registers, so it
+          comes after app.js). On every page: a boosted navigation keeps the first page's head. */}
+      <script src="/static/vendor/alpine.min.js" defer></script>
     </head>
     <body hx-boost:inherited="true">
       <header class="topbar">

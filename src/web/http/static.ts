@@ -15,7 +15,8 @@ export function vendorFiles(): Record<string, string> {
   const files: Record<string, string> = {
     "htmx.min.js": require.resolve("htmx.org/dist/htmx.min.js"),
     "hx-sse.min.js": require.resolve("htmx.org/dist/ext/hx-sse.min.js"),
-    "alpine.min.js": require.resolve("alpinejs/dist/cdn.min.js"),
+    // Alpine's official CSP build: our CSP has no 'unsafe-eval', which the standard build needs.
+    "alpine.min.js": require.resolve("@alpinejs/csp/dist/cdn.min.js"),
     // The interactive API reference on /api/docs (Swagger UI).
     "swagger-ui-bundle.js": require.resolve("swagger-ui-dist/swagger-ui-bundle.js"),
     "swagger-ui.css": require.resolve("swagger-ui-dist/swagger-ui.css"),
