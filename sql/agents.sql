@@ -126,3 +126,10 @@ language sql stable as $$
   order by a.environment_id, a.rating desc, a.name
 $$;
 comment on function user_agents(uuid, text) is 'A user''s agents that are not deleted (of one environment, or all when null) with their active version, by environment then rating: the profile and the upload form list these.';
+
+create or replace view agent_summaries as
+  select a.id, a.owner_id, u.username, a.environment_id, a.name, a.description, a.rating, a.wins, a.losses, a.draws,
+         a.games, a.disabled, a.active_submission_id, a.created_at, a.updated_at
+  from agents a join users u on u.id = a.owner_id
+  where a.deleted_at is null;
+comment on view agent_summaries is 'Agents that are not deleted, with their owner''s username: the API''s agent lists and the admin page''s agent list.';

@@ -61,3 +61,19 @@ begin
   perform enqueue_jobs(p_queue, array[p_payload], p_priority);
 end $$;
 comment on function enqueue_job(text, jsonb, integer) is 'Creates one pg-boss job on queue p_queue in the current transaction (pg-boss priority p_priority, 0 by default).';
+
+create or replace function job_queue_stats() returns table (
+  queue text, waiting integer, active integer, failed_hour integer, oldest_waiting_s double precision)
+language plpgsql stable as $$
+begin
+  -- now(), not arena_now(): pg-boss stamps its rows with the real clock; no rule reads this.
+  return query
+  select q.name::text,
+         (count(j.id) filter (where j.state in ('created', 'retry')))::int,
+         (count(j.id) filter (where j.state = 'active'))::int,
+         (count(j.id) filter (where j.state = 'failed' and j.completed_on > now() - interval '1 hour'))::int,
+         coalesce(extract(epoch from now() - min(j.created_on) filter (where j.state in ('created', 'retry'))), 0)::float8
+  from pgboss.queue q left join pgboss.job j on j.name = q.name
+  group by q.name order by q.name;
+end $$;
+comment on function job_queue_stats() is 'Per pg-boss queue: jobs waiting (created or retry), active, failed in the last hour, and the age in seconds of the oldest waiting one: the admin system page''s queues.';

@@ -96,6 +96,27 @@ language sql stable as $$
 $$;
 comment on function leaderboard_size(text) is 'How many agents an environment''s leaderboard has (for paging).';
 
+create or replace function all_leaderboards(p_limit integer default 50, p_offset integer default 0)
+returns table (rank bigint, agent_id uuid, agent_name text, environment_id text, owner_id uuid, owner_username text,
+               rating integer, wins integer, losses integer, draws integer, games integer,
+               skill double precision, skill_se double precision, skill_rank_best integer, skill_rank_worst integer)
+language sql stable as $$
+  -- Every environment's agents in one list, each with its rank in its own environment (the
+  -- window of ranked_agents: O(agents), as this list spans them all anyway).
+  select r.rank, r.agent_id, r.agent_name, r.environment_id, r.owner_id, r.owner_username,
+         r.rating, r.wins, r.losses, r.draws, r.games, a.skill, a.skill_se, a.skill_rank_best, a.skill_rank_worst
+  from ranked_agents r join agents a on a.id = r.agent_id
+  order by r.rating desc, r.games desc, lower(r.agent_name), r.agent_id
+  limit least(greatest(coalesce(p_limit, 50), 1), 1000) offset greatest(coalesce(p_offset, 0), 0)
+$$;
+comment on function all_leaderboards(integer, integer) is 'One page of every environment''s leaderboard agents together, by ELO, each with its competition rank in its own environment and its skill estimate (GET /api/v1/leaderboard).';
+
+create or replace function all_leaderboards_size() returns bigint
+language sql stable as $$
+  select count(*) from leaderboard_agents
+$$;
+comment on function all_leaderboards_size() is 'How many agents all leaderboards have together (for paging all_leaderboards).';
+
 create or replace view environment_overview as
   select e.id, e.name, e.version, e.description, e.enabled,
          leaderboard_size(e.id) as ranked_agents,

@@ -46,13 +46,6 @@ export const UpdateAgentBody = z.object({
   description: z.string().trim().optional(),
 }).refine((b) => b.name !== undefined || b.description !== undefined, { message: "send name and/or description" });
 
-/** Agents that are not deleted, with their owner's username. */
-export const agentSelect = (deps: WebDeps) => deps.sql`
-  select a.id, a.owner_id, u.username, a.environment_id, a.name, a.description, a.rating, a.wins, a.losses, a.draws,
-         a.games, a.disabled, a.active_submission_id, a.created_at, a.updated_at
-  from agents a join users u on u.id = a.owner_id
-  where a.deleted_at is null`;
-
 /** agent_stats(): where the agent stands, including matchmaking (waiting, in_match, cooling_down…). */
 function summaryJson(r: Record<string, unknown>) {
   const d = camel({ l: r.last_match_ended_at, c: r.cooldown_until });
@@ -65,7 +58,7 @@ function summaryJson(r: Record<string, unknown>) {
 }
 
 async function findAgent(deps: WebDeps, id: string) {
-  const [row] = await deps.sql`${agentSelect(deps)} and a.id = ${id}`;
+  const [row] = await deps.sql`select * from agent_summaries where id = ${id}`;
   if (!row) throw new HttpError(404, "not_found", `agent ${id} does not exist`);
   return row;
 }
@@ -76,7 +69,7 @@ export function agentsApi(deps: WebDeps): Hono<WebEnv> {
   app.get("/", async (c) => {
     const q = parse(AgentListQuery, c.req.query());
     const rows = await deps.sql`
-      select *, count(*) over () as total_count from (${agentSelect(deps)}) a
+      select *, count(*) over () as total_count from agent_summaries
       where ${q.environmentId ? deps.sql`environment_id = ${q.environmentId}` : deps.sql`true`}
       order by rating desc, created_at desc, id limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
     return c.json({ agents: rows.map(agentJson), ...pageOf(q, num(rows[0]?.total_count)) });
@@ -85,7 +78,7 @@ export function agentsApi(deps: WebDeps): Hono<WebEnv> {
     const q = parse(AgentListQuery, c.req.query());
     const me = currentUser(c);
     const rows = await deps.sql`
-      select *, count(*) over () as total_count from (${agentSelect(deps)}) a
+      select *, count(*) over () as total_count from agent_summaries
       where owner_id = ${me.id} and ${q.environmentId ? deps.sql`environment_id = ${q.environmentId}` : deps.sql`true`}
       order by created_at desc, id limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
     return c.json({ agents: rows.map(agentJson), ...pageOf(q, num(rows[0]?.total_count)) });

@@ -80,11 +80,8 @@ export function leaderboardApi(deps: WebDeps): Hono<WebEnv> {
   app.get("/", async (c) => {
     const q = parse(PageQuery, c.req.query());
     const [rows, [{ n }]] = await Promise.all([
-      deps.sql`select r.*, a.skill, a.skill_se, a.skill_rank_best, a.skill_rank_worst
-               from ranked_agents r join agents a on a.id = r.agent_id
-               order by r.rating desc, r.games desc, lower(r.agent_name), r.agent_id
-               limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`,
-      deps.sql`select count(*) as n from ranked_agents`,
+      deps.sql`select * from all_leaderboards(${q.pageSize}, ${(q.page - 1) * q.pageSize})`,
+      deps.sql`select all_leaderboards_size() as n`,
     ]);
     return c.json({ leaderboard: rows.map((r) => rankedJson(r, "")), ...pageOf(q, num(n)) });
   });

@@ -90,8 +90,7 @@ function framesOf(matchId: string, stored: string): string | Replay {
 async function ownDebug(deps: WebDeps, userId: string | null, matchId: string) {
   if (!userId) return null;
   try {
-    const logs = await deps.sql`select l.seat, l.agent_name, l.log, m.timing from match_logs_for(${userId}, ${matchId}) l
-      join match_logs m on m.match_id = ${matchId} and m.seat = l.seat`;
+    const logs = await deps.sql`select seat, agent_name, log, timing from match_logs_for(${userId}, ${matchId})`;
     return logs.length ? { seats: logs.map((l) => ({ seat: Number(l.seat), name: String(l.agent_name), log: String(l.log), timing: l.timing ?? null })) } : null;
   } catch (error) {
     if (["RLA14", "RLA10", "RLA13"].includes(String((error as { code?: unknown }).code))) return null;
@@ -127,8 +126,7 @@ export function matchesApi(deps: WebDeps): Hono<WebEnv> {
   app.get("/:id/replay", rateLimit(deps, "replay"), async (c) => {
     const id = pathId("match", c.req.param("id"));
     const { format } = parse(ReplayQuery, c.req.query());
-    const [row] = await deps.sql<{ status: string; data: Uint8Array | null }[]>`
-      select m.status, r.data from matches m left join replays r on r.match_id = m.id where m.id = ${id}`;
+    const [row] = await deps.sql<{ status: string; data: Uint8Array | null }[]>`select status, data from match_replay(${id})`;
     if (!row) throw new HttpError(404, "not_found", `match ${id} does not exist`);
     if (!row.data) throw new HttpError(404, "not_found", `match ${id} has no replay (status ${row.status})`);
     if (format === "html") {
@@ -158,7 +156,7 @@ export function matchesApi(deps: WebDeps): Hono<WebEnv> {
     const id = pathId("match", c.req.param("id"));
     // match_logs_for: RLA50 (404) unknown match, RLA14 (403) none of the caller's agents played.
     const seats = await deps.sql`select seat, agent_id, agent_name from match_logs_for(${currentUser(c).id}, ${id})`;
-    const [m] = await deps.sql`select m.environment_id, m.environment_version, exists (select 1 from replays r where r.match_id = m.id) as has_replay from matches m where m.id = ${id}`;
+    const [m] = await deps.sql`select environment_id, environment_version, has_replay from match_summaries where id = ${id}`;
     if (!m!.has_replay) throw new HttpError(404, "not_found", `match ${id} has no replay to reproduce`);
     const origin = new URL(c.req.url).origin;
     return c.json({
@@ -172,15 +170,13 @@ export function matchesApi(deps: WebDeps): Hono<WebEnv> {
   app.get("/:id/logs", requireUser, async (c) => {
     const id = pathId("match", c.req.param("id"));
     // match_logs_for: RLA50 (404) unknown match, RLA14 (403) none of the caller's agents played.
+    // Each seat's step timeline comes with its log (issue 14; null for matches from before it).
     const logs = await deps.sql`select * from match_logs_for(${currentUser(c).id}, ${id})`;
-    const [{ status }] = await deps.sql`select status from matches where id = ${id}`;
-    // The step timelines of the seats match_logs_for just let through (issue 14; null before it).
-    const timings = await deps.sql`select seat, timing from match_logs where match_id = ${id}`;
-    const timingOf = (seat: number) => timings.find((t) => Number(t.seat) === seat)?.timing ?? null;
+    const [{ status }] = await deps.sql`select status from match_summaries where id = ${id}`;
     return c.json({
       matchId: id,
       status,
-      logs: logs.map((l) => ({ seat: Number(l.seat), agentId: l.agent_id, agentName: l.agent_name, log: l.log, truncated: l.truncated === true, timing: timingOf(Number(l.seat)) })),
+      logs: logs.map((l) => ({ seat: Number(l.seat), agentId: l.agent_id, agentName: l.agent_name, log: l.log, truncated: l.truncated === true, timing: l.timing ?? null })),
     });
   });
   return app;

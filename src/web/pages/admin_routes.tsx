@@ -55,8 +55,8 @@ async function userRows(sql: Sql, id?: string): Promise<AdminUser[]> {
   return rows.map((u) => ({ id: u.id, username: u.username, email: u.email, role: u.role, disabled: u.disabled, createdAt: u.created_at.toISOString() }));
 }
 async function agentRows(sql: Sql, id?: string): Promise<AdminAgent[]> {
-  const rows = await sql`select a.id, a.name, a.environment_id, u.username, a.disabled, a.rating from agents a join users u on u.id = a.owner_id
-    where a.deleted_at is null and ${id === undefined ? sql`true` : sql`a.id = ${id}`} order by a.created_at desc limit 200`;
+  const rows = await sql`select id, name, environment_id, username, disabled, rating from agent_summaries
+    where ${id === undefined ? sql`true` : sql`id = ${id}`} order by created_at desc limit 200`;
   return rows.map((a) => ({ id: a.id, name: a.name, environment: a.environment_id, ownerName: a.username, disabled: a.disabled, rating: a.rating }));
 }
 

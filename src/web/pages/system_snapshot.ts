@@ -31,31 +31,9 @@ export async function systemSnapshot(sql: Sql, sandbox: { enabled: boolean; deta
            count(*) filter (where status in ('pending', 'building'))::int as waiting
     from submissions where status in ('pending', 'building') or finished_at > now() - interval '1 hour'`;
 
-  const queues = await sql`
-    select q.name,
-           count(j.id) filter (where j.state in ('created', 'retry'))::int as waiting,
-           count(j.id) filter (where j.state = 'active')::int as active,
-           count(j.id) filter (where j.state = 'failed' and j.completed_on > now() - interval '1 hour')::int as failed_hour,
-           coalesce(extract(epoch from now() - min(j.created_on) filter (where j.state in ('created', 'retry'))), 0)::float8 as oldest_s
-    from pgboss.queue q left join pgboss.job j on j.name = q.name
-    group by q.name order by q.name`;
-
-  // An agent forfeits when the referee names it as the one who faulted (details.faulted_player).
-  const failing = await sql`
-    with forfeits as (
-      select case (m.details ->> 'faulted_player')::int when 0 then m.player0_agent_id when 1 then m.player1_agent_id end as agent_id,
-             m.end_reason
-      from matches m
-      where m.status = 'completed' and m.ended_at > now() - interval '1 hour'
-        and is_forfeit(m.end_reason)
-        and m.details ? 'faulted_player'
-    )
-    select a.id, a.name, a.environment_id as environment, count(*)::int as forfeits,
-           count(*) filter (where f.end_reason = 'crash')::int as crashes,
-           count(*) filter (where f.end_reason = 'timeout')::int as timeouts
-    from forfeits f join agents a on a.id = f.agent_id
-    group by a.id, a.name, a.environment_id
-    order by forfeits desc, a.name limit 10`;
+  const queues = await sql`select * from job_queue_stats()`;
+  // Agents that lost by their own fault in the last hour (is_forfeit, details.faulted_player).
+  const failing = await sql`select * from forfeiting_agents(interval '1 hour', 10)`;
 
   return {
     takenAt: new Date().toISOString(),
@@ -66,8 +44,8 @@ export async function systemSnapshot(sql: Sql, sandbox: { enabled: boolean; deta
       failedHour: matches!.failed_hour, forfeitsHour: matches!.forfeits_hour, meanSeconds: matches!.mean_s,
     },
     builds: { okHour: builds!.ok_hour, failedHour: builds!.failed_hour, waiting: builds!.waiting },
-    queues: queues.map((q) => ({ name: q.name, waiting: q.waiting, active: q.active, failedHour: q.failed_hour, oldestSeconds: q.oldest_s })),
-    failingAgents: failing.map((f) => ({ id: f.id, name: f.name, environment: f.environment, forfeits: f.forfeits, crashes: f.crashes, timeouts: f.timeouts })),
+    queues: queues.map((q) => ({ name: q.queue, waiting: q.waiting, active: q.active, failedHour: q.failed_hour, oldestSeconds: q.oldest_waiting_s })),
+    failingAgents: failing.map((f) => ({ id: f.agent_id, name: f.agent_name, environment: f.environment_id, forfeits: f.forfeits, crashes: f.crashes, timeouts: f.timeouts })),
     process: {
       sseSubscribers: await gaugeTotal(sseSubscribers),
       runningMatches: await gaugeTotal(matchesRunning),
