@@ -1,6 +1,5 @@
 import type { FC } from "hono/jsx";
-import { Layout, Section } from "./layout.tsx";
-import type { Viewer } from "./models.ts";
+import { Section, type PageHead } from "./layout.tsx";
 
 /** What the admin system page shows; gathered by src/web/pages/system_snapshot.ts. */
 export interface SystemSnapshot {
@@ -112,12 +111,15 @@ export const SystemPanel: FC<{ s: SystemSnapshot }> = ({ s }) => {
   );
 };
 
+/** `/admin/system`'s head. */
+export const systemHead: PageHead = { title: "System", nav: "admin" };
+
 /**
  * The admin system page. The panel is an `hx-sse:connect` element: every few seconds the
  * server sends a fresh panel as an unnamed SSE message, which htmx 4 swaps into it.
  */
-export const SystemPage: FC<{ viewer: Viewer; snapshot: SystemSnapshot; everySeconds: number }> = ({ viewer, snapshot, everySeconds }) => (
-  <Layout title="System" viewer={viewer} nav="admin">
+export const SystemPage: FC<{ snapshot: SystemSnapshot; everySeconds: number }> = ({ snapshot, everySeconds }) => (
+  <>
     <div class="page-head">
       <h1>System</h1>
       <p class="muted">
@@ -127,5 +129,5 @@ export const SystemPage: FC<{ viewer: Viewer; snapshot: SystemSnapshot; everySec
     <div id="system" hx-sse:connect="/admin/system/stream" hx-swap="innerHTML">
       <SystemPanel s={snapshot} />
     </div>
-  </Layout>
+  </>
 );

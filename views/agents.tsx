@@ -1,7 +1,7 @@
 import type { FC } from "hono/jsx";
 import { Empty, FieldError, Pager, Record, Time } from "./components.tsx";
 import { UploadForm } from "./environments.tsx";
-import { Layout, Section } from "./layout.tsx";
+import { Section, type PageHead } from "./layout.tsx";
 import { MatchFeed, reproduceCommand } from "./matches.tsx";
 import type { AgentDetail, FieldErrors, HeadToHeadRow, MatchItem, OwnAgent, Page, RatingPoint, SubmissionItem, Viewer } from "./models.ts";
 import { RatingChart } from "./rating_chart.tsx";
@@ -89,7 +89,6 @@ export interface AgentPageProps {
   matches: MatchItem[];
   page: Page;
   submissions: SubmissionItem[];
-  since: string;
   /** The viewer's own built agents of this environment (other than this one): the challenge button's choices. */
   challengers?: OwnAgent[];
   /** Its "is v2 better?" tests, newest first. */
@@ -98,15 +97,20 @@ export interface AgentPageProps {
   origin?: string;
 }
 
+/** `/agents/:id`'s head: the agent is live, and so are its submissions for its owner. */
+export const agentHead = (agent: AgentDetail, viewer: Viewer | null, since: string): PageHead => ({
+  title: agent.name, live: { topics: [topic.agent(agent.id), ...(viewer?.id === agent.ownerId ? [topic.submissions()] : [])], since },
+});
+
 /** `/agents/:id`: public stats; the owner also sees build logs, upload, activate/rebuild, edit/delete. */
-export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, since, maxUploadBytes, challengers = [], versionTests = [], origin }) => {
+export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHead, matches, page, submissions, maxUploadBytes, challengers = [], versionTests = [], origin }) => {
   const owner = viewer?.id === agent.ownerId;
   // The owner's latest finished match and this agent's seat in it: the exact command to replay it at home.
   const latest = matches.find((m) => m.status === "completed");
   const latestSeat = latest ? latest.players.findIndex((p) => p.agentId === agent.id) : -1;
   const olderBuilt = submissions.filter((s) => s.status === "inactive" && !s.active);
   return (
-    <Layout title={agent.name} viewer={viewer} live={{ topics: [topic.agent(agent.id), ...(owner ? [topic.submissions()] : [])], since }}>
+    <>
       <div class="page-head">
         <div>
           <h1>{agent.name}</h1>
@@ -145,7 +149,7 @@ export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHe
           </form>
         </Section>
       )}
-    </Layout>
+    </>
   );
 };
 

@@ -1,7 +1,7 @@
 import type { FC } from "hono/jsx";
 import { Field } from "./components.tsx";
-import { Layout } from "./layout.tsx";
-import type { FieldErrors, Viewer } from "./models.ts";
+import type { PageHead } from "./layout.tsx";
+import type { FieldErrors } from "./models.ts";
 
 export interface SignupValues { username?: string; email?: string; fullName?: string }
 
@@ -28,23 +28,23 @@ export const LoginForm: FC<{ login?: string; next?: string; errors?: FieldErrors
   </form>
 );
 
-export const SignupPage: FC<{ viewer: Viewer | null; values?: SignupValues; errors?: FieldErrors }> = ({ viewer, values, errors }) => (
-  <Layout title="Sign up" viewer={viewer} nav="auth">
-    <section class="card auth-card">
-      <h1>Create your account</h1>
-      <p class="muted">Then create an agent and upload its code.</p>
-      <SignupForm values={values} errors={errors} />
-      <p class="muted">Already have one? <a href="/login">Log in</a></p>
-    </section>
-  </Layout>
+/** `/signup` and `/login`: the titles and nav entry for `c.render`. */
+export const signupHead: PageHead = { title: "Sign up", nav: "auth" };
+export const loginHead: PageHead = { title: "Log in", nav: "auth" };
+
+export const SignupPage: FC<{ values?: SignupValues; errors?: FieldErrors }> = ({ values, errors }) => (
+  <section class="card auth-card">
+    <h1>Create your account</h1>
+    <p class="muted">Then create an agent and upload its code.</p>
+    <SignupForm values={values} errors={errors} />
+    <p class="muted">Already have one? <a href="/login">Log in</a></p>
+  </section>
 );
 
-export const LoginPage: FC<{ viewer: Viewer | null; login?: string; next?: string; errors?: FieldErrors }> = ({ viewer, login, next, errors }) => (
-  <Layout title="Log in" viewer={viewer} nav="auth">
-    <section class="card auth-card">
-      <h1>Log in</h1>
-      <LoginForm login={login} next={next} errors={errors} />
-      <p class="muted">New here? <a href="/signup">Sign up</a></p>
-    </section>
-  </Layout>
+export const LoginPage: FC<{ login?: string; next?: string; errors?: FieldErrors }> = ({ login, next, errors }) => (
+  <section class="card auth-card">
+    <h1>Log in</h1>
+    <LoginForm login={login} next={next} errors={errors} />
+    <p class="muted">New here? <a href="/signup">Sign up</a></p>
+  </section>
 );

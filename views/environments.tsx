@@ -1,7 +1,7 @@
 import type { FC } from "hono/jsx";
 import { builtinAgentsFor } from "rl-arena-env";
 import { Empty, FieldError, Record } from "./components.tsx";
-import { Layout, Section } from "./layout.tsx";
+import { Section, type PageHead } from "./layout.tsx";
 import { LeaderboardTable } from "./leaderboard.tsx";
 import { MatchFeed } from "./matches.tsx";
 import type { EnvironmentCard, EnvironmentInfo, FieldErrors, LeaderRow, MatchItem, SubmissionItem, Viewer } from "./models.ts";
@@ -31,9 +31,12 @@ export const EnvironmentCards: FC<{ cards: EnvironmentCard[]; swapOob?: boolean 
   </div>
 );
 
+/** `/`'s head for `c.render`: the leaders and the feed are live from the hub's event `since`. */
+export const homeHead = (since: string): PageHead => ({ title: "Environments", nav: "home", live: { topics: [topic.leaders(), topic.feed()], since } });
+
 /** `/`: environments with their leaders and the matches streaming in. */
-export const HomePage: FC<{ viewer: Viewer | null; cards: EnvironmentCard[]; matches: MatchItem[]; since: string }> = ({ viewer, cards, matches, since }) => (
-  <Layout title="Environments" viewer={viewer} nav="home" live={{ topics: [topic.leaders(), topic.feed()], since }}>
+export const HomePage: FC<{ viewer: Viewer | null; cards: EnvironmentCard[]; matches: MatchItem[] }> = ({ viewer, cards, matches }) => (
+  <>
     <div class="page-head">
       <div>
         <h1>Build an agent. Climb the ladder.</h1>
@@ -45,7 +48,7 @@ export const HomePage: FC<{ viewer: Viewer | null; cards: EnvironmentCard[]; mat
     <Section title="Recent matches" actions={<a href="/matches">All matches →</a>}>
       <MatchFeed id="match-feed" matches={matches} showEnvironment />
     </Section>
-  </Layout>
+  </>
 );
 
 function spaceText(space: unknown): string {
@@ -163,13 +166,17 @@ export interface EnvironmentPageProps {
   myAgents: UploadAgent[];
   mySubmissions: SubmissionItem[];
   selectedAgent: string | null;
-  since: string;
 }
 
+/** `/environments/:id`'s head: its leaderboard and feed are live, and a signed-in viewer's submissions. */
+export const environmentHead = (env: EnvironmentInfo, viewer: Viewer | null, since: string): PageHead => ({
+  title: env.name, nav: "home",
+  live: { topics: [topic.leaderboard(env.id), topic.environmentFeed(env.id), ...(viewer ? [topic.submissions()] : [])], since },
+});
+
 /** `/environments/:id`. */
-export const EnvironmentPage: FC<EnvironmentPageProps> = ({ viewer, env, leaders, matches, myAgents, mySubmissions, selectedAgent, since, maxUploadBytes }) => (
-  <Layout title={env.name} viewer={viewer} nav="home"
-    live={{ topics: [topic.leaderboard(env.id), topic.environmentFeed(env.id), ...(viewer ? [topic.submissions()] : [])], since }}>
+export const EnvironmentPage: FC<EnvironmentPageProps> = ({ viewer, env, leaders, matches, myAgents, mySubmissions, selectedAgent, maxUploadBytes }) => (
+  <>
     <div class="page-head">
       <div>
         <h1>{env.name}</h1>
@@ -226,5 +233,5 @@ export const EnvironmentPage: FC<EnvironmentPageProps> = ({ viewer, env, leaders
         <Section title="Quick start"><QuickStart env={env} /></Section>
       </div>
     </div>
-  </Layout>
+  </>
 );

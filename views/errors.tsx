@@ -1,6 +1,5 @@
 import type { FC } from "hono/jsx";
-import { Layout } from "./layout.tsx";
-import type { Viewer } from "./models.ts";
+import type { PageHead } from "./layout.tsx";
 
 const TITLES: Record<number, string> = {
   400: "That request was not valid",
@@ -15,16 +14,17 @@ const TITLES: Record<number, string> = {
   503: "Busy — try again",
 };
 
+/** The error page's title, for `c.render` (the layout comes from the page renderer). */
+export const errorHead = (status: number): PageHead => ({ title: TITLES[status] ?? "Error" });
+
 /** The whole error page (status, a title, the message that names value and rule). */
-export const ErrorPage: FC<{ viewer: Viewer | null; status: number; message: string }> = ({ viewer, status, message }) => (
-  <Layout title={TITLES[status] ?? "Error"} viewer={viewer}>
-    <section class="card auth-card" id="error">
-      <h1>{TITLES[status] ?? "Error"}</h1>
-      <p class="muted">HTTP {status}</p>
-      <p>{message}</p>
-      <p><a href="/">← Back to the environments</a></p>
-    </section>
-  </Layout>
+export const ErrorPage: FC<{ status: number; message: string }> = ({ status, message }) => (
+  <section class="card auth-card" id="error">
+    <h1>{TITLES[status] ?? "Error"}</h1>
+    <p class="muted">HTTP {status}</p>
+    <p>{message}</p>
+    <p><a href="/">← Back to the environments</a></p>
+  </section>
 );
 
 /** The same message as a fragment, for htmx requests. */

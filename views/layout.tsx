@@ -10,9 +10,14 @@ export interface LayoutProps {
   nav?: "home" | "matches" | "profile" | "admin" | "auth";
 }
 
+/** What a page tells the layout: `c.render(<Page …/>, head)` (the viewer comes from the request). */
+export type PageHead = Omit<LayoutProps, "viewer">;
+
 /**
- * The page shell. `hx-boost:inherited` makes links and forms swap the body (htmx 4 needs the
- * explicit `:inherited`); every page still works as plain links and forms without JavaScript.
+ * The page shell, applied once to every page by the page renderer (src/web/pages/common.tsx);
+ * views render only what goes inside `<main>`. `hx-boost:inherited` makes links and forms swap
+ * the body (htmx 4 needs the explicit `:inherited`); every page still works as plain links and
+ * forms without JavaScript.
  * One `hx-sse:connect` element per page receives HTML whose `hx-swap-oob` parts land in the
  * page's live regions.
  */

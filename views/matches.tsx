@@ -1,7 +1,7 @@
 import type { FC } from "hono/jsx";
 import { Badge, Delta, Empty, LogText, Pager, Time } from "./components.tsx";
-import { Layout, Section } from "./layout.tsx";
-import type { AgentLog, MatchItem, Page, Viewer } from "./models.ts";
+import { Section, type PageHead } from "./layout.tsx";
+import type { AgentLog, MatchItem, Page } from "./models.ts";
 import { topic } from "../src/web/live/topics.ts";
 
 const oob = (on?: boolean) => (on ? { "hx-swap-oob": "true" } : {});
@@ -44,9 +44,12 @@ export const MatchFeed: FC<{ id: string; matches: MatchItem[]; showEnvironment?:
   </ul>
 );
 
+/** `/matches`' head: its first page is live. */
+export const matchesHead = (page: Page, since: string): PageHead => ({ title: "Live matches", nav: "matches", live: page.page === 1 ? { topics: [topic.feed()], since } : null });
+
 /** `/matches`: the live feed of every environment. */
-export const MatchesPage: FC<{ viewer: Viewer | null; matches: MatchItem[]; page: Page; since: string }> = ({ viewer, matches, page, since }) => (
-  <Layout title="Live matches" viewer={viewer} nav="matches" live={page.page === 1 ? { topics: [topic.feed()], since } : null}>
+export const MatchesPage: FC<{ matches: MatchItem[]; page: Page }> = ({ matches, page }) => (
+  <>
     <div class="page-head">
       <div>
         <h1>Live matches</h1>
@@ -57,7 +60,7 @@ export const MatchesPage: FC<{ viewer: Viewer | null; matches: MatchItem[]; page
       <MatchFeed id="match-feed" matches={matches} showEnvironment />
       <Pager page={page} href={(p) => `/matches?page=${p}`} />
     </section>
-  </Layout>
+  </>
 );
 
 /** The result block of the match page (players, seats, score, end reason, rating changes). */
@@ -124,10 +127,15 @@ export function reproduceCommand(origin: string, matchId: string, seat: number):
   return `npx rl-arena-env reproduce ${matchId} --seat ${seat} ./my-agent --platform ${origin}`;
 }
 
+/** `/matches/:id`'s head: live until the match ends. */
+export const matchHead = (match: MatchItem, since: string): PageHead => ({
+  title: `${match.players[0].agentName} vs ${match.players[1].agentName}`, nav: "matches",
+  live: match.status === "pending" || match.status === "running" ? { topics: [topic.match(match.id)], since } : null,
+});
+
 /** `/matches/:id`; `origin` (this site's address) goes into the reproduce commands. */
-export const MatchPage: FC<{ viewer: Viewer | null; match: MatchItem; hasReplay: boolean; score?: [string, string] | null; logs: AgentLog[]; since: string; playerScript: string | null; origin?: string }> = ({ viewer, match, hasReplay, score, logs, since, playerScript, origin }) => (
-  <Layout title={`${match.players[0].agentName} vs ${match.players[1].agentName}`} viewer={viewer} nav="matches"
-    live={match.status === "pending" || match.status === "running" ? { topics: [topic.match(match.id)], since } : null}>
+export const MatchPage: FC<{ match: MatchItem; hasReplay: boolean; score?: [string, string] | null; logs: AgentLog[]; playerScript: string | null; origin?: string }> = ({ match, hasReplay, score, logs, playerScript, origin }) => (
+  <>
     <div class="page-head">
       <div>
         <h1>{match.players[0].agentName} <span class="muted">vs</span> {match.players[1].agentName}</h1>
@@ -151,5 +159,5 @@ export const MatchPage: FC<{ viewer: Viewer | null; match: MatchItem; hasReplay:
       </Section>
     )}
     {playerScript && <script src={playerScript} defer></script>}
-  </Layout>
+  </>
 );

@@ -1,10 +1,9 @@
 import type { FC } from "hono/jsx";
 import { Empty, Field, Record } from "./components.tsx";
-import { Layout, Section } from "./layout.tsx";
-import type { FieldErrors, OwnAgent, Viewer } from "./models.ts";
+import { Section, type PageHead } from "./layout.tsx";
+import type { FieldErrors, OwnAgent } from "./models.ts";
 
 export interface ProfileProps {
-  viewer: Viewer | null;
   username: string;
   own: boolean;
   agents: OwnAgent[];
@@ -25,12 +24,15 @@ export const PasswordForm: FC<{ errors?: FieldErrors; changed?: boolean }> = ({ 
   </form>
 );
 
+/** `/profile`'s and `/users/:name`'s head. */
+export const profileHead = (username: string, own: boolean): PageHead => ({ title: own ? "Your profile" : username, nav: own ? "profile" : undefined });
+
 /** `/profile` (your own) and `/users/:name` (anyone's public agents). */
-export const ProfilePage: FC<ProfileProps> = ({ viewer, username, own, agents, environments, passwordErrors, passwordChanged }) => {
+export const ProfilePage: FC<ProfileProps> = ({ username, own, agents, environments, passwordErrors, passwordChanged }) => {
   const totals = agents.reduce((t, a) => ({ wins: t.wins + a.wins, losses: t.losses + a.losses, draws: t.draws + a.draws, games: t.games + a.games }), { wins: 0, losses: 0, draws: 0, games: 0 });
   const best = agents.reduce<OwnAgent | null>((b, a) => (!b || a.rating > b.rating ? a : b), null);
   return (
-    <Layout title={own ? "Your profile" : username} viewer={viewer} nav={own ? "profile" : undefined}>
+    <>
       <div class="page-head">
         <div>
           <h1>{username}</h1>
@@ -82,6 +84,6 @@ export const ProfilePage: FC<ProfileProps> = ({ viewer, username, own, agents, e
           </form>
         </Section>
       )}
-    </Layout>
+    </>
   );
 };

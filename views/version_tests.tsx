@@ -1,7 +1,6 @@
 import type { FC } from "hono/jsx";
 import { Badge, Empty, Time } from "./components.tsx";
-import { Layout, Section } from "./layout.tsx";
-import type { Viewer } from "./models.ts";
+import { Section, type PageHead } from "./layout.tsx";
 import { topic } from "../src/web/live/topics.ts";
 
 /** version_test_report (sql/version_tests.sql) as the API serves it. */
@@ -73,9 +72,14 @@ export const VersionTestMain: FC<{ t: VersionTestReport; swapOob?: boolean }> = 
   );
 };
 
+/** `/version-tests/:id`'s head: live until decided. */
+export const versionTestHead = (t: VersionTestReport, since: string): PageHead => ({
+  title: `Is v${t.candidate.version} better than v${t.baseline.version}?`, live: { topics: [topic.versionTest(t.id)], since },
+});
+
 /** `/version-tests/:id`: "is v2 better than v1?", live until decided. */
-export const VersionTestPage: FC<{ viewer: Viewer | null; t: VersionTestReport; since: string }> = ({ viewer, t, since }) => (
-  <Layout title={`Is v${t.candidate.version} better than v${t.baseline.version}?`} viewer={viewer} live={{ topics: [topic.versionTest(t.id)], since }}>
+export const VersionTestPage: FC<{ t: VersionTestReport }> = ({ t }) => (
+  <>
     <div class="page-head">
       <div>
         <h1>Is v{t.candidate.version} better than v{t.baseline.version}?</h1>
@@ -83,7 +87,7 @@ export const VersionTestPage: FC<{ viewer: Viewer | null; t: VersionTestReport; 
       </div>
     </div>
     <VersionTestMain t={t} />
-  </Layout>
+  </>
 );
 
 /** The agent page's list of its tests, each linking to its page. */

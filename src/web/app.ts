@@ -8,7 +8,7 @@ import { agentFormRoutes } from "./pages/agent_form_routes.tsx";
 import { eventRoutes } from "./live/events.ts";
 import { HTTPException } from "hono/http-exception";
 import { HttpError, jsonError, toHttpError } from "./http/error_responses.ts";
-import { pageError } from "./pages/common.tsx";
+import { pageError, pageRenderer } from "./pages/common.tsx";
 import { refuseNulInUrl, sameOriginWrites } from "./http/request_guards.ts";
 import { liveRenderer } from "./live/renderers.tsx";
 import { readingRoutes } from "./pages/reading_routes.tsx";
@@ -30,6 +30,9 @@ import { countSseSubscribersWith } from "../metrics.ts";
 export function createApp(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.use(requestId());
+  // Pages are wrapped in the layout by this renderer (c.render); first, so that the 404 page and
+  // pages of errors thrown by any later middleware get it too. The API answers JSON.
+  app.use((c, next) => (c.req.path.startsWith("/api/") ? next() : pageRenderer(c, next)));
   app.use(httpMetrics());
   app.use(async (c, next) => {
     const started = performance.now();

@@ -14,6 +14,8 @@ import { parseTopic, type TopicKind } from "./topics.ts";
 const FEED_SIZE = 20;
 const LEADERBOARD_SIZE = 50;
 
+// SSE fragments are strings written to an open stream, not responses, so Hono's jsxRenderer
+// (c.render, the pages' layout) does not apply: they are rendered to strings here.
 const str = async (node: unknown) => String(await (node as { toString(): string | Promise<string> }).toString());
 
 type Render = (arg: string, ownerId: string | null, events: ArenaEvent[]) => Promise<string>;

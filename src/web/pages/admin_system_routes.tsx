@@ -1,9 +1,9 @@
 import { streamSSE } from "hono/streaming";
-import { SystemPage, SystemPanel } from "../../../views/admin_system.tsx";
+import { systemHead, SystemPage, SystemPanel } from "../../../views/admin_system.tsx";
 import { requireAdmin } from "../http/authentication.ts";
 import { liveSessionUser } from "../http/session_store.ts";
 import type { WebDeps } from "../deps.ts";
-import { html, pageApp, signedIn } from "./common.tsx";
+import { pageApp } from "./common.tsx";
 import { systemSnapshot } from "./system_snapshot.ts";
 
 /**
@@ -26,7 +26,7 @@ export function adminSystemRoutes(deps: WebDeps, everySeconds = SYSTEM_REFRESH_S
   app.use("/admin/system/*", requireAdmin(deps));
 
   app.get("/admin/system", async (c) =>
-    html(c, <SystemPage viewer={signedIn(c)} snapshot={await systemSnapshot(deps.sql, deps.sandboxStatus?.() ?? null)} everySeconds={everySeconds} />));
+    c.render(<SystemPage snapshot={await systemSnapshot(deps.sql, deps.sandboxStatus?.() ?? null)} everySeconds={everySeconds} />, systemHead));
 
   app.get("/admin/system/stream", (c) =>
     // HEAD: headers only (a stream for it would never learn its client left; see events.ts).
@@ -40,6 +40,7 @@ export function adminSystemRoutes(deps: WebDeps, everySeconds = SYSTEM_REFRESH_S
           try {
             const snapshot = await systemSnapshot(deps.sql, deps.sandboxStatus?.() ?? null);
             snapshot.process.sseSubscribers += systemStreams;
+            // A string on an open stream, not a response: c.render (the page renderer) does not apply.
             const panel = String(await (<SystemPanel s={snapshot} />).toString());
             await stream.writeSSE({ data: panel, id: String(++n) });
           } catch (error) {

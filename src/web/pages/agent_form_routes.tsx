@@ -8,7 +8,7 @@ import { createAgent, updateAgent } from "../actions/agent_writes.ts";
 import { createChallenge } from "../actions/challenges.ts";
 import { orThrow } from "../http/outcome.ts";
 import { uploadArchive } from "../actions/upload.ts";
-import { fieldErrors, formFields, html, isHtmx, pageApp, readForm, redirect, signedIn, uuidParam } from "./common.tsx";
+import { fieldErrors, formFields, isHtmx, pageApp, readForm, redirect, signedIn, uuidParam } from "./common.tsx";
 import { getSubmission } from "../queries.ts";
 import { rateLimit } from "../http/rate_limit.ts";
 import { uploadBodyLimit } from "../http/upload_body_limit.ts";
@@ -23,6 +23,8 @@ const NewAgent = AgentFields.extend({ environmentId: z.string().min(1, "choose a
 /**
  * Form posts that change agents and submissions. Every handler: validate → one SQL function
  * (which checks ownership and raises a coded error that becomes 403/404) → redirect or fragment.
+ * A fragment (the form with its errors, a new submission row) is sent with `c.html`, not
+ * `c.render`: it is swapped into a page that already has the layout.
  */
 export function agentFormRoutes(deps: WebDeps) {
   const app = pageApp(deps);
@@ -33,7 +35,7 @@ export function agentFormRoutes(deps: WebDeps) {
     const form = await formFields(c);
     const environment = form.environmentId ?? "";
     const fail = (errors: Record<string, string | undefined>) =>
-      html(c, <NewAgentForm environment={environment} values={form} errors={errors} />, 422);
+      c.html(<NewAgentForm environment={environment} values={form} errors={errors} />, 422);
     const parsed = NewAgent.safeParse(form);
     if (!parsed.success) return fail(fieldErrors(parsed.error));
     const outcome = await createAgent(deps, me.id, parsed.data);
@@ -48,9 +50,9 @@ export function agentFormRoutes(deps: WebDeps) {
     const form = await formFields(c);
     const parsed = AgentFields.safeParse(form);
     const values = { id, name: form.name ?? "", description: form.description ?? "" };
-    if (!parsed.success) return html(c, <EditAgentForm agent={values} errors={fieldErrors(parsed.error)} />, 422);
+    if (!parsed.success) return c.html(<EditAgentForm agent={values} errors={fieldErrors(parsed.error)} />, 422);
     const outcome = await updateAgent(deps, me.id, id, parsed.data);
-    if (!outcome.ok) return html(c, <EditAgentForm agent={values} errors={{ [outcome.refusal.field ?? "_"]: outcome.refusal.message }} />, 422);
+    if (!outcome.ok) return c.html(<EditAgentForm agent={values} errors={{ [outcome.refusal.field ?? "_"]: outcome.refusal.message }} />, 422);
     return redirect(c, `/agents/${id}`);
   });
 
@@ -90,7 +92,7 @@ export function agentFormRoutes(deps: WebDeps) {
       const created = orThrow(await uploadArchive(deps, me.id, agentId, file)); // a refusal renders as the form's error
       if (!isHtmx(c)) return redirect(c, `/agents/${agentId}#submissions`);
       const s = await getSubmission(sql, String(created.id));
-      return html(c, <SubmissionRow s={s!} owner showAgent={form.context !== "agent"} />, 201);
+      return c.html(<SubmissionRow s={s!} owner showAgent={form.context !== "agent"} />, 201);
     },
   );
 

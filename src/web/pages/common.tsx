@@ -1,8 +1,11 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
+import { jsxRenderer } from "hono/jsx-renderer";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import { ErrorFragment, ErrorPage } from "../../../views/errors.tsx";
+import { ErrorFragment, ErrorPage, errorHead } from "../../../views/errors.tsx";
+import { Layout, type PageHead } from "../../../views/layout.tsx";
 import type { FieldErrors, Viewer } from "../../../views/models.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { describeError, HttpError } from "../http/error_responses.ts";
@@ -13,11 +16,31 @@ export const isHtmx = (c: Context) => c.req.header("hx-request") === "true";
 
 export const viewerOf = (c: Context<WebEnv>): Viewer | null => c.var.user ?? null;
 
-/** Renders a full page (with doctype) or any JSX as HTML with a status. */
+declare module "hono" {
+  interface ContextRenderer {
+    (content: Child, head: PageHead): Response | Promise<Response>;
+  }
+}
+
+/**
+ * The one place a page gets its layout: `c.render(<SomePage …/>, head)` wraps the view in
+ * views/layout.tsx (doctype, head, nav with the request's viewer, the live-region element,
+ * scripts). createApp installs it for every path outside /api, so the 404 and error pages get it
+ * too. Set the status with `c.status(n)` before `c.render`.
+ *
+ * It never answers a fragment itself, even for htmx: boosted navigation (hx-boost on <body>)
+ * sends HX-Request: true too and needs the whole document, and only the route knows which
+ * fragment a form post swaps in (its form, its table row). Those routes answer the fragment with
+ * `c.html(<Fragment …/>, status)` when `isHtmx(c)`, as before.
+ */
+export const pageRenderer = jsxRenderer(({ children, title, nav, live }, c) => (
+  <Layout title={title} nav={nav} live={live} viewer={(c as Context<WebEnv>).get("user") ?? null}>{children}</Layout>
+));
+
+/** TEMPORARY (until admin_routes.tsx moves to c.render): any JSX as HTML with a status. */
 export async function html(c: Context, node: Child, status = 200): Promise<Response> {
-  const body = await Promise.resolve(String(await (node as { toString(): string | Promise<string> }).toString()));
-  const doc = body.startsWith("<html") ? "<!DOCTYPE html>" + body : body;
-  return c.html(doc, status as 200);
+  const body = String(await (node as { toString(): string | Promise<string> }).toString());
+  return c.html(body.startsWith("<html") ? "<!DOCTYPE html>" + body : body, status as ContentfulStatusCode);
 }
 
 /** After a successful form post: htmx gets HX-Redirect (a full navigation), plain forms 303. */
@@ -87,11 +110,16 @@ export async function pageError(c: Context<WebEnv>, e: unknown): Promise<Respons
   if (status === 401 && c.req.method === "GET" && !isHtmx(c)) {
     return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
   }
-  if (isHtmx(c) && c.req.method !== "GET") return html(c, <ErrorFragment status={status} message={message} />, status);
-  return html(c, <ErrorPage viewer={c.var.user ?? null} status={status} message={message} />, status);
+  if (isHtmx(c) && c.req.method !== "GET") return c.html(<ErrorFragment status={status} message={message} />, status as ContentfulStatusCode);
+  c.status(status as ContentfulStatusCode);
+  return c.render(<ErrorPage status={status} message={message} />, errorHead(status));
 }
 
-/** A `new Hono()` for one URL area of pages: the viewer is loaded and errors render as HTML. */
+/**
+ * A `new Hono()` for one URL area of pages: the viewer is loaded and errors render as HTML.
+ * Its pages call `c.render`, whose layout createApp installs once (pageRenderer): a sub-app's
+ * own middleware runs for every path of the site once mounted at "/".
+ */
 export function pageApp(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.use(loadUser(deps));

@@ -1,21 +1,22 @@
-import { PasswordForm, ProfilePage } from "../../../views/profile.tsx";
+import { PasswordForm, profileHead, ProfilePage } from "../../../views/profile.tsx";
 import type { FieldErrors } from "../../../views/models.ts";
 import { changePassword, logOutEverywhere, PasswordChangeBody } from "../actions/account.ts";
 import { setSessionCookie } from "../http/authentication.ts";
 import type { WebDeps } from "../deps.ts";
 import { HttpError } from "../http/error_responses.ts";
-import { fieldErrors, formFields, html, isHtmx, pageApp, redirect, signedIn, viewerOf } from "./common.tsx";
+import { fieldErrors, formFields, isHtmx, pageApp, redirect, signedIn, viewerOf } from "./common.tsx";
 import { rateLimit } from "../http/rate_limit.ts";
 import { listEnvironments, userAgents } from "../queries.ts";
 
 /** `/profile` (signed in) with its account forms, and `/users/:name` (public). */
 export function profileRoutes(deps: WebDeps) {
   const app = pageApp(deps);
-  const ownPage = async (c: Parameters<typeof signedIn>[0], passwordErrors?: FieldErrors, passwordChanged?: boolean, status = 200) => {
+  const ownPage = async (c: Parameters<typeof signedIn>[0], passwordErrors?: FieldErrors, passwordChanged?: boolean, status: 200 | 422 = 200) => {
     const me = signedIn(c);
     const [agents, envs] = await Promise.all([userAgents(deps.sql, me.id), listEnvironments(deps.sql)]);
-    return html(c, <ProfilePage viewer={me} username={me.username} own agents={agents} environments={envs}
-      passwordErrors={passwordErrors} passwordChanged={passwordChanged} />, status);
+    c.status(status);
+    return c.render(<ProfilePage username={me.username} own agents={agents} environments={envs}
+      passwordErrors={passwordErrors} passwordChanged={passwordChanged} />, profileHead(me.username, true));
   };
   app.get("/profile", (c) => ownPage(c, undefined, c.req.query("password") === "changed"));
 
@@ -23,7 +24,7 @@ export function profileRoutes(deps: WebDeps) {
   app.post("/profile/password", rateLimit(deps, "auth"), async (c) => {
     const me = signedIn(c);
     const form = await formFields(c);
-    const fail = (errors: FieldErrors) => (isHtmx(c) ? html(c, <PasswordForm errors={errors} />, 422) : ownPage(c, errors, false, 422));
+    const fail = (errors: FieldErrors) => (isHtmx(c) ? c.html(<PasswordForm errors={errors} />, 422) : ownPage(c, errors, false, 422));
     const parsed = PasswordChangeBody.safeParse({ currentPassword: form.currentPassword ?? "", newPassword: form.newPassword ?? "" });
     if (!parsed.success) return fail(fieldErrors(parsed.error));
     let token: string;
@@ -47,8 +48,8 @@ export function profileRoutes(deps: WebDeps) {
     const [user] = await deps.sql`select id, username from users where lower(username) = lower(${name}) and not disabled`;
     if (!user) throw new HttpError(404, "not_found", `user ${JSON.stringify(name)} does not exist`);
     const agents = await userAgents(deps.sql, String(user.id));
-    const viewer = viewerOf(c);
-    return html(c, <ProfilePage viewer={viewer} username={String(user.username)} own={viewer?.id === String(user.id)} agents={agents} environments={[]} />);
+    const own = viewerOf(c)?.id === String(user.id);
+    return c.render(<ProfilePage username={String(user.username)} own={own} agents={agents} environments={[]} />, profileHead(String(user.username), own));
   });
   return app;
 }

@@ -1,11 +1,11 @@
-import { AgentPage } from "../../../views/agents.tsx";
-import { EnvironmentPage, HomePage } from "../../../views/environments.tsx";
-import { MatchesPage, MatchPage } from "../../../views/matches.tsx";
+import { agentHead, AgentPage } from "../../../views/agents.tsx";
+import { EnvironmentPage, environmentHead, homeHead, HomePage } from "../../../views/environments.tsx";
+import { matchesHead, MatchesPage, matchHead, MatchPage } from "../../../views/matches.tsx";
 import { uploadLimits } from "../../submissions/upload_limits.ts";
 import type { WebDeps } from "../deps.ts";
 import { gameScore } from "./game_score.ts";
 import { HttpError } from "../http/error_responses.ts";
-import { html, pageApp, pageNumber, uuidParam, viewerOf } from "./common.tsx";
+import { pageApp, pageNumber, uuidParam, viewerOf } from "./common.tsx";
 import * as q from "../queries.ts";
 import type { LiveHub } from "../live/sse.ts";
 import { agentVersionTests } from "./version_test_routes.tsx";
@@ -25,7 +25,7 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
   app.get("/", async (c) => {
     const since = hub.lastId();
     const [cards, matches] = await Promise.all([q.environmentCards(sql), q.recentMatches(sql, {}, FEED_SIZE)]);
-    return html(c, <HomePage viewer={viewerOf(c)} cards={cards} matches={matches} since={since} />);
+    return c.render(<HomePage viewer={viewerOf(c)} cards={cards} matches={matches} />, homeHead(since));
   });
 
   app.get("/environments/:id", async (c) => {
@@ -42,16 +42,16 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
     ]);
     const wanted = c.req.query("agent");
     const selectedAgent = myAgents.find((a) => a.id === wanted)?.id ?? myAgents[0]?.id ?? null;
-    return html(c, <EnvironmentPage viewer={viewer} env={env} leaders={leaders} matches={matches} myAgents={myAgents}
-      mySubmissions={mySubmissions} selectedAgent={selectedAgent} since={since} maxUploadBytes={limits.maxPackedBytes} />);
+    return c.render(<EnvironmentPage viewer={viewer} env={env} leaders={leaders} matches={matches} myAgents={myAgents}
+      mySubmissions={mySubmissions} selectedAgent={selectedAgent} maxUploadBytes={limits.maxPackedBytes} />, environmentHead(env, viewer, since));
   });
 
   app.get("/matches", async (c) => {
     const since = hub.lastId();
     const page = pageNumber(c);
     const rows = await q.recentMatches(sql, {}, FEED_SIZE + 1, (page - 1) * FEED_SIZE);
-    return html(c, <MatchesPage viewer={viewerOf(c)} matches={rows.slice(0, FEED_SIZE)} since={since}
-      page={{ page, pageSize: FEED_SIZE, hasNext: rows.length > FEED_SIZE }} />);
+    const pageOf = { page, pageSize: FEED_SIZE, hasNext: rows.length > FEED_SIZE };
+    return c.render(<MatchesPage matches={rows.slice(0, FEED_SIZE)} page={pageOf} />, matchesHead(pageOf, since));
   });
 
   app.get("/matches/:id", async (c) => {
@@ -61,8 +61,8 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
     const match = await q.getMatch(sql, id);
     if (!match) throw new HttpError(404, "not_found", `match ${id} does not exist`);
     const [replay, logs, score] = await Promise.all([q.hasReplay(sql, id), viewer ? q.ownMatchLogs(sql, id, viewer.id) : [], gameScore(sql, match)]);
-    return html(c, <MatchPage viewer={viewer} match={match} hasReplay={replay} score={score} logs={logs} since={since} playerScript={playerScript}
-      origin={new URL(c.req.url).origin} />);
+    return c.render(<MatchPage match={match} hasReplay={replay} score={score} logs={logs} playerScript={playerScript}
+      origin={new URL(c.req.url).origin} />, matchHead(match, since));
   });
 
   app.get("/agents/:id", async (c) => {
@@ -82,10 +82,10 @@ export function readingRoutes(deps: WebDeps, hub: LiveHub, playerScript: string 
       viewer ? q.userAgents(sql, viewer.id, agent.environment) : [], // the challenge button's choices
       agentVersionTests(sql, id),
     ]);
-    return html(c, <AgentPage viewer={viewer} agent={agent} history={history} headToHead={h2h} matches={matches.slice(0, FEED_SIZE)}
-      page={{ page, pageSize: FEED_SIZE, hasNext: matches.length > FEED_SIZE }} submissions={submissions} since={since} maxUploadBytes={limits.maxPackedBytes}
+    return c.render(<AgentPage viewer={viewer} agent={agent} history={history} headToHead={h2h} matches={matches.slice(0, FEED_SIZE)}
+      page={{ page, pageSize: FEED_SIZE, hasNext: matches.length > FEED_SIZE }} submissions={submissions} maxUploadBytes={limits.maxPackedBytes}
       challengers={myAgents.filter((a) => a.id !== id && a.activeVersion !== null && !a.disabled)} versionTests={versionTests}
-      origin={new URL(c.req.url).origin} />);
+      origin={new URL(c.req.url).origin} />, agentHead(agent, viewer, since));
   });
   return app;
 }

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { LoginForm, LoginPage, SignupForm, SignupPage } from "../../../views/auth.tsx";
+import { LoginForm, loginHead, LoginPage, SignupForm, signupHead, SignupPage } from "../../../views/auth.tsx";
 import { logOut } from "../actions/account.ts";
 import { setSessionCookie } from "../http/authentication.ts";
 import { RegisterBody } from "../api/auth.ts";
 import type { WebDeps } from "../deps.ts";
-import { fieldErrors, formFields, html, isHtmx, pageApp, redirect, viewerOf } from "./common.tsx";
+import { fieldErrors, formFields, isHtmx, pageApp, redirect } from "./common.tsx";
 import { rateLimit } from "../http/rate_limit.ts";
 import { logIn, register } from "../actions/sessions.ts";
 
@@ -36,12 +36,16 @@ export function safeNext(next: string | undefined, origin: string): string {
 export function sessionRoutes(deps: WebDeps) {
   const app = pageApp(deps);
 
-  app.get("/signup", (c) => html(c, <SignupPage viewer={viewerOf(c)} />));
+  app.get("/signup", (c) => c.render(<SignupPage />, signupHead));
   app.post("/signup", rateLimit(deps, "auth"), async (c) => {
     const form = await formFields(c);
     const values = { username: form.username, email: form.email, fullName: form.fullName };
-    const fail = (errors: Record<string, string | undefined>) =>
-      isHtmx(c) ? html(c, <SignupForm values={values} errors={errors} />, 422) : html(c, <SignupPage viewer={null} values={values} errors={errors} />, 422);
+    // htmx swaps the form alone (hx-target="this"); a plain post gets the whole page again.
+    const fail = (errors: Record<string, string | undefined>) => {
+      if (isHtmx(c)) return c.html(<SignupForm values={values} errors={errors} />, 422);
+      c.status(422);
+      return c.render(<SignupPage values={values} errors={errors} />, signupHead);
+    };
     const parsed = RegisterBody.safeParse({ ...form, fullName: form.fullName || undefined });
     if (!parsed.success) return fail(fieldErrors(parsed.error));
     const outcome = await register(deps, parsed.data);
@@ -50,12 +54,15 @@ export function sessionRoutes(deps: WebDeps) {
     return redirect(c, "/profile");
   });
 
-  app.get("/login", (c) => html(c, <LoginPage viewer={viewerOf(c)} next={safeNext(c.req.query("next"), new URL(c.req.url).origin)} />));
+  app.get("/login", (c) => c.render(<LoginPage next={safeNext(c.req.query("next"), new URL(c.req.url).origin)} />, loginHead));
   app.post("/login", rateLimit(deps, "auth"), async (c) => {
     const form = await formFields(c);
     const next = safeNext(form.next, new URL(c.req.url).origin);
-    const fail = (errors: Record<string, string | undefined>) =>
-      isHtmx(c) ? html(c, <LoginForm login={form.login} next={next} errors={errors} />, 422) : html(c, <LoginPage viewer={null} login={form.login} next={next} errors={errors} />, 422);
+    const fail = (errors: Record<string, string | undefined>) => {
+      if (isHtmx(c)) return c.html(<LoginForm login={form.login} next={next} errors={errors} />, 422);
+      c.status(422);
+      return c.render(<LoginPage login={form.login} next={next} errors={errors} />, loginHead);
+    };
     const parsed = LoginForm_.safeParse(form);
     if (!parsed.success) return fail(fieldErrors(parsed.error));
     const outcome = await logIn(deps, parsed.data.login, parsed.data.password);

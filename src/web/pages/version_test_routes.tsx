@@ -1,8 +1,8 @@
-import { VersionTestPage, type VersionTestItem, type VersionTestReport } from "../../../views/version_tests.tsx";
+import { versionTestHead, VersionTestPage, type VersionTestItem, type VersionTestReport } from "../../../views/version_tests.tsx";
 import { versionTestReport } from "../api/version_tests.ts";
 import type { WebDeps } from "../deps.ts";
 import { HttpError } from "../http/error_responses.ts";
-import { formFields, html, pageApp, redirect, signedIn, uuidParam, viewerOf } from "./common.tsx";
+import { formFields, pageApp, redirect, signedIn, uuidParam } from "./common.tsx";
 import type { LiveHub } from "../live/sse.ts";
 
 /** An agent's tests, newest first, for its page (agent_version_tests). */
@@ -26,7 +26,7 @@ export function versionTestPages(deps: WebDeps, hub: LiveHub) {
     const id = uuidParam("version test", c.req.param("id"));
     const t = await versionTestReport(sql, id);
     if (!t) throw new HttpError(404, "not_found", `version test ${id} does not exist`);
-    return html(c, <VersionTestPage viewer={viewerOf(c)} t={t as VersionTestReport} since={since} />);
+    return c.render(<VersionTestPage t={t as VersionTestReport} />, versionTestHead(t as VersionTestReport, since));
   });
 
   app.post("/agents/:id/version-tests", async (c) => {
