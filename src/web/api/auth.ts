@@ -1,12 +1,13 @@
-import { Hono } from "hono";
-import { z } from "zod";
+import { createRoute, z } from "@hono/zod-openapi";
 import { logOut, logOutEverywhere, NewPassword } from "../actions/account.ts";
 import { currentUser, requireUser } from "../http/authentication.ts";
-import type { WebDeps, WebEnv } from "../deps.ts";
+import type { WebDeps } from "../deps.ts";
 import { orThrow } from "../http/outcome.ts";
 import { rateLimit } from "../http/rate_limit.ts";
 import { logIn, register } from "../actions/sessions.ts";
-import { jsonBody, parse } from "./common.ts";
+import { apiArea, jsonOnly } from "./common.ts";
+import { errors, json, jsonRequest, notes, signedIn } from "./route_docs.ts";
+import { messageSchema, UserSchema } from "./schemas.ts";
 import { userJson } from "./users.ts";
 
 export const RegisterBody = z.object({
@@ -23,26 +24,43 @@ export const LoginBody = z.object({
   password: z.string().min(1, "is required").max(200),
 }).refine((b) => b.email !== undefined || b.username !== undefined, { message: "send email or username", path: ["email"] });
 
+const tags = ["auth"];
+const session = z.object({ token: z.string(), user: UserSchema });
+
 /** `POST /auth/register`, `POST /auth/login` (both rate limited per IP, class `auth`), `POST /auth/logout`, `POST /auth/logout-everywhere`. */
-export function authApi(deps: WebDeps): Hono<WebEnv> {
-  const app = new Hono<WebEnv>();
-  app.post("/register", rateLimit(deps, "auth"), async (c) => {
-    const { user, token } = orThrow(await register(deps, parse(RegisterBody, await jsonBody(c.req))));
+export function authApi(deps: WebDeps) {
+  const app = apiArea();
+  app.openapi(createRoute({
+    method: "post", path: "/register", tags, summary: "Create an account and get a session token", description: notes({ rateLimit: "auth" }),
+    middleware: [rateLimit(deps, "auth"), jsonOnly], request: jsonRequest(RegisterBody),
+    responses: { 201: json("Registered", session), ...errors(400, 409, 413, 429) },
+  }), async (c) => {
+    const { user, token } = orThrow(await register(deps, c.req.valid("json")));
     return c.json({ token, user: userJson(user) }, 201);
   });
-  app.post("/login", rateLimit(deps, "auth"), async (c) => {
-    const body = parse(LoginBody, await jsonBody(c.req));
+  app.openapi(createRoute({
+    method: "post", path: "/login", tags, summary: "Log in with email or username", description: notes({ rateLimit: "auth" }),
+    middleware: [rateLimit(deps, "auth"), jsonOnly], request: jsonRequest(LoginBody),
+    responses: { 200: json("Logged in", session), ...errors(400, 401, 403, 429) },
+  }), async (c) => {
+    const body = c.req.valid("json");
     const { user, token } = orThrow(await logIn(deps, body.email ?? body.username!, body.password));
-    return c.json({ token, user: userJson(user) });
+    return c.json({ token, user: userJson(user) }, 200);
   });
   // Both end sessions in the database, so a copy of the token (a script, another tab) dies too.
-  app.post("/logout", requireUser, async (c) => {
+  app.openapi(createRoute({
+    method: "post", path: "/logout", tags, summary: "End this session: its token (and any copy of it) stops working", security: signedIn,
+    middleware: requireUser, responses: { 200: json("Logged out", messageSchema), ...errors(401) },
+  }), async (c) => {
     await logOut(deps, c);
-    return c.json({ message: "logged out: this session's token no longer works" });
+    return c.json({ message: "logged out: this session's token no longer works" }, 200);
   });
-  app.post("/logout-everywhere", requireUser, async (c) => {
+  app.openapi(createRoute({
+    method: "post", path: "/logout-everywhere", tags, summary: "End every session of the account, this one included", security: signedIn,
+    middleware: requireUser, responses: { 200: json("Logged out everywhere", messageSchema), ...errors(401) },
+  }), async (c) => {
     await logOutEverywhere(deps, c, currentUser(c));
-    return c.json({ message: "logged out everywhere: every token of this account issued so far no longer works" });
+    return c.json({ message: "logged out everywhere: every token of this account issued so far no longer works" }, 200);
   });
   return app;
 }

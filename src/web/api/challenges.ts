@@ -1,10 +1,11 @@
-import { Hono } from "hono";
-import { z } from "zod";
+import { createRoute, z } from "@hono/zod-openapi";
 import { currentUser, requireUser } from "../http/authentication.ts";
-import type { WebDeps, WebEnv } from "../deps.ts";
+import type { WebDeps } from "../deps.ts";
 import { createChallenge } from "../actions/challenges.ts";
-import { jsonBody, parse } from "./common.ts";
+import { apiArea, jsonOnly } from "./common.ts";
 import { matchJson } from "./matches.ts";
+import { errors, json, jsonRequest, signedIn } from "./route_docs.ts";
+import { MatchSchema, messageSchema } from "./schemas.ts";
 
 export const ChallengeBody = z.object({
   agentId: z.uuid({ message: "agentId must be the id (UUID) of one of your agents" }),
@@ -19,13 +20,18 @@ export const ChallengeBody = z.object({
  * agent (create_challenge), or between their agent's active version and an older one
  * (create_version_challenge); quota, priority and the no-rating rule live in sql/challenges.sql. The match then appears in the match lists with its replay like any other.
  */
-export function challengesApi(deps: WebDeps): Hono<WebEnv> {
-  const app = new Hono<WebEnv>();
-  app.post("/", requireUser, async (c) => {
-    const body = parse(ChallengeBody, await jsonBody(c.req));
-    const id = await createChallenge(deps.sql, currentUser(c).id, body);
+export function challengesApi(deps: WebDeps) {
+  const app = apiArea();
+  app.openapi(createRoute({
+    method: "post", path: "/", tags: ["matches"], security: signedIn, middleware: [requireUser, jsonOnly], request: jsonRequest(ChallengeBody),
+    summary: "Challenge: an unranked match between your agent and any public agent of its environment (opponentId), or your agent's active version and an older one (opponentSubmissionId); after ranked matches, challenge_daily_quota per day, no rating change",
+    responses: { 201: json("The queued unranked match", messageSchema.extend({ match: MatchSchema })), ...errors(400, 401, 403, 404, 409, 429) },
+  }), async (c) => {
+    const id = await createChallenge(deps.sql, currentUser(c).id, c.req.valid("json"));
     const [row] = await deps.sql`select * from match_summaries where id = ${id}`;
-    return c.json({ message: "challenge queued: an unranked match, run after ranked ones; it changes no rating", match: matchJson(row!) }, 201);
+    // TODO(this commit's follow-up): matchJson gets its return type when matches.ts is declared with createRoute.
+    const match = matchJson(row!) as z.infer<typeof MatchSchema>;
+    return c.json({ message: "challenge queued: an unranked match, run after ranked ones; it changes no rating", match }, 201);
   });
   return app;
 }

@@ -1,22 +1,27 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { describe } from "rl-arena-env";
-import type { WebDeps, WebEnv } from "../deps.ts";
-import { camel, num, pageOf, PageQuery, parse } from "./common.ts";
+import type { WebDeps } from "../deps.ts";
+import { apiArea, camel, num, pageOf, PageQuery } from "./common.ts";
+import { errors, json } from "./route_docs.ts";
+import { EnvironmentSchema, pageSchema } from "./schemas.ts";
 
 /** The game's own description (rules, spaces, defaults) when this build knows the game. */
-function gameDescription(id: string): unknown {
+function gameDescription(id: string): Record<string, unknown> | null {
   try {
-    return describe(id);
+    return describe(id) as unknown as Record<string, unknown>;
   } catch {
     return null;
   }
 }
 
 /** `GET /environments`: the environments enabled on this server, with their game description. */
-export function environmentsApi(deps: WebDeps): Hono<WebEnv> {
-  const app = new Hono<WebEnv>();
-  app.get("/", async (c) => {
-    const q = parse(PageQuery, c.req.query());
+export function environmentsApi(deps: WebDeps) {
+  const app = apiArea();
+  app.openapi(createRoute({
+    method: "get", path: "/", tags: ["environments"], summary: "Environments on this server with their rules and spaces",
+    request: { query: PageQuery }, responses: { 200: json("A page of environments", pageSchema("environments", EnvironmentSchema)), ...errors(400) },
+  }), async (c) => {
+    const q = c.req.valid("query");
     const rows = await deps.sql`
       select e.id, e.version, e.name, e.config, e.created_at, e.updated_at, count(*) over () as total_count,
              (select count(*) from agents a where a.environment_id = e.id and a.deleted_at is null and a.active_submission_id is not null) as active_agents
@@ -27,7 +32,7 @@ export function environmentsApi(deps: WebDeps): Hono<WebEnv> {
       return { id: r.id, version: r.version, name: r.name, config: r.config, activeAgents: num(r.active_agents),
         description: gameDescription(r.id), createdAt: d.c, updatedAt: d.u };
     });
-    return c.json({ environments, ...pageOf(q, num(rows[0]?.total_count)) });
+    return c.json({ environments, ...pageOf(q, num(rows[0]?.total_count)) }, 200);
   });
   return app;
 }

@@ -1,17 +1,19 @@
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import { currentUser, requireUser, type SessionUser } from "../http/authentication.ts";
-import type { WebDeps, WebEnv } from "../deps.ts";
+import type { WebDeps } from "../deps.ts";
 import { HttpError } from "../http/error_responses.ts";
 import { orThrow } from "../http/outcome.ts";
 import { rateLimit } from "../http/rate_limit.ts";
 import { uploadArchive } from "../actions/upload.ts";
-import { camel, num, pageOf, PageQuery, parse, pathId, Uuid } from "./common.ts";
+import { apiArea, camel, idParam, num, pageOf, PageQuery, type Row, Uuid } from "./common.ts";
+import { errors, json, notes, signedIn } from "./route_docs.ts";
+import { messageSchema, pageSchema, SubmissionSchema } from "./schemas.ts";
 
 /**
  * The shape of a submission (no archive, no build log). `errorMessage` quotes the agent's own
  * output when a build fails, so only the owner and administrators see it; others get null.
  */
-export function submissionJson(row: Record<string, unknown>, viewer: SessionUser | null) {
+export function submissionJson(row: Row, viewer: SessionUser | null): z.infer<typeof SubmissionSchema> {
   const mayReadError = viewer !== null && (viewer.id === row.owner_id || viewer.role === "admin");
   const d = camel({ c: row.created_at, u: row.updated_at, s: row.started_at, f: row.finished_at });
   return {
@@ -34,6 +36,9 @@ export function submissionJson(row: Record<string, unknown>, viewer: SessionUser
     updatedAt: d.u,
   };
 }
+
+const nullableStr = z.string().nullable();
+const BuildLogSchema = z.object({ submissionId: z.string(), status: z.string(), buildLog: z.string(), errorMessage: nullableStr, startedAt: nullableStr, finishedAt: nullableStr });
 
 const submissionSelect = (deps: WebDeps) => deps.sql`select s.* from submission_list s`;
 
@@ -62,42 +67,71 @@ async function readUpload(req: { parseBody(): Promise<Record<string, string | Fi
   return { agentId, file };
 }
 
+const tags = ["submissions"];
+const id = z.object({ id: idParam("submission") });
+const withSubmission = messageSchema.extend({ submission: SubmissionSchema });
+/** The upload's form; submissions read it themselves (readUpload), so it is documented here, not validated by the router. */
+const uploadForm = {
+  type: "object" as const, required: ["agentId", "file"],
+  properties: { agentId: { type: "string" as const, format: "uuid" }, file: { type: "string" as const, format: "binary" } },
+};
+
 /** `/submissions`: upload, read, list per agent, build logs (owner), activate, rebuild. */
-export function submissionsApi(deps: WebDeps): Hono<WebEnv> {
-  const app = new Hono<WebEnv>();
-  app.post("/", requireUser, rateLimit(deps, "upload"), async (c) => {
+export function submissionsApi(deps: WebDeps) {
+  const app = apiArea();
+  app.openapi(createRoute({
+    method: "post", path: "/", tags, security: signedIn, description: notes({ rateLimit: "upload", owner: true }),
+    summary: "Upload a new version (zip, tar.gz, or one .py/.js file; at most {maxUpload}, the archive_max_bytes setting)",
+    middleware: [requireUser, rateLimit(deps, "upload")], request: { body: { required: true, content: { "multipart/form-data": { schema: uploadForm } } } },
+    responses: { 201: json("Created; the build is queued", withSubmission), ...errors(400, 401, 403, 404, 409, 413, 422, 429) },
+  }), async (c) => {
     const { agentId, file } = await readUpload(c.req);
     const created = orThrow(await uploadArchive(deps, currentUser(c).id, agentId, file));
     return c.json({ message: "submission created; the build starts shortly", submission: submissionJson(await findSubmission(deps, created.id), c.var.user) }, 201);
   });
-  app.get("/agent/:agentId", async (c) => {
-    const agentId = pathId("agent", c.req.param("agentId"));
-    const q = parse(PageQuery, c.req.query());
+  app.openapi(createRoute({
+    method: "get", path: "/agent/{agentId}", tags, summary: "An agent's submissions, newest version first",
+    request: { params: z.object({ agentId: idParam("agent") }), query: PageQuery },
+    responses: { 200: json("A page of submissions", pageSchema("submissions", SubmissionSchema)), ...errors(400, 404) },
+  }), async (c) => {
+    const { agentId } = c.req.valid("param");
+    const q = c.req.valid("query");
     const [agent] = await deps.sql`select 1 from agents where id = ${agentId} and deleted_at is null`;
     if (!agent) throw new HttpError(404, "not_found", `agent ${agentId} does not exist`);
     const rows = await deps.sql`
       select *, count(*) over () as total_count from (${submissionSelect(deps)} where s.agent_id = ${agentId}) s
       order by version desc limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
-    return c.json({ submissions: rows.map((r) => submissionJson(r, c.var.user)), ...pageOf(q, num(rows[0]?.total_count)) });
+    return c.json({ submissions: rows.map((r) => submissionJson(r, c.var.user)), ...pageOf(q, num(rows[0]?.total_count)) }, 200);
   });
-  app.get("/:id", async (c) => {
-    return c.json({ submission: submissionJson(await findSubmission(deps, pathId("submission", c.req.param("id"))), c.var.user) });
-  });
-  app.get("/:id/build-logs", requireUser, async (c) => {
-    const id = pathId("submission", c.req.param("id"));
+  app.openapi(createRoute({
+    method: "get", path: "/{id}", tags, summary: "One submission and its build status (poll this)", request: { params: id },
+    responses: { 200: json("The submission", z.object({ submission: SubmissionSchema })), ...errors(404) },
+  }), async (c) => c.json({ submission: submissionJson(await findSubmission(deps, c.req.valid("param").id), c.var.user) }, 200));
+  app.openapi(createRoute({
+    method: "get", path: "/{id}/build-logs", tags, summary: "Build and validation log (owner only)", security: signedIn, description: notes({ owner: true }),
+    middleware: requireUser, request: { params: id },
+    responses: { 200: json("The log", BuildLogSchema), ...errors(401, 403, 404) },
+  }), async (c) => {
+    const { id } = c.req.valid("param");
     const [row] = await deps.sql`select * from submission_build_log(${currentUser(c).id}, ${id})`;
-    const d = camel({ s: row.started_at, f: row.finished_at });
-    return c.json({ submissionId: id, status: row.status, buildLog: row.build_log ?? "", errorMessage: row.error ?? null, startedAt: d.s ?? null, finishedAt: d.f ?? null });
+    const d = camel({ s: row!.started_at, f: row!.finished_at });
+    return c.json({ submissionId: id, status: row!.status, buildLog: row!.build_log ?? "", errorMessage: row!.error ?? null, startedAt: d.s ?? null, finishedAt: d.f ?? null }, 200);
   });
-  app.put("/:id/activate", requireUser, async (c) => {
-    const id = pathId("submission", c.req.param("id"));
+  app.openapi(createRoute({
+    method: "put", path: "/{id}/activate", tags, summary: "Make a built version the agent's active one", security: signedIn, description: notes({ owner: true }),
+    middleware: requireUser, request: { params: id }, responses: { 200: json("Activated", withSubmission), ...errors(401, 403, 404, 409) },
+  }), async (c) => {
+    const { id } = c.req.valid("param");
     await deps.sql`select activate_submission(${currentUser(c).id}, ${id})`;
-    return c.json({ message: "submission activated", submission: submissionJson(await findSubmission(deps, id), c.var.user) });
+    return c.json({ message: "submission activated", submission: submissionJson(await findSubmission(deps, id), c.var.user) }, 200);
   });
-  app.post("/:id/rebuild", requireUser, rateLimit(deps, "upload"), async (c) => {
-    const id = pathId("submission", c.req.param("id"));
+  app.openapi(createRoute({
+    method: "post", path: "/{id}/rebuild", tags, summary: "Build a submission again", security: signedIn, description: notes({ rateLimit: "upload", owner: true }),
+    middleware: [requireUser, rateLimit(deps, "upload")], request: { params: id }, responses: { 200: json("Queued", withSubmission), ...errors(401, 403, 404, 409, 429) },
+  }), async (c) => {
+    const { id } = c.req.valid("param");
     await deps.sql`select rebuild_submission(${currentUser(c).id}, ${id})`;
-    return c.json({ message: "rebuild queued", submission: submissionJson(await findSubmission(deps, id), c.var.user) });
+    return c.json({ message: "rebuild queued", submission: submissionJson(await findSubmission(deps, id), c.var.user) }, 200);
   });
   return app;
 }
