@@ -143,6 +143,18 @@ test("the seeded settings hold the SPEC's defaults", async () => {
   );
 });
 
+test("agent_summaries lists agents that are not deleted, each with its owner's username", async () => {
+  // Setup
+  const u = await makeUser(sql);
+  const kept = await makeAgent(sql, u.id);
+  const gone = await makeAgent(sql, u.id);
+  await sql`select delete_agent(${u.id}, ${gone})`;
+  // Action
+  const rows = await sql`select id, username, owner_id from agent_summaries where owner_id = ${u.id}`;
+  // Assertions
+  assert.equal(rows.map((r) => [r.id, r.username]), [[kept, u.username]]);
+});
+
 test.after(async () => {
   await db.drop();
 });

@@ -89,6 +89,19 @@ test("enqueueing on a queue that does not exist is RLA03", async () => {
   assert.is(n, 0);
 });
 
+test("job_queue_stats counts each queue's waiting jobs and the age of its oldest", async () => {
+  // Setup: one more waiting job on match.run than before.
+  const [before] = await sql`select * from job_queue_stats() where queue = 'match.run'`;
+  await sql`select enqueue_job('match.run', ${sql.json({ via: "stats" })})`;
+  // Action
+  const stats = await sql`select * from job_queue_stats()`;
+  // Assertions
+  const run = stats.find((s) => s.queue === "match.run")!;
+  assert.is(run.waiting, before!.waiting + 1);
+  assert.ok(run.oldest_waiting_s >= 0);
+  assert.ok(stats.some((s) => s.queue === "submission.build"), "every queue has a row, jobs or not");
+});
+
 test.after(async () => {
   await boss.stop({ graceful: false, close: true } as never).catch(() => {});
   await db.drop();

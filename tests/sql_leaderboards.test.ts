@@ -130,6 +130,29 @@ test("user_stats sums a user's agents and names the best one", async () => {
   assert.is((await sql`select * from user_stats(gen_random_uuid())`).length, 0);
 });
 
+test("all_leaderboards lists every environment's ranked agents together, each ranked in its own environment", async () => {
+  // Setup: two fresh environments; the agent of a disabled user is on no leaderboard.
+  const envA = await makeEnvironment(sql);
+  const envB = await makeEnvironment(sql);
+  const u = await makeUser(sql);
+  const off = await makeUser(sql);
+  const a1 = await makeAgent(sql, u.id, { environment: envA, rating: 9100 });
+  const a2 = await makeAgent(sql, u.id, { environment: envA, rating: 9000 });
+  const b1 = await makeAgent(sql, u.id, { environment: envB, rating: 9050 });
+  await makeAgent(sql, off.id, { environment: envA, rating: 9500 });
+  await sql`select set_user_disabled(${admin.id}, ${off.id}, true)`;
+  const before = Number((await sql`select all_leaderboards_size() as n`)[0].n);
+  // Action: the three top ratings of the whole database are these (other tests stay below 9000).
+  const rows = await sql`select * from all_leaderboards(3, 0)`;
+  // Assertions
+  assert.equal(rows.map((r) => [r.agent_id, r.environment_id, Number(r.rank), r.owner_username]),
+    [[a1, envA, 1, u.username], [b1, envB, 1, u.username], [a2, envA, 2, u.username]]);
+  assert.ok("skill" in rows[0]! && "skill_rank_worst" in rows[0]!, "each row carries the skill estimate");
+  assert.equal((await sql`select agent_id from all_leaderboards(1, 1)`).map((r) => r.agent_id), [b1]);
+  await makeAgent(sql, u.id, { environment: envB });
+  assert.is(Number((await sql`select all_leaderboards_size() as n`)[0].n), before + 1);
+});
+
 test.after(async () => {
   await db.drop();
 });
