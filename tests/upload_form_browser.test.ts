@@ -7,6 +7,7 @@
  * shows up there. Without JavaScript the form is still a plain multipart post.
  */
 import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -17,6 +18,11 @@ import { registerUser } from "./helpers/http_user.ts";
 import { webApp } from "./helpers/web.ts";
 import { makeZip } from "./fixtures/archives.ts";
 import { JS_TRACKER } from "./fixtures/engine.ts";
+
+const SCREENS = "test-artifacts/screens";
+mkdirSync(SCREENS, { recursive: true });
+/** The form's part of the page, for a person to look at (not in git). */
+const shoot = (page: Page, name: string) => page.locator("#upload").screenshot({ path: `${SCREENS}/upload-${name}.png` });
 
 /** The archive_max_bytes setting for this test: small, so an oversized file is small too. */
 const MAX_BYTES = 256 * 1024;
@@ -127,6 +133,7 @@ for (const viewport of VIEWPORTS) {
     assert.is(await note.innerText(),
       `huge-agent.zip is ${sizeText(big.bytes.length)}; uploads may be at most ${sizeText(MAX_BYTES)} (setting archive_max_bytes). Nothing was sent.`);
     assert.ok((await note.getAttribute("class"))?.includes("form-error"));
+    await shoot(page, `${viewport.name}-refused`);
     assert.ok(!(await page.locator(".dropzone").getAttribute("class"))?.includes("over"), "the drag-over state ends with the drop");
     assert.is(await page.locator(".dropzone .chosen").innerText(), `huge-agent.zip (${sizeText(big.bytes.length)})`);
     // The Upload button refuses it too.
@@ -152,11 +159,14 @@ for (const viewport of VIEWPORTS) {
       await page.click("#upload button[type=submit]");
     }
     await page.locator("#upload progress:not([hidden])").waitFor({ timeout: 5_000 });
+    await shoot(page, `${viewport.name}-progress`);
+    assert.ok(await page.locator("#upload button[type=submit]").isDisabled(), "no second upload while one is under way");
     await rows(page).nth(before).waitFor({ timeout: 20_000 });
     const note = page.locator("#upload p[role=status]");
     await note.waitFor();
     assert.is(await note.innerText(), `Uploaded ${name} (${sizeText(zip.length)}). Its build status below updates live.`);
     assert.ok(await page.locator("#upload progress").isHidden(), "the bar goes away when the answer is in");
+    await shoot(page, `${viewport.name}-uploaded`);
     const seen = await progress();
     assert.ok(seen.some((v) => v > 0 && v < 1), `the bar moved through the upload (values seen: ${seen.join(", ")})`);
     const [latest] = await db.sql<{ id: string; version: number }[]>`
@@ -166,6 +176,7 @@ for (const viewport of VIEWPORTS) {
     assert.is(await rows(page).first().getAttribute("id"), `submission-${latest!.id}`, "the new version is the table's first row");
     assert.is(await page.locator("#my-submissions .empty-row").count(), 0);
     assert.is(await page.locator(".dropzone .chosen").innerText(), "", "the form is ready for the next file");
+    assert.ok(await page.locator("#upload button[type=submit]").isEnabled());
     assert.is(posts(), 1);
     assert.equal(problems, []);
     await context.close();

@@ -150,7 +150,7 @@ export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; e
       <div class="chosen" x-text="chosen"></div>
     </label>
     <progress max={1} value={0} hidden x-bind:value="progress" x-bind:hidden="idle"></progress>
-    <div class="actions spaced"><button type="submit">Upload</button></div>
+    <div class="actions spaced"><button type="submit" x-bind:disabled="sending">Upload</button></div>
     <p role="status" hidden x-bind:class="noteClass" x-bind:hidden="noNote" x-text="note"></p>
     <div class="upload-result" id="upload-result" x-ref="result">{error && <p class="form-error">{error}</p>}</div>
   </form>
