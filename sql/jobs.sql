@@ -77,3 +77,12 @@ begin
   group by q.name order by q.name;
 end $$;
 comment on function job_queue_stats() is 'Per pg-boss queue: jobs waiting (created or retry), active, failed in the last hour, and the age in seconds of the oldest waiting one: the admin system page''s queues.';
+
+create or replace function newest_jobs(p_queue text, p_limit integer default 50) returns table (id uuid, created_on timestamptz, data text)
+language plpgsql stable as $$
+begin
+  return query
+  select j.id, j.created_on, j.data::text from pgboss.job j
+  where j.name = p_queue order by j.created_on desc limit least(greatest(coalesce(p_limit, 50), 1), 500);
+end $$;
+comment on function newest_jobs(text, integer) is 'A pg-boss queue''s newest jobs with their data as text: the admin page lists the dead-letter queue''s (match and build jobs whose retries ran out).';

@@ -109,3 +109,18 @@ language sql stable as $$
   limit least(greatest(coalesce(p_limit, 10), 1), 500)
 $$;
 comment on function forfeiting_agents(interval, integer) is 'The agents that lost most completed matches by their own fault (is_forfeit, named by details.faulted_player) within the last p_within, with their crashes and timeouts: the admin system page''s failing agents.';
+
+create or replace function match_activity(p_within interval default interval '1 hour') returns table (
+  pending integer, running integer, completed integer, failed integer, forfeits integer, mean_seconds double precision)
+language sql stable as $$
+  select (count(*) filter (where m.status = 'pending'))::int,
+         (count(*) filter (where m.status = 'running'))::int,
+         (count(*) filter (where m.status = 'completed' and m.ended_at > arena_now() - p_within))::int,
+         (count(*) filter (where m.status = 'failed' and m.ended_at > arena_now() - p_within))::int,
+         (count(*) filter (where m.status = 'completed' and m.ended_at > arena_now() - p_within and is_forfeit(m.end_reason)))::int,
+         coalesce(avg(extract(epoch from m.ended_at - m.started_at))
+                    filter (where m.status = 'completed' and m.ended_at > arena_now() - p_within), 0)::float8
+  from matches m
+  where m.status in ('pending', 'running') or m.ended_at > arena_now() - p_within
+$$;
+comment on function match_activity(interval) is 'Matches now pending and running, and those that ended within the last p_within: completed, failed (platform), forfeits among the completed (is_forfeit), mean duration of the completed in seconds. The admin system page''s match numbers.';

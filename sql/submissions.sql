@@ -273,3 +273,14 @@ create or replace view submission_list as
          a.name as agent_name, a.deleted_at is not null as agent_deleted
   from submissions s join agents a on a.id = s.agent_id;
 comment on view submission_list is 'Submissions with their agent''s name, without their archive and build log (for lists; the owner reads a log with submission_build_log): order by created_at desc, filter by agent_id or owner_id.';
+
+create or replace function build_activity(p_within interval default interval '1 hour') returns table (
+  built integer, failed integer, waiting integer)
+language sql stable as $$
+  select (count(*) filter (where s.status in ('active', 'inactive') and s.finished_at > arena_now() - p_within))::int,
+         (count(*) filter (where s.status = 'failed' and s.finished_at > arena_now() - p_within))::int,
+         (count(*) filter (where s.status in ('pending', 'building')))::int
+  from submissions s
+  where s.status in ('pending', 'building') or s.finished_at > arena_now() - p_within
+$$;
+comment on function build_activity(interval) is 'Builds that succeeded and failed within the last p_within, and submissions waiting for (or in) a build now: the admin system page''s build numbers.';

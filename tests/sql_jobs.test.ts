@@ -102,6 +102,18 @@ test("job_queue_stats counts each queue's waiting jobs and the age of its oldest
   assert.ok(stats.some((s) => s.queue === "submission.build"), "every queue has a row, jobs or not");
 });
 
+test("newest_jobs lists a queue's newest jobs first, with their data as text", async () => {
+  // Setup
+  await sql`select enqueue_job('dead-letter', ${sql.json({ n: 1 })})`;
+  await sql`select enqueue_job('dead-letter', ${sql.json({ n: 2 })})`;
+  // Action
+  const rows = await sql`select * from newest_jobs('dead-letter', 1)`;
+  // Assertions
+  assert.is(rows.length, 1);
+  assert.equal(JSON.parse(rows[0]!.data), { n: 2 });
+  assert.ok(rows[0]!.created_on instanceof Date);
+});
+
 test.after(async () => {
   await boss.stop({ graceful: false, close: true } as never).catch(() => {});
   await db.drop();

@@ -64,6 +64,25 @@ test("forfeiting_agents counts the faulting agent's forfeits by kind within the 
   assert.is(later.length, 0, "two hours on, the window holds none of them");
 });
 
+test("match_activity counts open matches and those that ended within the window, forfeits among them", async () => {
+  // Setup
+  const [before] = await sql`select * from match_activity(interval '1 hour')`;
+  await insertMatch(sql, await makeAgent(sql, owner.id), await makeAgent(sql, rival.id)); // pending
+  await started(); // running
+  const crashed = await started();
+  await sql`select finish_match(${crashed.m}, ${sql.json({ winner: 1, scores: [0, 1], end_reason: "crash", total_steps: 3, faulted_player: 0 } as never)})`;
+  const broken = await started();
+  await sql`select fail_match(${broken.m}, 'worker lost')`;
+  // Action
+  const [now] = await sql`select * from match_activity(interval '1 hour')`;
+  const later = await atTime(sql, new Date(Date.now() + 2 * 3600_000), async (tx) => (await tx`select * from match_activity(interval '1 hour')`)[0]!);
+  // Assertions
+  const delta = (k: string) => now[k] - before[k];
+  assert.equal(["pending", "running", "completed", "failed", "forfeits"].map(delta), [1, 1, 1, 1, 1]);
+  assert.ok(now.mean_seconds >= 0);
+  assert.equal([later.completed, later.failed, later.forfeits], [0, 0, 0], "two hours on, none ended within the window");
+});
+
 test.after(() => db.drop());
 
 test.run();

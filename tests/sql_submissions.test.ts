@@ -231,6 +231,24 @@ test("build logs are readable by the owner and admins only", async () => {
   assert.not.ok("archive" in list[0]);
 });
 
+test("build_activity counts builds that succeeded and failed within the window and the submissions waiting now", async () => {
+  // Setup: one build succeeds, one fails, one waits.
+  const u = await makeUser(sql);
+  const agent = await makeAgent(sql, u.id, { active: false });
+  const [before] = await sql`select * from build_activity(interval '1 hour')`;
+  await buildOk(sql, (await submit(sql, u.id, agent)).id);
+  const failed = await submit(sql, u.id, agent);
+  await sql`select start_build(${failed.id})`;
+  await sql`select finish_build(${failed.id}, false, null, null, 'log', 'boom')`;
+  await submit(sql, u.id, agent);
+  // Action
+  const [now] = await sql`select * from build_activity(interval '1 hour')`;
+  const later = await atTime(sql, new Date(Date.now() + 2 * 3600_000), async (tx) => (await tx`select * from build_activity(interval '1 hour')`)[0]!);
+  // Assertions
+  assert.equal([now.built - before.built, now.failed - before.failed, now.waiting - before.waiting], [1, 1, 1]);
+  assert.equal([later.built, later.failed, later.waiting], [0, 0, now.waiting], "two hours on, only the waiting one still counts");
+});
+
 test.after(async () => {
   await db.drop();
 });

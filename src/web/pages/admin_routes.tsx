@@ -87,7 +87,7 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
       userRows(sql),
       agentRows(sql),
       recentMatches(sql, {}, 30),
-      sql`select id, created_on, data::text as data from pgboss.job where name = ${QUEUES.dead} order by created_on desc limit 50`.catch(() => []),
+      sql`select * from newest_jobs(${QUEUES.dead}, 50)`.catch(() => []),
     ]);
     return html(c, <AdminPage viewer={me} sandbox={sandboxStatus ? sandboxStatus() : null} reports={reports}
       settings={settings} users={users} agents={agents}

@@ -15,22 +15,8 @@ export async function systemSnapshot(sql: Sql, sandbox: { enabled: boolean; deta
            current_setting('server_version') as version`;
   const pingMs = performance.now() - pingStarted;
 
-  const [matches] = await sql`
-    select count(*) filter (where status = 'pending')::int as pending,
-           count(*) filter (where status = 'running')::int as running,
-           count(*) filter (where status = 'completed' and ended_at > now() - interval '1 hour')::int as completed_hour,
-           count(*) filter (where status = 'failed' and ended_at > now() - interval '1 hour')::int as failed_hour,
-           count(*) filter (where status = 'completed' and ended_at > now() - interval '1 hour'
-                              and is_forfeit(end_reason))::int as forfeits_hour,
-           coalesce(avg(extract(epoch from ended_at - started_at)) filter (where status = 'completed' and ended_at > now() - interval '1 hour'), 0)::float8 as mean_s
-    from matches where status in ('pending', 'running') or ended_at > now() - interval '1 hour'`;
-
-  const [builds] = await sql`
-    select count(*) filter (where status in ('active', 'inactive') and finished_at > now() - interval '1 hour')::int as ok_hour,
-           count(*) filter (where status = 'failed' and finished_at > now() - interval '1 hour')::int as failed_hour,
-           count(*) filter (where status in ('pending', 'building'))::int as waiting
-    from submissions where status in ('pending', 'building') or finished_at > now() - interval '1 hour'`;
-
+  const [matches] = await sql`select * from match_activity(interval '1 hour')`;
+  const [builds] = await sql`select * from build_activity(interval '1 hour')`;
   const queues = await sql`select * from job_queue_stats()`;
   // Agents that lost by their own fault in the last hour (is_forfeit, details.faulted_player).
   const failing = await sql`select * from forfeiting_agents(interval '1 hour', 10)`;
@@ -40,10 +26,10 @@ export async function systemSnapshot(sql: Sql, sandbox: { enabled: boolean; deta
     sandbox,
     database: { pingMs, bytes: db!.bytes, connections: db!.connections, version: db!.version },
     matches: {
-      pending: matches!.pending, running: matches!.running, completedHour: matches!.completed_hour,
-      failedHour: matches!.failed_hour, forfeitsHour: matches!.forfeits_hour, meanSeconds: matches!.mean_s,
+      pending: matches!.pending, running: matches!.running, completedHour: matches!.completed,
+      failedHour: matches!.failed, forfeitsHour: matches!.forfeits, meanSeconds: matches!.mean_seconds,
     },
-    builds: { okHour: builds!.ok_hour, failedHour: builds!.failed_hour, waiting: builds!.waiting },
+    builds: { okHour: builds!.built, failedHour: builds!.failed, waiting: builds!.waiting },
     queues: queues.map((q) => ({ name: q.queue, waiting: q.waiting, active: q.active, failedHour: q.failed_hour, oldestSeconds: q.oldest_waiting_s })),
     failingAgents: failing.map((f) => ({ id: f.agent_id, name: f.agent_name, environment: f.environment_id, forfeits: f.forfeits, crashes: f.crashes, timeouts: f.timeouts })),
     process: {
