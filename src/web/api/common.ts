@@ -55,32 +55,6 @@ export const jsonOnly: MiddlewareHandler<WebEnv> = async (c, next) => {
   return next();
 };
 
-/** Validates `data` or throws a 400 naming the field and the rule. */
-export function parse<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
-  const r = schema.safeParse(data);
-  if (!r.success) throw r.error;
-  return r.data;
-}
-
-/** A path id that is not a UUID cannot name anything: 404 with the value in the message. */
-export function pathId(noun: string, value: string): string {
-  if (!Uuid.safeParse(value).success) throw new HttpError(404, "not_found", `${noun} ${JSON.stringify(value)} does not exist (ids are UUIDs)`);
-  return value;
-}
-
-/** Reads a JSON body, answering 400 (not 500) when it is not JSON. */
-export async function jsonBody(req: { json(): Promise<unknown>; header(name: string): string | undefined }): Promise<unknown> {
-  const type = req.header("content-type") ?? "";
-  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
-    throw new HttpError(400, "bad_request", `send a JSON body with Content-Type: application/json (got ${JSON.stringify(type || "none")})`);
-  }
-  try {
-    return await req.json();
-  } catch {
-    throw new HttpError(400, "bad_request", "the request body is not valid JSON");
-  }
-}
-
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
 const camelKey = (k: string) => k.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
 

@@ -1,12 +1,14 @@
-import { Hono } from "hono";
-import type { WebDeps, WebEnv } from "../deps.ts";
-import { num, pageOf, PageQuery, parse } from "./common.ts";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { WebDeps } from "../deps.ts";
+import { apiArea, num, pageOf, PageQuery, type Row } from "./common.ts";
+import { errors, json } from "./route_docs.ts";
+import { pageSchema, RankedAgentSchema, SkillSchema } from "./schemas.ts";
 
 /**
  * A leaderboard row in the original API's agent shape (`score` = `elo`) with its competition
  * rank (equal ratings share a rank: 1, 1, 3).
  */
-export function rankedJson(row: Record<string, unknown>, environmentId: string) {
+export function rankedJson(row: Row, environmentId: string): z.infer<typeof RankedAgentSchema> {
   const elo = num(row.rating);
   return {
     rank: num(row.rank),
@@ -29,7 +31,7 @@ export function rankedJson(row: Record<string, unknown>, environmentId: string) 
  * The refitted skill estimate next to ELO (sql/skills.sql): μ, its standard error, the 95 %
  * interval μ ± 1.96·se, and the ranks the agent could hold. Null before the agent's first fit.
  */
-export function skillJson(row: Record<string, unknown>) {
+export function skillJson(row: Row): z.infer<typeof SkillSchema> | null {
   if (row.skill === null || row.skill === undefined) return null;
   const mu = Number(row.skill), se = Number(row.skill_se);
   return {
@@ -73,30 +75,41 @@ export function staleWhileRevalidate(ttlMs: number, maxEntries = 1000) {
   };
 }
 
-/** `/leaderboard` (every environment, each agent ranked within its own) and `/leaderboard/environment/:envId`. */
-export function leaderboardApi(deps: WebDeps): Hono<WebEnv> {
-  const app = new Hono<WebEnv>();
+const tags = ["leaderboard"];
+const rankedPage = pageSchema("leaderboard", RankedAgentSchema);
+
+/** `/leaderboard` (every environment, each agent ranked within its own) and `/leaderboard/environment/{envId}`. */
+export function leaderboardApi(deps: WebDeps) {
+  const app = apiArea();
   const cached = staleWhileRevalidate(LEADERBOARD_CACHE_MS);
-  app.get("/", async (c) => {
-    const q = parse(PageQuery, c.req.query());
+  app.openapi(createRoute({
+    method: "get", path: "/", tags, summary: "Ranked agents of every environment (rank within its environment)", request: { query: PageQuery },
+    responses: { 200: json("A page of ranked agents", rankedPage), ...errors(400) },
+  }), async (c) => {
+    const q = c.req.valid("query");
     const [rows, [{ n }]] = await Promise.all([
       deps.sql`select * from all_leaderboards(${q.pageSize}, ${(q.page - 1) * q.pageSize})`,
       deps.sql`select all_leaderboards_size() as n`,
     ]);
-    return c.json({ leaderboard: rows.map((r) => rankedJson(r, "")), ...pageOf(q, num(n)) });
+    return c.json({ leaderboard: rows.map((r) => rankedJson(r, "")), ...pageOf(q, num(n)) }, 200);
   });
-  app.get("/environment/:envId", async (c) => {
-    const envId = c.req.param("envId");
-    const q = parse(PageQuery, c.req.query());
+  app.openapi(createRoute({
+    method: "get", path: "/environment/{envId}", tags, summary: "One environment's leaderboard",
+    request: { params: z.object({ envId: z.string() }), query: PageQuery },
+    responses: { 200: json("A page of ranked agents", rankedPage.extend({ environmentId: z.string() })), ...errors(400, 404) },
+  }), async (c) => {
+    const { envId } = c.req.valid("param");
+    const q = c.req.valid("query");
     // One round trip; environment_by_id raises RLA20 (404, naming the known environments) for an unknown id.
     const body = await cached(`${envId}\n${q.page}\n${q.pageSize}`, async () => {
-      const [{ size, rows }] = await deps.sql<{ size: string; rows: Record<string, unknown>[] }[]>`
+      const [{ size, rows }] = await deps.sql<{ size: string; rows: Row[] }[]>`
         select leaderboard_size(e.id) as size,
                coalesce((select json_agg(l) from leaderboard(e.id, ${q.pageSize}, ${(q.page - 1) * q.pageSize}) l), '[]') as rows
         from environment_by_id(${envId}) e`;
       return JSON.stringify({ environmentId: envId, leaderboard: rows.map((r) => rankedJson(r, envId)), ...pageOf(q, num(size)) });
     });
-    return c.body(body, 200, { "Content-Type": "application/json; charset=utf-8" });
+    // The cached body is the serialized page of the documented schema; the compiler cannot see through the string.
+    return c.body(body, 200, { "Content-Type": "application/json; charset=utf-8" }) as never;
   });
   return app;
 }

@@ -1,9 +1,11 @@
 import { Hono, type MiddlewareHandler } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { loadUser, rejectInvalidToken } from "../http/authentication.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError, jsonError } from "../http/error_responses.ts";
-import { apiDocsPage, openApiDocument } from "./openapi.ts";
+import { apiArea } from "./common.ts";
+import { apiDocsPage, openApiDocument, registerSecuritySchemes } from "./openapi.ts";
 import { agentsApi } from "./agents.ts";
 import { challengesApi } from "./challenges.ts";
 import { versionTestsApi } from "./version_tests.ts";
@@ -22,9 +24,10 @@ export const MAX_JSON_BYTES = 64 * 1024;
 const tooLarge = (limit: number): MiddlewareHandler<WebEnv> =>
   bodyLimit({ maxSize: limit, onError: () => { throw new HttpError(413, "payload_too_large", `the request body is over ${limit} bytes, the limit of this route`); } });
 
-/** The JSON API under /api/v1 (one small Hono per area). */
-export function apiV1(deps: WebDeps): Hono<WebEnv> {
-  const api = new Hono<WebEnv>();
+/** The JSON API under /api/v1 (one small OpenAPIHono per area; their createRoute() definitions make the document). */
+export function apiV1(deps: WebDeps): OpenAPIHono<WebEnv> {
+  const api = apiArea();
+  registerSecuritySchemes(api);
   api.onError((e, c) => jsonError(c, e));
   const limitJson = tooLarge(MAX_JSON_BYTES);
   const limitUpload = uploadBodyLimit(deps);
@@ -57,7 +60,7 @@ export function apiV1(deps: WebDeps): Hono<WebEnv> {
 export function apiRoutes(deps: WebDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   const v1 = apiV1(deps);
-  const document = async () => openApiDocument({ maxUploadBytes: (await uploadLimits(deps.sql)).maxPackedBytes });
+  const document = async () => openApiDocument(v1, { maxUploadBytes: (await uploadLimits(deps.sql)).maxPackedBytes });
   app.get("/openapi.json", async (c) => c.json(await document()));
   app.get("/docs", loadUser(deps), async (c) => c.html(await apiDocsPage(await document(), c.var.user ?? null)));
   app.route("/v1", v1);

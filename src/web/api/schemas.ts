@@ -8,6 +8,12 @@ const str = z.string();
 const nullableStr = z.string().nullable();
 const nullableInt = int.nullable();
 
+/**
+ * A named schema or null. `.nullable()` on a schema with a component name comes out as the bare
+ * $ref in the document (the null is lost), a union keeps both.
+ */
+export const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]);
+
 /** The JSON error body of every API error (error_responses.ts): a short code and a sentence. */
 export const ErrorSchema = z.object({ error: str, message: str.optional(), details: z.unknown().optional() }).openapi("Error");
 
@@ -34,12 +40,12 @@ export const AgentSummarySchema = z.object({
   rating: int, rank: nullableInt, winRate: z.number().nullable(), peakRating: int, activeVersion: nullableInt, currentMatchId: nullableStr,
   lastMatchEndedAt: nullableStr, matchesToday: int, cooldownUntil: nullableStr,
   matchmakingStatus: z.enum(["deleted", "disabled", "owner_disabled", "no_active_version", "in_match", "cooling_down", "daily_limit", "waiting"]),
-  skill: SkillSchema.nullable(),
+  skill: orNull(SkillSchema),
 }).openapi("AgentSummary");
 
 export const RankedAgentSchema = z.object({
   rank: int, id: str, name: str, userId: str, username: str, environmentId: str, elo: int, score: int, wins: int, losses: int, draws: int,
-  totalMatches: int, skill: SkillSchema.nullable(),
+  totalMatches: int, skill: orNull(SkillSchema),
 }).openapi("RankedAgent");
 
 export const SubmissionSchema = z.object({
