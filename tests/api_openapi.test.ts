@@ -144,6 +144,20 @@ test("a body field that breaks its rule answers 400 with the field and the rule 
   }
 });
 
+test("every JSON Content-Type our check lets through is one the router's validator reads: a 400 for a bad login, never a 415 or 500", async () => {
+  const db = await createTestDatabase();
+  const app = apiV1({ ...deps, sql: db.sql });
+  try {
+    for (const type of ["application/json", "application/json;charset=UTF-8", "application/json ; charset=utf-8", "application/vnd.v2+json", "application/problem+json"]) {
+      const res = await app.request("/auth/login", { method: "POST", headers: { "content-type": type }, body: "{}" });
+      assert.is(res.status, 400, type);
+      assert.is((await res.json()).error, "bad_request", type);
+    }
+  } finally {
+    await db.drop();
+  }
+});
+
 test("GET /api/openapi.json serves the document and /api/docs is a page of the site that starts Swagger UI from this server's files", async () => {
   const db = await createTestDatabase(); // the document states the settings' upload limit (upload_limits())
   const app = apiRoutes({ ...deps, sql: db.sql });

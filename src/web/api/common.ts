@@ -39,12 +39,18 @@ const validationHook: Hook<unknown, WebEnv, string, undefined> = (result) => {
 export const apiArea = () => new OpenAPIHono<WebEnv>({ defaultHook: validationHook });
 
 /**
+ * The JSON media types @hono/zod-openapi reads as JSON; any other type it refuses with a bare 415
+ * HTTPException, which our error mapping does not know (a 500). So jsonOnly allows exactly these.
+ */
+const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+
+/**
  * Runs before a route's body schema: a body that is not JSON is our 400 naming what came (the
  * validator would answer 415, or read it as `{}`).
  */
 export const jsonOnly: MiddlewareHandler<WebEnv> = async (c, next) => {
   const type = c.req.header("content-type") ?? "";
-  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+  if (!JSON_TYPE.test(type)) {
     throw new HttpError(400, "bad_request", `send a JSON body with Content-Type: application/json (got ${JSON.stringify(type || "none")})`);
   }
   try {
