@@ -2,7 +2,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { gzipSync } from "node:zlib";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
-import { makeUser, webApp } from "./helpers/web.ts";
+import { signedIn, webApp } from "./helpers/web.ts";
+import { makeUser } from "./helpers/sql_fixtures.ts";
 
 let db: TestDatabase;
 let app: ReturnType<typeof webApp>["app"];
@@ -13,8 +14,8 @@ test.before(async () => {
   db = await createTestDatabase();
   const web = webApp(db.sql, { sandboxStatus: () => ({ enabled: false, detail: "SANDBOX=none: uploaded code runs unsandboxed" }) });
   app = web.app;
-  admin = await makeUser(web.deps, "sysadmin", "admin");
-  alice = await makeUser(web.deps, "alice_sys");
+  admin = await signedIn(web.deps, await makeUser(web.deps.sql, { name: "sysadmin", admin: true }));
+  alice = await signedIn(web.deps, await makeUser(web.deps.sql, { name: "alice_sys" }));
 });
 test.after(async () => {
   await db.drop();

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createApiHarness, type ApiHarness } from "./helpers/api_app.ts";
+import { createApiHarness, type ApiHarness } from "./helpers/web.ts";
 
 let h: ApiHarness;
 let alice: { token: string; user: { id: string } };

@@ -8,10 +8,10 @@ import * as assert from "uvu/assert";
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
 import { SESSION_CACHE_MS } from "../src/web/http/session_store.ts";
-import { createApiHarness, viaProxy, type ApiHarness } from "./helpers/api_app.ts";
+import { createApiHarness, TEST_JWT_SECRET, viaProxy, type ApiHarness } from "./helpers/web.ts";
 
 const ORIGIN = "http://arena.test";
-const SECRET = new TextEncoder().encode("t".repeat(40)); // the harness's JWT_SECRET
+const SECRET = new TextEncoder().encode(TEST_JWT_SECRET);
 
 let h: ApiHarness;
 test.before(async () => {

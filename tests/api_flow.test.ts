@@ -21,7 +21,7 @@ import { initSandbox } from "../src/executor/local/sandbox.ts";
 import type { Executor } from "../src/executor/types.ts";
 import { createLogger } from "../src/log.ts";
 import { trackerZip } from "./fixtures/api_agent.ts";
-import { createApiHarness, type ApiHarness } from "./helpers/api_app.ts";
+import { createApiHarness, type ApiHarness } from "./helpers/web.ts";
 
 let h: ApiHarness;
 let boss: PgBoss;

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { gunzipSync } from "node:zlib";
-import { createApiHarness, type ApiHarness } from "./helpers/api_app.ts";
+import { createApiHarness, type ApiHarness } from "./helpers/web.ts";
 import { playFinishedMatch } from "./helpers/api_matches.ts";
 
 let h: ApiHarness;

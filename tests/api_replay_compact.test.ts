@@ -10,7 +10,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { builtinAgents, playEpisode, type Replay } from "rl-arena-env";
 import { storedReplayGzip } from "../src/jobs/replay_storage.ts";
 import { gameScore } from "../src/web/pages/game_score.ts";
-import { createApiHarness, type ApiHarness } from "./helpers/api_app.ts";
+import { createApiHarness, type ApiHarness } from "./helpers/web.ts";
 import { playFinishedMatch } from "./helpers/api_matches.ts";
 
 let h: ApiHarness;

@@ -8,7 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { builtinAgentSpec, loadReplay, reproduceMatch, type Replay } from "rl-arena-env";
 import { storedReplayGzip } from "../src/jobs/replay_storage.ts";
-import { createApiHarness, viaProxy, type ApiHarness } from "./helpers/api_app.ts";
+import { createApiHarness, viaProxy, type ApiHarness } from "./helpers/web.ts";
 import { playFinishedMatch } from "./helpers/api_matches.ts";
 
 let h: ApiHarness;

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { makeZip } from "./fixtures/archives.ts";
 import { TRACKER_AGENT_JS, trackerZip } from "./fixtures/api_agent.ts";
-import { createApiHarness, type ApiHarness } from "./helpers/api_app.ts";
+import { createApiHarness, type ApiHarness } from "./helpers/web.ts";
 
 let h: ApiHarness;
 let alice: { token: string; user: { id: string } };

@@ -1,7 +1,7 @@
 /** POST /api/v1/version-tests and GET /api/v1/version-tests/:id ("is v2 better than v1?"). */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createApiHarness, type ApiHarness } from "./helpers/api_app.ts";
+import { createApiHarness, type ApiHarness } from "./helpers/web.ts";
 import { playMatch } from "./helpers/sql_fixtures.ts";
 
 let h: ApiHarness;

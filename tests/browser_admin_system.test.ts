@@ -7,14 +7,15 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { launchChromium, serveOnFreePort } from "./helpers/browser.ts";
 import { createTestDatabase } from "./helpers/database.ts";
-import { makeUser, webApp } from "./helpers/web.ts";
+import { signedIn, webApp } from "./helpers/web.ts";
+import { makeUser } from "./helpers/sql_fixtures.ts";
 
 mkdirSync("test-artifacts", { recursive: true });
 
 test("the system page's numbers update live, without a reload", async () => {
   const db = await createTestDatabase();
   const { app, deps } = webApp(db.sql, { sandboxStatus: () => ({ enabled: true, detail: "bubblewrap" }) });
-  const admin = await makeUser(deps, "browser_admin", "admin");
+  const admin = await signedIn(deps, await makeUser(deps.sql, { name: "browser_admin", admin: true }));
   const { server, base } = await serveOnFreePort(app.fetch);
   const browser = await launchChromium();
   try {

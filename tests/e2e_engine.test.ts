@@ -12,7 +12,8 @@ import { createTestDatabase } from "./helpers/database.ts";
 import { startWorkers } from "../src/jobs/workers.ts";
 import { engineEvents } from "../src/executor/engine_events.ts";
 import { inspectArchive } from "../src/submissions/intake.ts";
-import { jsAgentZip, makeAgent, makeUser, pyAgentTarGz, quietLog, sleep, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { jsAgentZip, makeAgent, pyAgentTarGz, quietLog, sleep, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { makeUser } from "./helpers/sql_fixtures.ts";
 
 const COOLDOWN_S = 8;
 
@@ -33,7 +34,7 @@ test("two uploaded agents are built, paired, play a match that is recorded, and 
     validationSteps: 50, matchmakingCheckMs: 200, pollingIntervalSeconds: 0.5,
   });
   try {
-    const owner = await makeUser(sql, "e2e_owner");
+    const { id: owner } = await makeUser(sql, { name: "e2e_owner" });
     const jsAgent = await makeAgent(sql, owner, "js-tracker");
     const pyAgent = await makeAgent(sql, owner, "py-original");
 

@@ -14,7 +14,7 @@ import { CGROUP_JOIN_FAILED, initSandbox } from "../src/executor/local/sandbox.t
 import { runBuildJob } from "../src/jobs/build_worker.ts";
 import { runMatchJob } from "../src/jobs/match_worker.ts";
 import { inspectArchive } from "../src/submissions/intake.ts";
-import { createApiHarness } from "./helpers/api_app.ts";
+import { createApiHarness } from "./helpers/web.ts";
 import { insertMatch } from "./helpers/sql_fixtures.ts";
 import { jsAgentZip, makeAgent, quietLog, startTestBoss, testDataDir, upload } from "./fixtures/engine.ts";
 

@@ -7,7 +7,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startWorkers } from "../src/jobs/workers.ts";
 import { createTestDatabase } from "./helpers/database.ts";
-import { makeAgent, makeUser, quietLog, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { makeAgent, quietLog, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { makeUser } from "./helpers/sql_fixtures.ts";
 
 test("a build whose archive is not a valid agent archive fails with the reason in its log", async () => {
   // Setup
@@ -20,7 +21,7 @@ test("a build whose archive is not a valid agent archive fails with the reason i
     validationSteps: 20, matchmakingCheckMs: 60_000, pollingIntervalSeconds: 0.5,
   });
   try {
-    const owner = await makeUser(sql, "refused_owner");
+    const { id: owner } = await makeUser(sql, { name: "refused_owner" });
     const agent = await makeAgent(sql, owner, "refused-agent");
 
     // Action: bytes that claim to be a zip but are not one, stored without the upload route's check

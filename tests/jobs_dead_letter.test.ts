@@ -8,7 +8,8 @@ import * as assert from "uvu/assert";
 import type { Executor } from "../src/executor/types.ts";
 import { startWorkers } from "../src/jobs/workers.ts";
 import { createTestDatabase } from "./helpers/database.ts";
-import { makeAgent, makeUser, quietLog, startTestBoss, testDataDir, waitFor } from "./fixtures/engine.ts";
+import { makeAgent, quietLog, startTestBoss, testDataDir, waitFor } from "./fixtures/engine.ts";
+import { makeUser } from "./helpers/sql_fixtures.ts";
 
 test("a match whose job fails every attempt is dead-lettered and then failed, freeing both agents", async () => {
   // Setup
@@ -33,7 +34,7 @@ test("a match whose job fails every attempt is dead-lettered and then failed, fr
     matchmakingCheckMs: 60_000, pollingIntervalSeconds: 0.5,
   });
   try {
-    const owner = await makeUser(sql, "dead_letter_owner");
+    const { id: owner } = await makeUser(sql, { name: "dead_letter_owner" });
     const a = await makeAgent(sql, owner, "dl-a");
     const b = await makeAgent(sql, owner, "dl-b");
     await sql`select create_builtin_submission(${a}, 'pong-tracker')`;

@@ -12,7 +12,8 @@ import { createInterface } from "node:readline";
 import { uidRange } from "../src/executor/local/sandbox_uids.ts";
 import { PROJECT_ROOT } from "../src/paths.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
-import { JS_TRACKER, jsAgentZip, makeAgent, makeUser, sleep, startTestBoss, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { JS_TRACKER, jsAgentZip, makeAgent, sleep, startTestBoss, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { makeUser } from "./helpers/sql_fixtures.ts";
 
 // The workers of this file lease uids from a range of their own (inherited through the environment).
 process.env.RLA_SANDBOX_UID_BASE = String(900_000 + (process.pid % 1000) * 600);
@@ -88,7 +89,7 @@ test("kill -9 of a worker during a match: the retried job completes it exactly o
     await sql`select set_setting('matchmaking_interval_s', '1')`;
     await sql`select set_setting('match_cooldown_s', '0')`;
     await sql`update environments set settings = settings || '{"seat_swapped_pairs": 0}' where id = 'pong'`; // one rated match, not a seat-swapped pair (pong's default since migration 0017): this test follows that one match
-    const owner = await makeUser(sql, "fault_owner");
+    const { id: owner } = await makeUser(sql, { name: "fault_owner" });
     const a = await makeAgent(sql, owner, "left");
     const b = await makeAgent(sql, owner, "right");
     await sql`select create_builtin_submission(${a}, 'pong-tracker')`;
@@ -143,7 +144,7 @@ test("kill -9 of a worker during a build: the retried job builds the submission 
   const workers: Worker[] = [];
   try {
     await sql`select set_setting('matchmaking_interval_s', '3600')`; // no pairing: this test is about the build
-    const owner = await makeUser(sql, "build_owner");
+    const { id: owner } = await makeUser(sql, { name: "build_owner" });
     const agent = await makeAgent(sql, owner, "uploaded");
     // The agent takes 3 s to start (init allows 10 s), so the kill below lands inside the build's
     // validation match however fast the machine is.

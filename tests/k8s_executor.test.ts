@@ -32,7 +32,8 @@ import { createTestDatabase } from "./helpers/database.ts";
 import { finishedPod, startFakeApi, type FakeApi, type WatchStep } from "./helpers/k8s_fake_api.ts";
 import { createLocalPod } from "./helpers/k8s_pod.ts";
 import { freePort } from "./helpers/ports.ts";
-import { jsAgentZip, makeAgent, makeUser, pyAgentTarGz, quietLog, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { jsAgentZip, makeAgent, pyAgentTarGz, quietLog, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { makeUser } from "./helpers/sql_fixtures.ts";
 
 const run = promisify(execFile);
 const PLATFORM_IMAGE = "registry.test/rl-arena:1";
@@ -174,7 +175,7 @@ const config = {
   POD_IP: "127.0.0.1", BUILD_CONTEXT_PORT: await freePort(),
 };
 const workers = await startWorkers({ sql, boss, log: quietLog, config, validationSteps: 40, matchmakingCheckMs: 200, pollingIntervalSeconds: 0.5 });
-const owner = await makeUser(sql, "k8s_owner");
+const { id: owner } = await makeUser(sql, { name: "k8s_owner" });
 const jsAgent = await makeAgent(sql, owner, "k8s-js");
 const pyAgent = await makeAgent(sql, owner, "k8s-py");
 

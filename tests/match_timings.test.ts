@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { ReplayTiming } from "rl-arena-env";
 import { storedReplay } from "../src/jobs/replay_storage.ts";
-import { createApiHarness, type ApiHarness } from "./helpers/api_app.ts";
+import { createApiHarness, type ApiHarness } from "./helpers/web.ts";
 import { playFinishedMatch } from "./helpers/api_matches.ts";
 
 let h: ApiHarness;

@@ -6,7 +6,8 @@ import { sandboxStatus } from "../src/executor/local/sandbox.ts";
 import { subscribeEngineMetrics } from "../src/metrics_engine.ts";
 import { createApp } from "../src/web/app.ts";
 import { createTestDatabase } from "./helpers/database.ts";
-import { jsAgentZip, makeAgent, makeUser, quietLog, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { jsAgentZip, makeAgent, quietLog, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { makeUser } from "./helpers/sql_fixtures.ts";
 
 /** Sum of the samples `name{…labels…}` whose labels include all of `labels`. */
 function sample(body: string, name: string, labels: Record<string, string> = {}): number {
@@ -37,7 +38,7 @@ test("a real build and a real match move the build, match and per-step metrics b
   const scrape = async () => (await app.request("/metrics")).text();
   try {
     const before = await scrape();
-    const owner = await makeUser(sql, "metrics_owner");
+    const { id: owner } = await makeUser(sql, { name: "metrics_owner" });
     const uploaded = await makeAgent(sql, owner, "metrics-js");
     const opponent = await makeAgent(sql, owner, "metrics-builtin");
     await sql`select create_builtin_submission(${opponent}, 'pong-tracker')`;

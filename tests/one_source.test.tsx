@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
 import { insertMatch, makeAgent, makeEnvironment, makeUser, outcome } from "./helpers/sql_fixtures.ts";
-import { formPost, ORIGIN, makeUser as makeWebUser, webApp } from "./helpers/web.ts";
+import { formPost, ORIGIN, signedIn, webApp } from "./helpers/web.ts";
 import { createSql } from "../src/db/client.ts";
 import { matchSettingsFor, matchSettingsFrom } from "../src/jobs/match_settings.ts";
 import { inspectArchive } from "../src/submissions/intake.ts";
@@ -61,8 +61,8 @@ test("the match page shows an admin every seat's log, as match_logs_for does; a 
   const match = await insertMatch(sql, a, b);
   await sql`select match_id from start_match(${match})`;
   await sql`select id from finish_match(${match}, ${sql.json(outcome(0) as never)}, null, ${["seat zero says hi", "seat one says hi"]})`;
-  const admin = await makeWebUser(deps, "logadmin", "admin");
-  const stranger = await makeWebUser(deps, "logstranger");
+  const admin = await signedIn(deps, await makeUser(deps.sql, { name: "logadmin", admin: true }));
+  const stranger = await signedIn(deps, await makeUser(deps.sql, { name: "logstranger" }));
   const [viaSql] = await sql`select count(*)::int as n from match_logs_for(${admin.id}, ${match})`;
   assert.is(viaSql.n, 2);
   const asAdmin = await (await app.request(ORIGIN + `/matches/${match}`, { headers: { Cookie: admin.cookie } })).text();
@@ -98,7 +98,7 @@ test("the upload limit is the archive_max_bytes setting everywhere: API, page fo
   await sql`select set_setting('archive_max_bytes', '1572864')`;
   forgetUploadLimits(sql);
   try {
-    const user = await makeWebUser(deps, "uploader");
+    const user = await signedIn(deps, await makeUser(deps.sql, { name: "uploader" }));
     const agent = await makeAgent(sql, user.id, { name: "Upl" });
     const form = (bytes: number) => {
       const f = new FormData();
@@ -126,7 +126,7 @@ test("the upload limit is the archive_max_bytes setting everywhere: API, page fo
 });
 
 test("agent name and description lengths are SQL's rule alone: the API and the form answer with check_agent_fields' message", async () => {
-  const user = await makeWebUser(deps, "namer");
+  const user = await signedIn(deps, await makeUser(deps.sql, { name: "namer" }));
   const json = (method: string, path: string, body: unknown) => app.request(ORIGIN + path, { method,
     headers: { Cookie: user.cookie, Origin: ORIGIN, "Content-Type": "application/json" }, body: JSON.stringify(body) });
   const long = "n".repeat(65);
@@ -150,7 +150,7 @@ test("an environment override (MATCH_COOLDOWN_S…) holds for the process given 
     const [other] = await sql`select setting_number('match_cooldown_s') as v, (select value #>> '{}' from settings where key = 'match_cooldown_s') as stored`;
     assert.is(Number(other.v), Number(other.stored));
     assert.ok(Number(other.stored) > 0, "the stored value is untouched");
-    const admin = await makeWebUser(deps, "overrideadmin", "admin");
+    const admin = await signedIn(deps, await makeUser(deps.sql, { name: "overrideadmin", admin: true }));
     const withOverride = webApp(overridden).app;
     const page = await (await withOverride.request(ORIGIN + "/admin", { headers: { Cookie: admin.cookie } })).text();
     const row = page.slice(page.indexOf('id="setting-match_cooldown_s"'), page.indexOf("</tr>", page.indexOf('id="setting-match_cooldown_s"')));
@@ -174,7 +174,7 @@ test("login and sign-up are one action: the page and the API refuse with the sam
 });
 
 test("an upload is one action: the API and the page form refuse a non-archive with the same message, naming the file", async () => {
-  const user = await makeWebUser(deps, "junkuploader");
+  const user = await signedIn(deps, await makeUser(deps.sql, { name: "junkuploader" }));
   const agent = await makeAgent(sql, user.id, { name: "Junk" });
   const send = (path: string) => {
     const form = new FormData();

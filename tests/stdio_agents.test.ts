@@ -14,7 +14,8 @@ import type { MatchRunResult, MatchSettings } from "../src/executor/types.ts";
 import { startWorkers, type Workers } from "../src/jobs/workers.ts";
 import { inspectArchive } from "../src/submissions/intake.ts";
 import { makeZip } from "./fixtures/archives.ts";
-import { makeAgent, makeUser, quietLog, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { makeAgent, quietLog, startTestBoss, stopEngine, submissionStatus, testDataDir, upload, waitFor } from "./fixtures/engine.ts";
+import { makeUser } from "./helpers/sql_fixtures.ts";
 import { rawNode, rawPython, stdioZip } from "./fixtures/stdio_agents.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import type { PgBoss } from "pg-boss";
@@ -53,7 +54,7 @@ test.before(async () => {
     config: { dataDir: testDataDir("rla-stdio-"), MATCH_CONCURRENCY: 2, EXECUTOR: "local", SANDBOX: "bwrap" },
     validationSteps: 50, matchmakingCheckMs: 200, pollingIntervalSeconds: 0.5,
   });
-  owner = await makeUser(db.sql, "stdio_owner");
+  owner = (await makeUser(db.sql, { name: "stdio_owner" })).id;
   // Single rated matches, not seat-swapped pairs (pong's default since migration 0017): each
   // stray agent's match must move its rating. Set before any build, because an activation may
   // pair an agent at once (placement).

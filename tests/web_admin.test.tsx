@@ -1,13 +1,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
-import { formPost, makeUser, ORIGIN, webApp } from "./helpers/web.ts";
+import { formPost, ORIGIN, signedIn, webApp } from "./helpers/web.ts";
+import { makeUser } from "./helpers/sql_fixtures.ts";
 
 const db = await createTestDatabase();
 const { app, deps } = webApp(db.sql);
 const get = (path: string, headers: Record<string, string> = {}) => app.request(ORIGIN + path, { headers });
-const admin = await makeUser(deps, "admin_ops", "admin");
-const carol = await makeUser(deps, "carol");
+const admin = await signedIn(deps, await makeUser(deps.sql, { name: "admin_ops", admin: true }));
+const carol = await signedIn(deps, await makeUser(deps.sql, { name: "carol" }));
 
 /** Two built-in agents of carol's in pong, paired into one pending match. */
 async function pendingMatch() {

@@ -11,7 +11,7 @@ import { loadConfig } from "../src/config.ts";
 import { clientIp, parseTrustProxy } from "../src/web/http/client_ip.ts";
 import { safeNext } from "../src/web/pages/session_routes.tsx";
 import { isTopic } from "../src/web/live/topics.ts";
-import { createApiHarness, viaProxy, type ApiHarness } from "./helpers/api_app.ts";
+import { createApiHarness, viaProxy, type ApiHarness } from "./helpers/web.ts";
 
 const ORIGIN = "http://arena.test";
 const EVIL = "https://evil.example";

@@ -1,7 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
-import { makeUser, ORIGIN, webApp } from "./helpers/web.ts";
+import { ORIGIN, signedIn, webApp } from "./helpers/web.ts";
+import { makeUser } from "./helpers/sql_fixtures.ts";
 import { createLogger } from "../src/log.ts";
 import { liveRenderer } from "../src/web/live/renderers.tsx";
 import { deliveriesOf, LiveHub } from "../src/web/live/sse.ts";
@@ -11,8 +12,8 @@ const db = await createTestDatabase();
 const hub = new LiveHub(liveRenderer(db.sql), createLogger({ level: "error" }));
 await hub.listen(db.sql);
 const { app, deps } = webApp(db.sql, { hub });
-const alice = await makeUser(deps, "alice");
-const bob = await makeUser(deps, "bob");
+const alice = await signedIn(deps, await makeUser(deps.sql, { name: "alice" }));
+const bob = await signedIn(deps, await makeUser(deps.sql, { name: "bob" }));
 
 /** Opens /events and collects its text until `until` matches or the time runs out. */
 async function stream(query: string, headers: Record<string, string> = {}) {

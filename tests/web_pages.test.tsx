@@ -1,8 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
-import { insertMatch, makeAgent as makeSqlAgent, makeEnvironment, makeUser as makeSqlUser } from "./helpers/sql_fixtures.ts";
-import { formPost, makeUser, ORIGIN, webApp } from "./helpers/web.ts";
+import { insertMatch, makeAgent as makeSqlAgent, makeEnvironment, makeUser } from "./helpers/sql_fixtures.ts";
+import { formPost, ORIGIN, signedIn, webApp } from "./helpers/web.ts";
 import { recentMatches } from "../src/web/queries.ts";
 import { signSession } from "../src/web/http/authentication.ts";
 
@@ -10,9 +10,9 @@ const db = await createTestDatabase();
 const { app, deps } = webApp(db.sql);
 const get = (path: string, headers: Record<string, string> = {}) => app.request(ORIGIN + path, { headers });
 
-const alice = await makeUser(deps, "alice");
-const bob = await makeUser(deps, "bob");
-const admin = await makeUser(deps, "root", "admin");
+const alice = await signedIn(deps, await makeUser(deps.sql, { name: "alice" }));
+const bob = await signedIn(deps, await makeUser(deps.sql, { name: "bob" }));
+const admin = await signedIn(deps, await makeUser(deps.sql, { name: "root", admin: true }));
 
 test("the home page lists every environment and links to its page", async () => {
   const res = await get("/");
@@ -162,7 +162,7 @@ test("the match feed page renders and rejects a bad page number", async () => {
 });
 
 test("the feed of all environments merges each environment's newest matches in time order, page by page", async () => {
-  const owner = await makeSqlUser(db.sql);
+  const owner = await makeUser(db.sql);
   const envs = [await makeEnvironment(db.sql), await makeEnvironment(db.sql)];
   const ids: string[] = [];
   for (let i = 0; i < 6; i++) {

@@ -5,8 +5,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase } from "./helpers/database.ts";
-import { playMatch } from "./helpers/sql_fixtures.ts";
-import { formPost, makeUser, ORIGIN, webApp } from "./helpers/web.ts";
+import { makeUser, playMatch } from "./helpers/sql_fixtures.ts";
+import { formPost, ORIGIN, signedIn, webApp } from "./helpers/web.ts";
 import { createLogger } from "../src/log.ts";
 import { liveRenderer } from "../src/web/live/renderers.tsx";
 import { LiveHub } from "../src/web/live/sse.ts";
@@ -16,8 +16,8 @@ const sql = db.sql;
 const hub = new LiveHub(liveRenderer(sql), createLogger({ level: "error" }));
 await hub.listen(sql);
 const { app, deps } = webApp(sql, { hub });
-const alice = await makeUser(deps, "alice");
-const bob = await makeUser(deps, "bob");
+const alice = await signedIn(deps, await makeUser(deps.sql, { name: "alice" }));
+const bob = await signedIn(deps, await makeUser(deps.sql, { name: "bob" }));
 const agentOf = async (owner: string, name: string) =>
   String((await sql`select id from create_agent(${owner}, 'pong', ${name}, '')`)[0]!.id);
 const aliceAgent = await agentOf(alice.id, "AliceBot");
