@@ -5,8 +5,8 @@ import * as assert from "uvu/assert";
 import { PROJECT_ROOT } from "../src/paths.ts";
 
 // Issue 12: SQL functions and views are the only read layer; src/web keeps row → view-model
-// mappers and joins no tables itself. This reads the sources as text (parsed, so only the text of
-// template literals counts: `sql\`…\`` queries, not `.join(", ")` calls or comments).
+// mappers and joins no tables itself. This reads the sources as text through a small lexer, so
+// only the text of template literals counts: `sql\`…\`` queries, not `.join(", ")` calls or comments.
 
 /**
  * Joins that have no SQL function to move into, each with its reason and how many there are.
