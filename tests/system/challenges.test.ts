@@ -5,45 +5,25 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { trackerZip } from "../fixtures/api_agent.ts";
-import { startBuiltPlatform, type BuiltPlatform } from "../helpers/built_platform.ts";
-import { registerUser, relaxRateLimits, type HttpUser } from "../helpers/http_user.ts";
+import type { BuiltPlatform } from "../helpers/built_platform.ts";
+import type { HttpUser } from "../helpers/http_user.ts";
 import { waitFor } from "../helpers/processes.ts";
+import { buildTracker, startQuietPlatform } from "../helpers/quiet_platform.ts";
 
 let platform: BuiltPlatform;
 let alice: HttpUser;
 let bob: HttpUser;
 
 test.before(async () => {
-  platform = await startBuiltPlatform({ env: { MATCHMAKING_INTERVAL_S: "86400", SANDBOX: "bwrap" } });
-  await relaxRateLimits(platform.sql!);
-  await platform.sql!`select set_setting('placement_on_activation', '0')`;
-  [alice, bob] = await Promise.all(["alice", "bob"].map((n) => registerUser(platform.url, n)));
+  ({ platform, users: [alice, bob] } = await startQuietPlatform(["alice", "bob"], { placement_on_activation: "0" }));
 });
 
 test.after(async () => {
   await platform?.stop();
 });
 
-const firstVersion: Record<string, string> = {};
-let challenger = "";
-
-async function builtAgent(user: HttpUser, name: string, existing?: string): Promise<string> {
-  const created = existing ? null : await (await user.api("/agents", { method: "POST", json: { name, environmentId: "pong" } })).json() as any;
-  const agentId = existing ?? (created.agent?.id ?? created.id);
-  const form = new FormData();
-  form.set("agentId", agentId);
-  form.set("file", new Blob([trackerZip() as Uint8Array<ArrayBuffer>]), "tracker.zip");
-  const up = await (await user.api("/submissions", { method: "POST", body: form })).json() as any;
-  let status = "";
-  await waitFor(async () => {
-    status = ((await (await user.api(`/submissions/${up.submission.id}`)).json()) as any).submission.status;
-    return status !== "pending" && status !== "building";
-  }, 90_000, () => `the build of ${name}\n${platform.output().slice(-2000)}`);
-  assert.is(status, "active");
-  firstVersion[agentId] ??= up.submission.id;
-  return agentId;
-}
+/** The first test's agent and its first version (v1), which the second test plays. */
+let challenger: { agentId: string; submissionId: string };
 
 async function finished(matchId: string): Promise<any> {
   let done: any;
@@ -55,8 +35,9 @@ async function finished(matchId: string): Promise<any> {
 }
 
 test("a challenge runs like any match, with a replay, and changes no rating or counter", async () => {
-  const [mine, theirs] = await Promise.all([builtAgent(alice, "challenger"), builtAgent(bob, "defender")]);
-  challenger = mine;
+  const [first, { agentId: theirs }] = await Promise.all([buildTracker(platform, alice, { name: "challenger" }), buildTracker(platform, bob, { name: "defender" })]);
+  const mine = first.agentId;
+  challenger = first;
   const res = await alice.api("/challenges", { method: "POST", json: { agentId: mine, opponentId: theirs } });
   assert.is(res.status, 201, await res.clone().text());
   const { match } = await res.json() as any;
@@ -72,9 +53,8 @@ test("a challenge runs like any match, with a replay, and changes no rating or c
 });
 
 test("an agent's new version plays its old one (the same agent in both seats) through the sandbox", async () => {
-  const mine = challenger;
-  const v1 = firstVersion[mine]!;
-  await builtAgent(alice, "challenger", mine); // v2 becomes active
+  const { agentId: mine, submissionId: v1 } = challenger;
+  await buildTracker(platform, alice, { agentId: mine }); // v2 becomes active
   const res = await alice.api("/challenges", { method: "POST", json: { agentId: mine, opponentSubmissionId: v1 } });
   assert.is(res.status, 201, await res.clone().text());
   const { match } = await res.json() as any;
