@@ -65,7 +65,7 @@ async function findAgent(deps: WebDeps, id: string) {
 }
 
 const tags = ["agents"];
-const id = z.object({ id: idParam("agent") });
+const idPath = z.object({ id: idParam("agent") });
 const agentPage = json("A page of agents", pageSchema("agents", AgentSchema));
 const withAgent = messageSchema.extend({ agent: AgentSchema });
 const StatsSchema = z.object({ agentId: z.string(), agent: AgentSchema, stats: z.array(OpponentStatsSchema), total: z.number().int(), summary: orNull(AgentSummarySchema) });
@@ -103,12 +103,12 @@ export function agentsApi(deps: WebDeps) {
     return c.json({ agents: rows.map(agentJson), ...pageOf(q, num(rows[0]?.total_count)) }, 200);
   });
   app.openapi(createRoute({
-    method: "get", path: "/{id}", tags, summary: "One agent", request: { params: id },
+    method: "get", path: "/{id}", tags, summary: "One agent", request: { params: idPath },
     responses: { 200: json("The agent", z.object({ agent: AgentSchema })), ...errors(404) },
   }), async (c) => c.json({ agent: agentJson(await findAgent(deps, c.req.valid("param").id)) }, 200));
   app.openapi(createRoute({
     method: "put", path: "/{id}", tags, summary: "Rename or describe an agent", security: signedIn, description: notes({ owner: true }),
-    middleware: [requireUser, jsonOnly], request: { params: id, ...jsonRequest(UpdateAgentBody) },
+    middleware: [requireUser, jsonOnly], request: { params: idPath, ...jsonRequest(UpdateAgentBody) },
     responses: { 200: json("Updated", withAgent), ...errors(400, 401, 403, 404, 409) },
   }), async (c) => {
     const { id } = c.req.valid("param");
@@ -117,13 +117,13 @@ export function agentsApi(deps: WebDeps) {
   });
   app.openapi(createRoute({
     method: "delete", path: "/{id}", tags, summary: "Delete an agent (its matches stay readable)", security: signedIn, description: notes({ owner: true }),
-    middleware: requireUser, request: { params: id }, responses: { 200: json("Deleted", messageSchema), ...errors(401, 403, 404) },
+    middleware: requireUser, request: { params: idPath }, responses: { 200: json("Deleted", messageSchema), ...errors(401, 403, 404) },
   }), async (c) => {
     await deps.sql`select delete_agent(${currentUser(c).id}, ${c.req.valid("param").id})`;
     return c.json({ message: "agent deleted" }, 200);
   });
   app.openapi(createRoute({
-    method: "get", path: "/{id}/stats", tags, summary: "Head-to-head record against each opponent", request: { params: id },
+    method: "get", path: "/{id}/stats", tags, summary: "Head-to-head record against each opponent", request: { params: idPath },
     responses: { 200: json("Statistics", StatsSchema), ...errors(404) },
   }), async (c) => {
     const { id } = c.req.valid("param");

@@ -129,7 +129,7 @@ async function replayJson(c: Context<WebEnv>, id: string, data: Uint8Array, form
 }
 
 const tags = ["matches"];
-const id = z.object({ id: idParam("match") });
+const idPath = z.object({ id: idParam("match") });
 const matchPage = json("A page of matches", pageSchema("matches", MatchSchema));
 const LogsSchema = z.object({ matchId: z.string(), status: z.string(), logs: z.array(z.object({
   seat: z.number().int(), agentId: z.string(), agentName: z.string(), log: z.string(), truncated: z.boolean(),
@@ -163,7 +163,7 @@ export function matchesApi(deps: WebDeps) {
     return c.json(await list(c.req.valid("query"), agentId), 200);
   });
   app.openapi(createRoute({
-    method: "get", path: "/{id}", tags, summary: "One match", request: { params: id },
+    method: "get", path: "/{id}", tags, summary: "One match", request: { params: idPath },
     responses: { 200: json("The match", z.object({ match: MatchSchema })), ...errors(404) },
   }), async (c) => {
     const { id } = c.req.valid("param");
@@ -174,7 +174,7 @@ export function matchesApi(deps: WebDeps) {
   app.openapi(createRoute({
     method: "get", path: "/{id}/replay", tags, description: notes({ rateLimit: "replay" }),
     summary: "Download the replay: json = every frame (rebuilt on demand from a compact replay; gzip when accepted), compact = as stored (schema 2: environment, seed and actions, which the player re-simulates; older matches: frames), html = a self-contained player (with your own seats' logs and timelines when you played in it)",
-    middleware: rateLimit(deps, "replay"), request: { params: id, query: ReplayQuery },
+    middleware: rateLimit(deps, "replay"), request: { params: idPath, query: ReplayQuery },
     responses: {
       200: { description: "The replay file", content: { "application/json": { schema: z.looseObject({}) }, "text/html": { schema: z.string() } } },
       ...errors(400, 404, 409, 429),
@@ -191,7 +191,7 @@ export function matchesApi(deps: WebDeps) {
   });
   app.openapi(createRoute({
     method: "get", path: "/{id}/reproduce", tags, summary: "Your seats of a match with the command that plays them again at home (rl-arena-env reproduce)",
-    security: signedIn, middleware: requireUser, request: { params: id },
+    security: signedIn, middleware: requireUser, request: { params: idPath },
     responses: { 200: json("The caller's seats and commands", ReproduceSchema), ...errors(401, 403, 404) },
   }), async (c) => {
     const { id } = c.req.valid("param");
@@ -210,7 +210,7 @@ export function matchesApi(deps: WebDeps) {
   });
   app.openapi(createRoute({
     method: "get", path: "/{id}/logs", tags, summary: "The caller's own agents' stderr for this match",
-    security: signedIn, middleware: requireUser, request: { params: id },
+    security: signedIn, middleware: requireUser, request: { params: idPath },
     responses: { 200: json("Logs of the caller's seats", LogsSchema), ...errors(401, 403, 404) },
   }), async (c) => {
     const { id } = c.req.valid("param");

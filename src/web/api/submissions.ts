@@ -68,7 +68,7 @@ async function readUpload(req: { parseBody(): Promise<Record<string, string | Fi
 }
 
 const tags = ["submissions"];
-const id = z.object({ id: idParam("submission") });
+const idPath = z.object({ id: idParam("submission") });
 const withSubmission = messageSchema.extend({ submission: SubmissionSchema });
 /** The upload's form; submissions read it themselves (readUpload), so it is documented here, not validated by the router. */
 const uploadForm = {
@@ -104,12 +104,12 @@ export function submissionsApi(deps: WebDeps) {
     return c.json({ submissions: rows.map((r) => submissionJson(r, c.var.user)), ...pageOf(q, num(rows[0]?.total_count)) }, 200);
   });
   app.openapi(createRoute({
-    method: "get", path: "/{id}", tags, summary: "One submission and its build status (poll this)", request: { params: id },
+    method: "get", path: "/{id}", tags, summary: "One submission and its build status (poll this)", request: { params: idPath },
     responses: { 200: json("The submission", z.object({ submission: SubmissionSchema })), ...errors(404) },
   }), async (c) => c.json({ submission: submissionJson(await findSubmission(deps, c.req.valid("param").id), c.var.user) }, 200));
   app.openapi(createRoute({
     method: "get", path: "/{id}/build-logs", tags, summary: "Build and validation log (owner only)", security: signedIn, description: notes({ owner: true }),
-    middleware: requireUser, request: { params: id },
+    middleware: requireUser, request: { params: idPath },
     responses: { 200: json("The log", BuildLogSchema), ...errors(401, 403, 404) },
   }), async (c) => {
     const { id } = c.req.valid("param");
@@ -119,7 +119,7 @@ export function submissionsApi(deps: WebDeps) {
   });
   app.openapi(createRoute({
     method: "put", path: "/{id}/activate", tags, summary: "Make a built version the agent's active one", security: signedIn, description: notes({ owner: true }),
-    middleware: requireUser, request: { params: id }, responses: { 200: json("Activated", withSubmission), ...errors(401, 403, 404, 409) },
+    middleware: requireUser, request: { params: idPath }, responses: { 200: json("Activated", withSubmission), ...errors(401, 403, 404, 409) },
   }), async (c) => {
     const { id } = c.req.valid("param");
     await deps.sql`select activate_submission(${currentUser(c).id}, ${id})`;
@@ -127,7 +127,7 @@ export function submissionsApi(deps: WebDeps) {
   });
   app.openapi(createRoute({
     method: "post", path: "/{id}/rebuild", tags, summary: "Build a submission again", security: signedIn, description: notes({ rateLimit: "upload", owner: true }),
-    middleware: [requireUser, rateLimit(deps, "upload")], request: { params: id }, responses: { 200: json("Queued", withSubmission), ...errors(401, 403, 404, 409, 429) },
+    middleware: [requireUser, rateLimit(deps, "upload")], request: { params: idPath }, responses: { 200: json("Queued", withSubmission), ...errors(401, 403, 404, 409, 429) },
   }), async (c) => {
     const { id } = c.req.valid("param");
     await deps.sql`select rebuild_submission(${currentUser(c).id}, ${id})`;
