@@ -274,6 +274,20 @@ create or replace view submission_list as
   from submissions s join agents a on a.id = s.agent_id;
 comment on view submission_list is 'Submissions with their agent''s name, without their archive and build log (for lists; the owner reads a log with submission_build_log): order by created_at desc, filter by agent_id or owner_id.';
 
+create or replace function submission_list_with_logs(p_viewer uuid) returns table (
+  id uuid, agent_id uuid, owner_id uuid, environment_id text, version integer, status text, language text, entry text,
+  archive_name text, archive_sha256 text, archive_size integer, error text,
+  created_at timestamptz, started_at timestamptz, finished_at timestamptz, updated_at timestamptz,
+  is_active boolean, agent_name text, agent_deleted boolean, build_log text)
+language sql stable as $$
+  -- A plain single select, so the planner inlines it and the caller's where/order/limit apply to
+  -- the view's rows (an agent's or an owner's index), not to every submission.
+  select l.*, s.build_log
+  from submission_list l join submissions s on s.id = l.id
+  where exists (select 1 from users u where u.id = p_viewer and not u.disabled and (u.id = l.owner_id or u.role = 'admin'))
+$$;
+comment on function submission_list_with_logs(uuid) is 'submission_list with each build log, limited to the rows p_viewer may read: its own submissions, or all of them for an enabled admin (the rule of submission_build_log); a disabled or unknown viewer sees none. Filter and order like submission_list.';
+
 create or replace function build_activity(p_within interval default interval '1 hour') returns table (
   built integer, failed integer, waiting integer)
 language sql stable as $$

@@ -231,6 +231,22 @@ test("build logs are readable by the owner and admins only", async () => {
   assert.not.ok("archive" in list[0]);
 });
 
+test("submission_list_with_logs lists with build logs only the rows the viewer may read", async () => {
+  const u = await makeUser(sql);
+  const stranger = await makeUser(sql);
+  const admin = await makeUser(sql, { admin: true });
+  const a = await makeAgent(sql, u.id, { active: false });
+  const s = await buildOk(sql, (await submit(sql, u.id, a)).id);
+  const rows = async (viewer: string) => sql`select id, build_log, is_active from submission_list_with_logs(${viewer}) where agent_id = ${a}`;
+  const own = await rows(u.id);
+  assert.equal(own.map((r) => [r.id, r.build_log, r.is_active]), [[s.id, "built", true]]);
+  assert.equal((await rows(admin.id)).map((r) => r.build_log), ["built"]);
+  assert.is((await rows(stranger.id)).length, 0, "another user's logs stay private: no rows");
+  await sql`update users set disabled = true where id = ${admin.id}`;
+  assert.is((await rows(admin.id)).length, 0, "a disabled admin reads nothing");
+  assert.is((await rows("00000000-0000-0000-0000-000000000000")).length, 0);
+});
+
 test("build_activity counts builds that succeeded and failed within the window and the submissions waiting now", async () => {
   // Setup: one build succeeds, one fails, one waits.
   const u = await makeUser(sql);

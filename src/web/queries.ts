@@ -227,7 +227,7 @@ export async function headToHead(sql: Sql, agentId: string, limit = 50): Promise
   }));
 }
 
-/** A submission_list row, with the build log when the row carries one (read through submission_build_log). */
+/** A submission_list row, with the build log when the row carries one (read through submission_list_with_logs). */
 function submissionOf(r: Row): SubmissionItem {
   const withLogs = "build_log" in r;
   return {
@@ -250,8 +250,7 @@ function submissionOf(r: Row): SubmissionItem {
  */
 export async function agentSubmissions(sql: Sql, agentId: string, logsFor: string | null, limit = 20): Promise<SubmissionItem[]> {
   const rows = logsFor
-    ? await sql`select l.*, b.build_log from submission_list l cross join lateral submission_build_log(${logsFor}, l.id) b
-                where l.agent_id = ${agentId} order by l.created_at desc limit ${limit}`
+    ? await sql`select * from submission_list_with_logs(${logsFor}) where agent_id = ${agentId} order by created_at desc limit ${limit}`
     : await sql`select * from submission_list where agent_id = ${agentId} order by created_at desc limit ${limit}`;
   return rows.map(submissionOf);
 }
@@ -259,16 +258,16 @@ export async function agentSubmissions(sql: Sql, agentId: string, logsFor: strin
 /** The viewer's submissions in one environment (all their agents there), newest first, with logs. */
 export async function userSubmissions(sql: Sql, userId: string, environment: string, limit = 20): Promise<SubmissionItem[]> {
   const rows = await sql`
-    select l.*, b.build_log from submission_list l cross join lateral submission_build_log(${userId}, l.id) b
-    where l.owner_id = ${userId} and l.environment_id = ${environment} and not l.agent_deleted
-    order by l.created_at desc limit ${limit}`;
+    select * from submission_list_with_logs(${userId})
+    where owner_id = ${userId} and environment_id = ${environment} and not agent_deleted
+    order by created_at desc limit ${limit}`;
   return rows.map(submissionOf);
 }
 
 /** One submission with its owner and build log, for the owner's live row. */
 export async function getSubmission(sql: Sql, id: string): Promise<(SubmissionItem & { ownerId: string; environment: string }) | null> {
   const [r] = await sql`
-    select l.*, b.build_log from submission_list l cross join lateral submission_build_log(l.owner_id, l.id) b where l.id = ${id}`;
+    select * from submission_list_with_logs((select owner_id from submission_list where id = ${id})) where id = ${id}`;
   return r ? { ...submissionOf(r), ownerId: String(r.owner_id), environment: String(r.environment_id) } : null;
 }
 
