@@ -3,7 +3,7 @@
  * security contexts. Typed with @kubernetes/client-node's models so that a misspelt field is a
  * compile error (kubernetes-models does not reject unknown fields; see stack notes §10).
  */
-import type { V1Capabilities, V1PodSecurityContext, V1SecurityContext } from "@kubernetes/client-node";
+import type { V1PodSecurityContext, V1SecurityContext } from "@kubernetes/client-node";
 
 /** The uid/gid every non-root container of ours runs as (the "nonroot" id of distroless images). */
 export const NONROOT_UID = 65532;
@@ -62,33 +62,35 @@ export function baseLabels(component: string): Record<string, string> {
   };
 }
 
-const DROP_ALL: V1Capabilities = { drop: ["ALL"] };
-
-/** Pod-level context of a match pod: non-root everywhere, RuntimeDefault seccomp, a shared group for the FIFOs. */
-export function restrictedPodSecurity(): V1PodSecurityContext {
-  return {
-    runAsNonRoot: true,
-    runAsUser: NONROOT_UID,
-    runAsGroup: NONROOT_UID,
-    fsGroup: NONROOT_UID,
-    seccompProfile: { type: "RuntimeDefault" },
-  };
+/**
+ * Pod-level context. A match pod: non-root everywhere, RuntimeDefault seccomp, a shared group
+ * for the FIFOs. `rootContainers` (a build pod, where Kaniko runs as root) leaves the users to
+ * each container and keeps the seccomp profile and the shared group.
+ */
+export function podSecurity(options: { rootContainers?: boolean } = {}): V1PodSecurityContext {
+  const shared: V1PodSecurityContext = { seccompProfile: { type: "RuntimeDefault" }, fsGroup: NONROOT_UID };
+  if (options.rootContainers) return shared;
+  return { runAsNonRoot: true, runAsUser: NONROOT_UID, runAsGroup: NONROOT_UID, ...shared };
 }
 
 /**
- * Container-level context that passes the "restricted" Pod Security Standard: non-root,
- * read-only root filesystem, no privilege escalation, every capability dropped, RuntimeDefault seccomp.
+ * Container-level context. By default it passes the "restricted" Pod Security Standard:
+ * non-root, read-only root filesystem, no privilege escalation, every capability dropped,
+ * RuntimeDefault seccomp. `rootWith` runs the container as root with only those capabilities
+ * added back (Kaniko unpacking base images; "baseline" at most), everything else as locked down.
  */
-export function restrictedContainerSecurity(): V1SecurityContext {
+export function containerSecurity(options: { rootWith?: string[] } = {}): V1SecurityContext {
+  const lockedDown: V1SecurityContext = { privileged: false, allowPrivilegeEscalation: false, seccompProfile: { type: "RuntimeDefault" } };
+  if (options.rootWith) {
+    return { runAsUser: 0, runAsNonRoot: false, ...lockedDown, capabilities: { drop: ["ALL"], add: options.rootWith } };
+  }
   return {
     runAsNonRoot: true,
     runAsUser: NONROOT_UID,
     runAsGroup: NONROOT_UID,
     readOnlyRootFilesystem: true,
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    capabilities: { ...DROP_ALL },
-    seccompProfile: { type: "RuntimeDefault" },
+    ...lockedDown,
+    capabilities: { drop: ["ALL"] },
   };
 }
 

@@ -30,7 +30,8 @@ import {
   checkImage,
   checkNamespace,
   checkObjectId,
-  restrictedContainerSecurity,
+  containerSecurity,
+  podSecurity,
 } from "./common.ts";
 
 export const KANIKO_CONTAINER = "kaniko";
@@ -109,7 +110,7 @@ export function buildKanikoJob(input: KanikoJobInput): V1Job {
       { name: "TMPDIR", value: "/tmp" },
     ],
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-    securityContext: restrictedContainerSecurity(),
+    securityContext: containerSecurity(),
     volumeMounts: [
       { name: "workspace", mountPath: "/workspace" },
       { name: "tmp", mountPath: "/tmp" },
@@ -131,14 +132,7 @@ export function buildKanikoJob(input: KanikoJobInput): V1Job {
     env: [{ name: "DOCKER_CONFIG", value: "/kaniko/.docker" }],
     resources: { requests: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "1Gi" }, limits: { cpu: "1", memory: "1Gi", "ephemeral-storage": "4Gi" } },
     // Kaniko needs root and the file-ownership capabilities to unpack base images; nothing else.
-    securityContext: {
-      runAsUser: 0,
-      runAsNonRoot: false,
-      privileged: false,
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] },
-      seccompProfile: { type: "RuntimeDefault" },
-    },
+    securityContext: containerSecurity({ rootWith: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] }),
     volumeMounts: own
       ? [{ name: "workspace", mountPath: "/workspace" }]
       : [
@@ -154,7 +148,7 @@ export function buildKanikoJob(input: KanikoJobInput): V1Job {
         env: [{ name: "DOCKER_CONFIG", value: "/docker" }, { name: "HOME", value: "/tmp" }],
         terminationMessagePath: "/dev/termination-log",
         resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-        securityContext: restrictedContainerSecurity(),
+        securityContext: containerSecurity(),
         volumeMounts: [
           { name: "workspace", mountPath: "/workspace", readOnly: true },
           { name: "tmp", mountPath: "/tmp" },
@@ -178,7 +172,7 @@ export function buildKanikoJob(input: KanikoJobInput): V1Job {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 5,
-          securityContext: { seccompProfile: { type: "RuntimeDefault" }, fsGroup: 65532 },
+          securityContext: podSecurity({ rootContainers: true }),
           ...(pusher ? { initContainers: [fetch, kaniko], containers: [pusher] } : { initContainers: [fetch], containers: [kaniko] }),
           volumes: [
             // An uploaded Dockerfile's image tarball is written here too.

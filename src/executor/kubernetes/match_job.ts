@@ -26,8 +26,8 @@ import {
   checkNamespace,
   checkObjectId,
   checkQuantity,
-  restrictedContainerSecurity,
-  restrictedPodSecurity,
+  containerSecurity,
+  podSecurity,
 } from "./common.ts";
 import type { ContainerResources, KubernetesAgent, MatchTimeLimits } from "./types.ts";
 
@@ -125,7 +125,7 @@ export function buildMatchJob(input: MatchJobInput): V1Job {
     image: input.refereeImage,
     command: ["mkfifo", "-m", "0660", ...seats.flatMap((i) => ["in", "out", "err"].map((f) => `${IO_ROOT}/agent-${i}/${f}`))],
     resources: resources({ cpu: "50m", memory: "32Mi" }),
-    securityContext: restrictedContainerSecurity(),
+    securityContext: containerSecurity(),
     volumeMounts: seats.map((i): V1VolumeMount => ({ name: ioVolume(i), mountPath: `${IO_ROOT}/agent-${i}` })),
   };
 
@@ -146,7 +146,7 @@ export function buildMatchJob(input: MatchJobInput): V1Job {
         { name: "PYTHONUNBUFFERED", value: "1" },
       ],
       resources: resources(agentRes),
-      securityContext: restrictedContainerSecurity(),
+      securityContext: containerSecurity(),
       volumeMounts: [
         { name: ioVolume(i), mountPath: IO_ROOT },
         { name: `tmp-agent-${i}`, mountPath: "/tmp" },
@@ -177,7 +177,7 @@ export function buildMatchJob(input: MatchJobInput): V1Job {
     terminationMessagePath: "/dev/termination-log",
     terminationMessagePolicy: "File",
     resources: resources(refereeRes),
-    securityContext: restrictedContainerSecurity(),
+    securityContext: containerSecurity(),
     volumeMounts: [
       ...seats.map((i): V1VolumeMount => ({ name: ioVolume(i), mountPath: `${IO_ROOT}/agent-${i}` })),
       { name: "tmp-referee", mountPath: "/tmp" },
@@ -203,7 +203,7 @@ export function buildMatchJob(input: MatchJobInput): V1Job {
           hostIPC: false,
           shareProcessNamespace: false,
           terminationGracePeriodSeconds: 2,
-          securityContext: restrictedPodSecurity(),
+          securityContext: podSecurity(),
           ...(input.nodeSelector ? { nodeSelector: input.nodeSelector } : {}),
           ...(input.priorityClassName ? { priorityClassName: input.priorityClassName } : {}),
           initContainers: [prepare, ...agentContainers],

@@ -17,6 +17,20 @@ export interface MatchNamespaceOptions {
 
 type NamespaceObject = V1Namespace | V1NetworkPolicy | V1ResourceQuota | V1LimitRange;
 
+type PodSecurityLevel = "privileged" | "baseline" | "restricted";
+
+/** A Namespace with its Pod Security Admission labels (the enforced level against the latest standard). */
+function namespaceObject(name: string, labels: Record<string, string>,
+  levels: { enforce: PodSecurityLevel; audit?: PodSecurityLevel; warn: PodSecurityLevel }): V1Namespace {
+  const podSecurity: Record<string, string> = {
+    "pod-security.kubernetes.io/enforce": levels.enforce,
+    "pod-security.kubernetes.io/enforce-version": "latest",
+  };
+  if (levels.audit) podSecurity["pod-security.kubernetes.io/audit"] = levels.audit;
+  podSecurity["pod-security.kubernetes.io/warn"] = levels.warn;
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { ...labels, ...podSecurity } } };
+}
+
 /**
  * The match namespace: "restricted" Pod Security enforced, no traffic in or out of any pod
  * (agents and referee talk through FIFOs inside the pod), and quotas so a burst of matches
@@ -26,20 +40,7 @@ export function buildMatchNamespaceObjects(options: MatchNamespaceOptions = {}):
   const namespace = checkNamespace(options.namespace ?? "rl-arena-matches");
   const labels = baseLabels("match-namespace");
   return [
-    {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: {
-        name: namespace,
-        labels: {
-          ...labels,
-          "pod-security.kubernetes.io/enforce": "restricted",
-          "pod-security.kubernetes.io/enforce-version": "latest",
-          "pod-security.kubernetes.io/audit": "restricted",
-          "pod-security.kubernetes.io/warn": "restricted",
-        },
-      },
-    },
+    namespaceObject(namespace, labels, { enforce: "restricted", audit: "restricted", warn: "restricted" }),
     {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
@@ -104,19 +105,7 @@ export function buildBuildNamespaceObjects(options: BuildNamespaceOptions = {}):
   const platformNamespace = checkNamespace(options.platformNamespace ?? "rl-arena");
   const labels = baseLabels("build-namespace");
   return [
-    {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: {
-        name: namespace,
-        labels: {
-          ...labels,
-          "pod-security.kubernetes.io/enforce": "baseline",
-          "pod-security.kubernetes.io/enforce-version": "latest",
-          "pod-security.kubernetes.io/warn": "restricted",
-        },
-      },
-    },
+    namespaceObject(namespace, labels, { enforce: "baseline", warn: "restricted" }),
     {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
