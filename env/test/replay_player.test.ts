@@ -4,63 +4,19 @@
  * its "frame i / N" counter, Space and ←/→, and the download button.
  * Needs Chromium (CHROME_PATH or /usr/lib/chromium/chromium); without it the file says so and fails.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { suite } from "uvu";
+import { readFileSync } from "node:fs";
+import type { Page } from "playwright-core";
 import * as assert from "uvu/assert";
 import { builtinAgents, playEpisode, renderReplayHtml, type Replay } from "../src/index.ts";
+import { counter, openPage, pixel, playerSuite, pongReplay, type PlayerContext } from "./player_browser.ts";
 
-const CHROME = process.env.CHROME_PATH ?? "/usr/lib/chromium/chromium";
-const test = suite<{ browser: Browser; dir: string; requests: string[]; errors: string[] }>("HTML replay player", {} as never);
+const test = playerSuite("HTML replay player", "rla-player-");
 
-test.before(async (ctx) => {
-  if (!existsSync(CHROME)) throw new Error(`Chromium not found at ${CHROME}; install it (apt-get install -y chromium) or set CHROME_PATH`);
-  ctx.browser = await chromium.launch({ executablePath: CHROME, args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"] });
-  ctx.dir = mkdtempSync(join(tmpdir(), "rla-player-"));
-});
-test.after(async (ctx) => {
-  await ctx.browser?.close();
-  if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
-});
+/** The replay's own HTML file, opened in Chromium (downloads allowed). */
+const open = (ctx: PlayerContext, replay: Replay, name: string): Promise<Page> =>
+  openPage(ctx, renderReplayHtml(replay), name, { acceptDownloads: true });
 
-function pongReplay(): Replay {
-  return playEpisode({
-    env: "pong",
-    config: { max_steps: 300 },
-    policies: [builtinAgents["pong-tracker"].act, builtinAgents["pong-random"].act],
-    seed: 3,
-    players: [{ name: "Tracker" }, { name: "Random" }],
-  });
-}
-
-async function open(ctx: { browser: Browser; dir: string; requests: string[]; errors: string[] }, replay: Replay, name: string): Promise<Page> {
-  const file = join(ctx.dir, `${name}.html`);
-  writeFileSync(file, renderReplayHtml(replay));
-  const context = await ctx.browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
-  ctx.requests = [];
-  ctx.errors = [];
-  page.on("request", (r) => ctx.requests.push(r.url()));
-  page.on("pageerror", (e) => ctx.errors.push(String(e)));
-  page.on("console", (m) => m.type() === "error" && ctx.errors.push(m.text()));
-  await page.goto(pathToFileURL(file).href);
-  return page;
-}
-
-const counter = (page: Page) => page.locator(".rla-frame").textContent();
 const frameOf = async (page: Page) => Number(/frame (\d+)/.exec((await counter(page)) ?? "")![1]);
-
-/** The canvas pixel at field coordinates (x, y) ∈ [0,1]², as [r, g, b]. */
-async function pixel(page: Page, x: number, y: number): Promise<number[]> {
-  return page.evaluate(([fx, fy]) => {
-    const c = document.querySelector("canvas")!;
-    const d = c.getContext("2d")!.getImageData(Math.floor(fx * c.width), Math.floor(fy * c.height), 1, 1).data;
-    return [d[0], d[1], d[2]];
-  }, [x, y]);
-}
 
 test("the pong replay opens offline at frame 0 and draws the field, paddles and ball", async (ctx) => {
   const replay = pongReplay();

@@ -4,21 +4,16 @@
  * agent wrote for it, the answer time against the step limit and the bank, a chart of the
  * answer times, and the fault, quoting the action, with a button that jumps to it.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { suite } from "uvu";
+import type { Page } from "playwright-core";
 import * as assert from "uvu/assert";
-import { playerBundleSource, runMatch, type DebugInfo, type MatchResult } from "../src/index.ts";
+import { runMatch, type DebugInfo, type MatchResult } from "../src/index.ts";
 import { pidDir, scripted } from "./fixtures/processes.ts";
+import { bundlePage, openPage, playerSuite, type PlayerContext } from "./player_browser.ts";
 
-const CHROME = process.env.CHROME_PATH ?? "/usr/lib/chromium/chromium";
-const test = suite<{ browser: Browser; dir: string; result: MatchResult; debug: DebugInfo; errors: string[] }>("replay player: logs and timing", {} as never);
+const test = playerSuite<{ result: MatchResult; debug: DebugInfo }>("replay player: logs and timing", "rla-player-debug-");
 
 test.before(async (ctx) => {
-  if (!existsSync(CHROME)) throw new Error(`Chromium not found at ${CHROME}; install it (apt-get install -y chromium) or set CHROME_PATH`);
   const pids = pidDir();
   try {
     ctx.result = await runMatch({
@@ -33,29 +28,9 @@ test.before(async (ctx) => {
   const { timing, ...publicReplay } = ctx.result.replay;
   ctx.result.replay = publicReplay;
   ctx.debug = { seats: timing!.seats.map((t, seat) => ({ seat, log: ctx.result.logs[seat]!, timing: { ...t, step_timeout_ms: timing!.step_timeout_ms, time_bank_ms: timing!.time_bank_ms } })) };
-  ctx.browser = await chromium.launch({ executablePath: CHROME, args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"] });
-  ctx.dir = mkdtempSync(join(tmpdir(), "rla-player-debug-"));
-});
-test.after(async (ctx) => {
-  await ctx.browser?.close();
-  if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
 });
 
-async function open(ctx: { browser: Browser; dir: string; errors: string[] }, replay: unknown, debug: DebugInfo | null, name: string): Promise<Page> {
-  const file = join(ctx.dir, `${name}.html`);
-  const data = JSON.stringify({ replay, debug }).replace(/</g, "\\u003c");
-  writeFileSync(file, `<!doctype html><html><head><meta charset="utf-8"></head><body><div id="player"></div>
-<script type="application/json" id="data">${data}</script>
-<script>${playerBundleSource().replace(/<\/(script)/gi, "<\\/$1")}</script>
-<script>const d = JSON.parse(document.getElementById("data").textContent); RlArenaPlayer.mountReplayPlayer(document.getElementById("player"), d.replay, { keyboard: "document", debug: d.debug });</script>
-</body></html>`);
-  const page = await (await ctx.browser.newContext()).newPage();
-  ctx.errors = [];
-  page.on("pageerror", (e) => ctx.errors.push(String(e)));
-  page.on("console", (m) => m.type() === "error" && ctx.errors.push(m.text()));
-  await page.goto(pathToFileURL(file).href);
-  return page;
-}
+const open = (ctx: PlayerContext, replay: unknown, debug: DebugInfo | null, name: string): Promise<Page> => openPage(ctx, bundlePage(replay, debug), name);
 
 const seat = (page: Page, n: number) => page.locator(`.rla-seat[data-seat="${n}"]`);
 

@@ -4,69 +4,17 @@
  * replay by re-simulating it in the page; `#step=N` opens it paused at frame N, and
  * "copy link to this step" gives such a link.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { builtinAgents, compactReplay, playEpisode, playerBundleSource, renderReplayHtml, type Replay } from "../src/index.ts";
+import { compactReplay, renderReplayHtml, type Replay } from "../src/index.ts";
+import { bundlePage, counter, openPage, pixel, playerSuite, pongReplay } from "./player_browser.ts";
 
-const CHROME = process.env.CHROME_PATH ?? "/usr/lib/chromium/chromium";
-const test = suite<{ browser: Browser; dir: string; errors: string[] }>("replay player: versions, compact replays, step links", {} as never);
+const test = playerSuite("replay player: versions, compact replays, step links", "rla-player-links-");
 
-test.before(async (ctx) => {
-  if (!existsSync(CHROME)) throw new Error(`Chromium not found at ${CHROME}; install it (apt-get install -y chromium) or set CHROME_PATH`);
-  ctx.browser = await chromium.launch({ executablePath: CHROME, args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"] });
-  ctx.dir = mkdtempSync(join(tmpdir(), "rla-player-links-"));
-});
-test.after(async (ctx) => {
-  await ctx.browser?.close();
-  if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
-});
-
-const replay: Replay = playEpisode({
-  env: "pong",
-  config: { max_steps: 300 },
-  policies: [builtinAgents["pong-tracker"].act, builtinAgents["pong-random"].act],
-  seed: 3,
-  players: [{ name: "Tracker" }, { name: "Random" }],
-});
+const replay: Replay = pongReplay();
 const last = replay.steps.length - 1;
 
-/** A page that mounts the player bundle on `doc` as given (no validation on the way). */
-function rawPage(doc: unknown): string {
-  const data = JSON.stringify(doc).replace(/</g, "\\u003c");
-  return `<!doctype html><html><head><meta charset="utf-8"></head><body><div id="player"></div>
-<script type="application/json" id="replay-data">${data}</script>
-<script>${playerBundleSource().replace(/<\/(script)/gi, "<\\/$1")}</script>
-<script>window.handle = RlArenaPlayer.mountReplayPlayer(document.getElementById("player"), JSON.parse(document.getElementById("replay-data").textContent), { keyboard: "document" });</script>
-</body></html>`;
-}
-
-async function open(ctx: { browser: Browser; dir: string; errors: string[] }, html: string, name: string, hash = ""): Promise<Page> {
-  const file = join(ctx.dir, `${name}.html`);
-  writeFileSync(file, html);
-  const page = await (await ctx.browser.newContext()).newPage();
-  ctx.errors = [];
-  page.on("pageerror", (e) => ctx.errors.push(String(e)));
-  page.on("console", (m) => m.type() === "error" && ctx.errors.push(m.text()));
-  await page.goto(pathToFileURL(file).href + hash);
-  return page;
-}
-
-const counter = (page: Page) => page.locator(".rla-frame").textContent();
-async function pixel(page: Page, x: number, y: number): Promise<number[]> {
-  return page.evaluate(([fx, fy]) => {
-    const c = document.querySelector("canvas")!;
-    const d = c.getContext("2d")!.getImageData(Math.floor(fx * c.width), Math.floor(fy * c.height), 1, 1).data;
-    return [d[0], d[1], d[2]];
-  }, [x, y]);
-}
-
 test("a replay of an unknown schema version is refused with a message, and nothing is drawn", async (ctx) => {
-  const page = await open(ctx, rawPage({ ...JSON.parse(JSON.stringify(replay)), schema_version: 99 }), "schema99");
+  const page = await openPage(ctx, bundlePage({ ...JSON.parse(JSON.stringify(replay)), schema_version: 99 }), "schema99");
   const alert = page.locator(".rla-refused[role=alert]");
   assert.match((await alert.textContent()) ?? "", /This replay cannot be played here\. .*schema_version: this rl-arena-env reads replay schema 1 \(frames\) and 2 \(compact: actions re-simulated\), got 99/);
   assert.is(await page.locator("canvas").count(), 0, "no canvas");
@@ -78,12 +26,12 @@ test("a replay of an unknown schema version is refused with a message, and nothi
 test("a replay of an environment version the player cannot draw is refused, naming both versions", async (ctx) => {
   const other = JSON.parse(JSON.stringify(replay));
   other.environment.version = "2.0.0";
-  const page = await open(ctx, rawPage(other), "pong2");
+  const page = await openPage(ctx, bundlePage(other), "pong2");
   assert.match((await page.locator(".rla-refused").textContent()) ?? "", /recorded on pong "2\.0\.0", and this player draws pong 1\.x only \(it has pong 1\.0\.0\)/);
   assert.is(await page.locator("canvas").count(), 0);
   const compact = JSON.parse(JSON.stringify(compactReplay(replay)));
   compact.environment.version = "1.0.1";
-  const page2 = await open(ctx, rawPage(compact), "pong101-compact");
+  const page2 = await openPage(ctx, bundlePage(compact), "pong101-compact");
   assert.match((await page2.locator(".rla-refused").textContent()) ?? "", /recorded on pong 1\.0\.1; rebuilding its frames needs exactly that version, and this rl-arena-env has pong 1\.0\.0/);
   assert.equal(ctx.errors, []);
   await page.context().close();
@@ -91,7 +39,7 @@ test("a replay of an environment version the player cannot draw is refused, nami
 });
 
 test("a compact replay is re-simulated in the page and draws the same frames", async (ctx) => {
-  const page = await open(ctx, rawPage(compactReplay(replay)), "compact");
+  const page = await openPage(ctx, bundlePage(compactReplay(replay)), "compact");
   assert.is(await counter(page), `frame 0 / ${last}`);
   await page.locator("input[type=range]").fill("120");
   const state = replay.steps[120].render as { ball: { x: number; y: number } };
@@ -101,7 +49,7 @@ test("a compact replay is re-simulated in the page and draws the same frames", a
 });
 
 test("#step=N opens the replay paused at frame N; a new #step moves there", async (ctx) => {
-  const page = await open(ctx, renderReplayHtml(replay, { autoplay: true }), "linked", "#step=120");
+  const page = await openPage(ctx, renderReplayHtml(replay, { autoplay: true }), "linked", { hash: "#step=120" });
   assert.is(await counter(page), `frame 120 / ${last}`);
   await page.waitForTimeout(300);
   assert.is(await counter(page), `frame 120 / ${last}`, "paused although the file autoplays");
@@ -117,13 +65,13 @@ test("#step=N opens the replay paused at frame N; a new #step moves there", asyn
 });
 
 test("without #step the file autoplays as before", async (ctx) => {
-  const page = await open(ctx, renderReplayHtml(replay, { autoplay: true }), "autoplay");
+  const page = await openPage(ctx, renderReplayHtml(replay, { autoplay: true }), "autoplay");
   await page.waitForFunction(() => /frame ([1-9]\d*)/.test(document.querySelector(".rla-frame")!.textContent!));
   await page.context().close();
 });
 
 test("'copy link to this step' puts #step=N in the address and offers the link", async (ctx) => {
-  const page = await open(ctx, renderReplayHtml(replay), "copy");
+  const page = await openPage(ctx, renderReplayHtml(replay), "copy");
   await page.locator("input[type=range]").fill("42");
   await page.locator("button", { hasText: "Copy link to this step" }).click();
   const status = page.locator(".rla-link-status");
