@@ -133,3 +133,9 @@ create or replace view agent_summaries as
   from agents a join users u on u.id = a.owner_id
   where a.deleted_at is null;
 comment on view agent_summaries is 'Agents that are not deleted, with their owner''s username: the API''s agent lists and the admin page''s agent list.';
+
+create or replace function agent_exists(p_agent uuid, p_deleted_too boolean default false) returns boolean
+language sql stable as $$
+  select exists (select 1 from agents where id = p_agent and (p_deleted_too or deleted_at is null))
+$$;
+comment on function agent_exists(uuid, boolean) is 'Whether the agent exists and is not deleted (or, with p_deleted_too, was ever created: a deleted agent''s matches stay readable). For 404s before a list.';

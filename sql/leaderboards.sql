@@ -122,12 +122,14 @@ create or replace view environment_overview as
          leaderboard_size(e.id) as ranked_agents,
          (select count(*) from matches m where m.environment_id = e.id and m.status = 'completed') as completed_matches,
          l.agent_id as leader_agent_id, l.agent_name as leader_name, l.owner_username as leader_owner_username, l.rating as leader_rating,
-         l.owner_id as leader_owner_id, l.wins as leader_wins, l.losses as leader_losses, l.draws as leader_draws, l.games as leader_games
+         l.owner_id as leader_owner_id, l.wins as leader_wins, l.losses as leader_losses, l.draws as leader_draws, l.games as leader_games,
+         e.config, e.created_at, e.updated_at,
+         (select count(*) from agents a where a.environment_id = e.id and a.deleted_at is null and a.active_submission_id is not null) as active_agents
   from environments e
   left join lateral (
     select r.agent_id, r.agent_name, r.owner_username, r.rating, r.owner_id, r.wins, r.losses, r.draws, r.games from leaderboard_agents r
     where r.environment_id = e.id order by r.rating desc, r.games desc, lower(r.agent_name) limit 1) l on true;
-comment on view environment_overview is 'Environments with their leader (by ELO, with its record) and counts, for the home page.';
+comment on view environment_overview is 'Environments with their leader (by ELO, with its record), counts (ranked agents, agents with an active version, completed matches) and settings, for the home page and GET /environments.';
 
 create or replace function head_to_head(p_agent uuid) returns table (
   opponent_id uuid, opponent_name text, opponent_owner_username text, opponent_rating integer, opponent_deleted boolean,

@@ -159,4 +159,15 @@ test.after(async () => {
   await db.drop();
 });
 
+test("agent_exists: a deleted agent is gone, unless its past is asked for (its matches stay readable)", async () => {
+  const u = await makeUser(sql);
+  const a = await makeAgent(sql, u.id);
+  const exists = async (deletedToo: boolean) => (await sql`select agent_exists(${a}, ${deletedToo}) as e`)[0].e;
+  assert.equal([await exists(false), await exists(true)], [true, true]);
+  await sql`select delete_agent(${u.id}, ${a})`;
+  assert.equal([await exists(false), await exists(true)], [false, true]);
+  const [unknown] = await sql`select agent_exists('00000000-0000-0000-0000-000000000000') as e`;
+  assert.is(unknown.e, false);
+});
+
 test.run();

@@ -23,10 +23,9 @@ export function environmentsApi(deps: WebDeps) {
   }), async (c) => {
     const q = c.req.valid("query");
     const rows = await deps.sql`
-      select e.id, e.version, e.name, e.config, e.created_at, e.updated_at, count(*) over () as total_count,
-             (select count(*) from agents a where a.environment_id = e.id and a.deleted_at is null and a.active_submission_id is not null) as active_agents
-      from environments e where e.enabled
-      order by e.id limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
+      select id, version, name, config, created_at, updated_at, active_agents, count(*) over () as total_count
+      from environment_overview where enabled
+      order by id limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;
     const environments = rows.map((r) => {
       const d = camel({ c: r.created_at, u: r.updated_at });
       return { id: r.id, version: r.version, name: r.name, config: r.config, activeAgents: num(r.active_agents),

@@ -158,8 +158,8 @@ export function matchesApi(deps: WebDeps) {
     request: { params: z.object({ agentId: idParam("agent") }), query: MatchListQuery }, responses: { 200: matchPage, ...errors(400, 404) },
   }), async (c) => {
     const { agentId } = c.req.valid("param");
-    const [agent] = await deps.sql`select 1 from agents where id = ${agentId}`;
-    if (!agent) throw new HttpError(404, "not_found", `agent ${agentId} does not exist`);
+    const [{ exists }] = await deps.sql`select agent_exists(${agentId}, true) as exists`; // a deleted agent's matches stay readable
+    if (!exists) throw new HttpError(404, "not_found", `agent ${agentId} does not exist`);
     return c.json(await list(c.req.valid("query"), agentId), 200);
   });
   app.openapi(createRoute({

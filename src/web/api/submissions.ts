@@ -96,8 +96,8 @@ export function submissionsApi(deps: WebDeps) {
   }), async (c) => {
     const { agentId } = c.req.valid("param");
     const q = c.req.valid("query");
-    const [agent] = await deps.sql`select 1 from agents where id = ${agentId} and deleted_at is null`;
-    if (!agent) throw new HttpError(404, "not_found", `agent ${agentId} does not exist`);
+    const [{ exists }] = await deps.sql`select agent_exists(${agentId}) as exists`;
+    if (!exists) throw new HttpError(404, "not_found", `agent ${agentId} does not exist`);
     const rows = await deps.sql`
       select *, count(*) over () as total_count from (${submissionSelect(deps)} where s.agent_id = ${agentId}) s
       order by version desc limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`;

@@ -24,8 +24,8 @@ export async function gameScore(sql: Sql, match: MatchItem): Promise<[string, st
  */
 async function lastFramePoints(sql: Sql, matchId: string): Promise<[number, number] | null> {
   if (known.has(matchId)) return known.get(matchId)!;
-  const [row] = await sql`select data from replays where match_id = ${matchId}`;
-  if (!row) return null; // not kept: the replay may still be on its way
+  const [row] = await sql`select data from match_replay(${matchId})`;
+  if (!row?.data) return null; // not kept: the replay may still be on its way
   let points: [number, number] | null = null;
   try {
     const replay = loadReplay(JSON.parse(gunzipSync(row.data as Buffer).toString("utf8")));
