@@ -9,11 +9,11 @@ import { existsSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { trackerZip } from "../fixtures/api_agent.ts";
 import { CHROME, launchChromium } from "../helpers/browser.ts";
-import { startBuiltPlatform, type BuiltPlatform } from "../helpers/built_platform.ts";
-import { registerUser, relaxRateLimits, type HttpUser } from "../helpers/http_user.ts";
+import type { BuiltPlatform } from "../helpers/built_platform.ts";
+import type { HttpUser } from "../helpers/http_user.ts";
 import { accessibilityProblems, layoutProblems, VIEWPORTS } from "../helpers/page_checks.ts";
+import { buildTracker, startQuietPlatform } from "../helpers/quiet_platform.ts";
 import { waitFor } from "../helpers/processes.ts";
 
 let platform: BuiltPlatform;
@@ -28,11 +28,7 @@ test.before(async () => {
 async function setup() {
   if (!existsSync(CHROME)) throw new Error(`Chromium not found at ${CHROME}; install it (apt-get install -y chromium) or set CHROME_PATH`);
   // No ranked play: the agent's versions only meet in the test's pairs.
-  platform = await startBuiltPlatform({ env: { MATCHMAKING_INTERVAL_S: "86400", SANDBOX: "bwrap" } });
-  await relaxRateLimits(platform.sql!);
-  await platform.sql!`select set_setting('placement_on_activation', '0')`;
-  await platform.sql!`select set_setting('version_test_max_pairs', '2')`;
-  alice = await registerUser(platform.url, "alice");
+  ({ platform, users: [alice] } = await startQuietPlatform(["alice"], { placement_on_activation: "0", version_test_max_pairs: "2" }));
   browser = await launchChromium();
 }
 
@@ -41,24 +37,9 @@ test.after(async () => {
   await platform?.stop();
 });
 
-async function upload(agentId: string): Promise<void> {
-  const form = new FormData();
-  form.set("agentId", agentId);
-  form.set("file", new Blob([trackerZip() as Uint8Array<ArrayBuffer>]), "tracker.zip");
-  const up = await (await alice.api("/submissions", { method: "POST", body: form })).json() as any;
-  let status = "";
-  await waitFor(async () => {
-    status = ((await (await alice.api(`/submissions/${up.submission.id}`)).json()) as any).submission.status;
-    return status !== "pending" && status !== "building";
-  }, 90_000, () => `the build of ${up.submission.id}\n${platform.output().slice(-2000)}`);
-  assert.is(status, "active");
-}
-
 test("the owner starts the test on the agent page and its page follows the pairs live to a verdict", async () => {
-  const created = await (await alice.api("/agents", { method: "POST", json: { name: "versions", environmentId: "pong" } })).json() as any;
-  const agentId = created.agent?.id ?? created.id;
-  await upload(agentId);
-  await upload(agentId); // v2 becomes active, v1 stays built
+  const { agentId } = await buildTracker(platform, alice, { name: "versions" });
+  await buildTracker(platform, alice, { agentId }); // v2 becomes active, v1 stays built
 
   const context = await browser.newContext();
   await context.addCookies([{ name: "session", value: alice.token, url: platform.url }]);
