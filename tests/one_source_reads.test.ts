@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PROJECT_ROOT } from "../src/paths.ts";
+import { sourceFiles } from "./helpers/source_files.ts";
 
 // Issue 12: SQL functions and views are the only read layer; src/web keeps row → view-model
 // mappers and joins no tables itself. This reads the sources as text through a small lexer, so
@@ -15,15 +16,7 @@ import { PROJECT_ROOT } from "../src/paths.ts";
  */
 const ALLOWED: Array<{ file: string; join: string; count: number; why: string }> = [];
 
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sources(path));
-    else if (/\.tsx?$/.test(name)) out.push(path);
-  }
-  return out;
-}
+const sources = (dir: string) => sourceFiles(dir);
 
 /** A `/` after an operator, an opening bracket or a keyword starts a regular expression, not a division. */
 const startsRegExp = (before: string) => /(^|[(,=:[!&|?{};+\-*%<>~^]|\b(?:return|typeof|case|in|of|await|yield))\s*$/.test(before);

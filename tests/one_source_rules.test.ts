@@ -1,21 +1,14 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PROJECT_ROOT } from "../src/paths.ts";
+import { sourceFiles } from "./helpers/source_files.ts";
 
 // Issue 12: each rule is written in exactly one place. These read the sources as text, as a
 // reviewer's grep would, so a copy that creeps back fails here.
 
-function sources(dir: string, ext = /\.(ts|tsx|sql)$/): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sources(path, ext));
-    else if (ext.test(name)) out.push(path);
-  }
-  return out;
-}
+const sources = (dir: string, ext = /\.(ts|tsx|sql)$/) => sourceFiles(dir, ext);
 const read = (path: string) => readFileSync(path, "utf8");
 const rel = (path: string) => relative(PROJECT_ROOT, path);
 

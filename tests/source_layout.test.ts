@@ -1,21 +1,14 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PROJECT_ROOT } from "../src/paths.ts";
+import { sourceFiles } from "./helpers/source_files.ts";
 
 // Issue 12: the web layer and the executor show their sub-areas as folders, and no module
 // imports itself back through another (type-only imports count: they are a circle to a reader).
 
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sources(path));
-    else if (/\.tsx?$/.test(name)) out.push(path);
-  }
-  return out;
-}
+const sources = (dir: string) => sourceFiles(dir);
 
 /** Relative imports of each file, resolved to absolute paths (static, dynamic and `export … from`). */
 function importGraph(files: string[]): Map<string, string[]> {
