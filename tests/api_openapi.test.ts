@@ -64,6 +64,13 @@ test("the document is OpenAPI 3.1 whose $refs all resolve and whose operation id
   assert.is(new Set(ids).size, ids.length);
 });
 
+test("the document lists every tag its operations use, each once (Swagger UI groups by them)", () => {
+  const doc = documentOf() as { tags: Array<{ name: string }>; paths: Record<string, Record<string, { tags?: string[] }>> };
+  const used = new Set(Object.values(doc.paths).flatMap((m) => Object.values(m).flatMap((o) => o.tags ?? [])));
+  const listed = doc.tags.map((t) => t.name);
+  assert.equal([...listed].sort(), [...used].sort());
+});
+
 test("request bodies in the document come from the handlers' zod schemas", () => {
   const doc = documentOf() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { minLength?: number }>; required: string[] } }> } }>> };
   const register = doc.paths["/auth/register"].post.requestBody!.content["application/json"].schema;

@@ -22,7 +22,6 @@ const INFO = {
   title: "RL-Arena API", version: "1.0.0",
   description: "Upload agents, follow their builds and matches, read leaderboards and download replays. Lists take ?page=&pageSize= (1–100) and answer {<items>, page, pageSize, total}. Errors are {error, message?, details?}.",
 };
-const TAGS = ["auth", "agents", "submissions", "matches", "leaderboard", "users", "environments"];
 
 /** `get` `/agents/{id}/stats` → `getAgentsIdStats`: stable ids Swagger UI anchors its operations on. */
 const operationId = (method: string, path: string) =>
@@ -38,10 +37,15 @@ const cache = new WeakMap<Api, { maxUploadBytes: number; doc: Json }>();
 export function openApiDocument(api: Api, limits: { maxUploadBytes: number }): Json {
   const hit = cache.get(api);
   if (hit?.maxUploadBytes === limits.maxUploadBytes) return hit.doc;
-  const generated = api.getOpenAPI31Document({ openapi: "3.1.0", info: INFO, servers: [{ url: "/api/v1" }], tags: TAGS.map((name) => ({ name })) });
+  const generated = api.getOpenAPI31Document({ openapi: "3.1.0", info: INFO, servers: [{ url: "/api/v1" }] });
+  const tags = new Set<string>(); // in the order the routes are mounted (routes.ts), so none is left out
   for (const [path, methods] of Object.entries(generated.paths ?? {})) {
-    for (const [method, op] of Object.entries(methods as Record<string, Json>)) op.operationId ??= operationId(method, path);
+    for (const [method, op] of Object.entries(methods as Record<string, Json>)) {
+      op.operationId ??= operationId(method, path);
+      for (const tag of (op.tags as string[] | undefined) ?? []) tags.add(tag);
+    }
   }
+  generated.tags = [...tags].map((name) => ({ name }));
   const doc = JSON.parse(JSON.stringify(generated).replaceAll("{maxUpload}", formatBytes(limits.maxUploadBytes))) as Json;
   cache.set(api, { maxUploadBytes: limits.maxUploadBytes, doc });
   return doc;
