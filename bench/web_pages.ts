@@ -22,7 +22,7 @@ import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { createApp } from "../src/web/app.ts";
 import { liveRenderer } from "../src/web/live/renderers.tsx";
-import { LiveHub } from "../src/web/live/sse.ts";
+import { LiveHub } from "../src/web/live/hub.ts";
 import { seedDemo } from "../src/demo.ts";
 import { benchDatabase } from "./_sql_db.ts";
 

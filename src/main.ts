@@ -12,7 +12,7 @@ import { subscribeEngineMetrics } from "./metrics_engine.ts";
 import { createApp, createOpsApp } from "./web/app.ts";
 import { liveRenderer } from "./web/live/renderers.tsx";
 import { seedDemo } from "./demo.ts";
-import { LiveHub } from "./web/live/sse.ts";
+import { LiveHub } from "./web/live/hub.ts";
 
 /**
  * The process entry: one binary for every role. Boot order is database → migrations →

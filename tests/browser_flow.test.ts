@@ -12,7 +12,7 @@ import * as assert from "uvu/assert";
 import { startWorkers } from "../src/jobs/workers.ts";
 import { liveRenderer } from "../src/web/live/renderers.tsx";
 import { seedDemo } from "../src/demo.ts";
-import { LiveHub } from "../src/web/live/sse.ts";
+import { LiveHub } from "../src/web/live/hub.ts";
 import { CHROME, launchChromium, serveOnFreePort } from "./helpers/browser.ts";
 import { createTestDatabase } from "./helpers/database.ts";
 import { webApp } from "./helpers/web.ts";

@@ -5,7 +5,7 @@ import { ORIGIN, signedIn, webApp } from "./helpers/web.ts";
 import { makeUser } from "./helpers/sql_fixtures.ts";
 import { createLogger } from "../src/log.ts";
 import { liveRenderer } from "../src/web/live/renderers.tsx";
-import { deliveriesOf, LiveHub } from "../src/web/live/sse.ts";
+import { deliveriesOf, LiveHub } from "../src/web/live/hub.ts";
 import { MAX_UNSENT_FRAMES } from "../src/web/live/events.ts";
 
 const db = await createTestDatabase();

@@ -9,7 +9,7 @@ import { makeUser, playMatch } from "./helpers/sql_fixtures.ts";
 import { formPost, ORIGIN, signedIn, webApp } from "./helpers/web.ts";
 import { createLogger } from "../src/log.ts";
 import { liveRenderer } from "../src/web/live/renderers.tsx";
-import { LiveHub } from "../src/web/live/sse.ts";
+import { LiveHub } from "../src/web/live/hub.ts";
 
 const db = await createTestDatabase();
 const sql = db.sql;

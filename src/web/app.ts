@@ -15,7 +15,7 @@ import { readingRoutes } from "./pages/reading_routes.tsx";
 import { versionTestPages } from "./pages/version_test_routes.tsx";
 import { profileRoutes } from "./pages/profile_routes.tsx";
 import { sessionRoutes } from "./pages/session_routes.tsx";
-import { LiveHub } from "./live/sse.ts";
+import { LiveHub } from "./live/hub.ts";
 import { staticRoutes } from "./http/static.ts";
 import { apiRoutes } from "./api/routes.ts";
 import type { WebDeps, WebEnv } from "./deps.ts";

@@ -15,7 +15,7 @@ import { createApp } from "../../src/web/app.ts";
 import { signSession } from "../../src/web/http/authentication.ts";
 import type { WebDeps } from "../../src/web/deps.ts";
 import { liveRenderer } from "../../src/web/live/renderers.tsx";
-import { LiveHub } from "../../src/web/live/sse.ts";
+import { LiveHub } from "../../src/web/live/hub.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
 /** The key every harness app signs sessions with (a test that crafts its own token signs with it). */

@@ -4,7 +4,8 @@ import { z } from "zod";
 import { loadUser } from "../http/authentication.ts";
 import { clientBucket } from "../http/client_ip.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
-import type { LiveHub } from "./sse.ts";
+import type { LiveHub } from "./hub.ts";
+import { sseComment } from "./sse_wire.ts";
 import { isTopic, TOPIC_HELP } from "./topics.ts";
 import { StreamCaps } from "./stream_caps.ts";
 
@@ -75,12 +76,12 @@ export function eventRoutes(hub: LiveHub, deps: WebDeps): Hono<WebEnv> {
         void stream.write(frame).then(() => unsent--); // write never rejects (Hono swallows errors)
       };
       const unsubscribe = await hub.subscribe({ topics, userId, send: (m) => push(m.frame) }, since);
-      await stream.write(`: connected ${hub.lastId()}\n\n`);
+      await stream.write(sseComment(`connected ${hub.lastId()}`));
       // The stream stays open until the client goes; a comment line every 15 s keeps proxies
       // from closing it. The timer is unref'd: open streams alone never keep a process alive.
       await new Promise<void>((resolve) => {
         const keepAlive = setInterval(() => {
-          push(": keep-alive\n\n");
+          push(sseComment("keep-alive"));
         }, KEEP_ALIVE_MS);
         keepAlive.unref?.();
         const end = () => {

@@ -8,7 +8,7 @@ import { VersionTestMain, type VersionTestReport } from "../../../views/version_
 import { versionTestReport } from "../api/version_tests.ts";
 import { gameScore } from "../pages/game_score.ts";
 import * as q from "../queries.ts";
-import type { ArenaEvent, TopicRenderer } from "./sse.ts";
+import type { ArenaEvent, TopicRenderer } from "./hub.ts";
 import { parseTopic, type TopicKind } from "./topics.ts";
 
 const FEED_SIZE = 20;

@@ -7,7 +7,7 @@ import { gameScore } from "./game_score.ts";
 import { HttpError } from "../http/error_responses.ts";
 import { pageApp, pageNumber, uuidParam, viewerOf } from "./common.tsx";
 import * as q from "../queries.ts";
-import type { LiveHub } from "../live/sse.ts";
+import type { LiveHub } from "../live/hub.ts";
 import { agentVersionTests } from "./version_test_routes.tsx";
 
 const FEED_SIZE = 20;

@@ -3,7 +3,7 @@ import { versionTestReport } from "../api/version_tests.ts";
 import type { WebDeps } from "../deps.ts";
 import { HttpError } from "../http/error_responses.ts";
 import { formFields, pageApp, redirect, signedIn, uuidParam } from "./common.tsx";
-import type { LiveHub } from "../live/sse.ts";
+import type { LiveHub } from "../live/hub.ts";
 
 /** An agent's tests, newest first, for its page (agent_version_tests). */
 export async function agentVersionTests(sql: WebDeps["sql"], agentId: string): Promise<VersionTestItem[]> {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Sql } from "postgres";
 import type { Logger } from "../../log.ts";
+import { sseMessage, type SseMessage } from "./sse_wire.ts";
 import { isPrivateTopic, topic } from "./topics.ts";
 
 /** The channel every SQL function notifies on; one JSON payload `{type, …ids}` per change. */
@@ -34,27 +35,11 @@ export interface Delivery {
 /** Renders the HTML (hx-swap-oob fragments) one topic needs after `events` (empty = a fresh snapshot). */
 export type TopicRenderer = (topic: string, ownerId: string | null, events: ArenaEvent[]) => Promise<string>;
 
-/** One SSE message, with its wire form encoded once and shared by every client that gets it. */
-export interface SseMessage {
-  id: string;
-  data: string;
-  /** `id: …\ndata: …\n\n` as UTF-8. */
-  frame: Uint8Array;
-}
-
 /** A connected SSE client. `send` must not throw; the hub never waits for it. */
 export interface Subscriber {
   topics: ReadonlySet<string>;
   userId: string | null;
   send(message: SseMessage): void;
-}
-
-const encoder = new TextEncoder();
-
-/** Formats an SSE message (each data line prefixed; no `event:` so htmx 4 swaps it). */
-export function sseMessage(id: string, data: string): SseMessage {
-  const lines = data.split(/\r\n|\r|\n/).map((l) => `data: ${l}`).join("\n");
-  return { id, data, frame: encoder.encode(`id: ${id}\n${lines}\n\n`) };
 }
 
 /** The deliveries one event causes; unknown event types cause none. */
