@@ -179,6 +179,16 @@ begin
 end $$;
 comment on function grant_admin(text) is 'Operator bootstrap (CLI / psql, no caller check): makes the user with this username or email an administrator.';
 
+create or replace view user_accounts as
+  select id, username, email, role, disabled, created_at from users;
+comment on view user_accounts is 'Accounts without their secrets (password hash, session epoch): the admin page''s user list.';
+
+create or replace function public_user(p_username text) returns table (id uuid, username text)
+language sql stable as $$
+  select u.id, u.username from users u where lower(u.username) = lower(p_username) and not u.disabled
+$$;
+comment on function public_user(text) is 'The user a public profile page shows (/users/:name, any letter case); no row for an unknown or disabled user.';
+
 -- Sessions. A token carries users.session_epoch and a random session id (src/web/http/authentication.ts);
 -- live_session() is the one check every request makes. The epoch rises whenever the user
 -- loses power or a secret changes, whoever makes the change (these functions, an operator's

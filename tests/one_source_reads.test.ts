@@ -112,4 +112,40 @@ test("no SQL join in a template literal under src/web: reads go through SQL func
   }
 });
 
+/** The tables our migrations create, and pg-boss's schema: what src/web must reach only through functions and views. */
+function tables(): string[] {
+  const dir = join(PROJECT_ROOT, "sql", "migrations");
+  const names = sourceFiles(dir, /\.sql$/).flatMap((f) => [...readFileSync(f, "utf8").matchAll(/create table (?:if not exists )?([a-z_.]+)/gi)].map((m) => m[1]!.toLowerCase()));
+  return [...new Set(names)];
+}
+
+/** Each place a template literal reads or writes one of `names` (from, join, into, update, delete from). */
+function tableUses(text: string, names: string[]): Array<{ line: number; use: string }> {
+  const table = new RegExp(`\\b(?:from|join|into|update)\\s+((?:${names.join("|")})\\b|pgboss\\.\\w+)`, "gi");
+  return templatePieces(text).flatMap((p) => [...p.text.matchAll(table)].map((m) => ({
+    line: p.line + (p.text.slice(0, m.index).match(/\n/g) ?? []).length,
+    use: m[0].replace(/\s+/g, " "),
+  })));
+}
+
+test("the table finder sees reads and writes of a table in a query, and not a view or a function of the same stem", () => {
+  const names = ["agents", "users"];
+  const text = [
+    "const a = sql`select 1 from agents where id = ${id}`;",
+    "const b = sql`select * from agent_summaries where id = ${id}`;",
+    "const c = sql`select * from user_agents(${id}, null)`;",
+    "const d = sql`update users set role = 'admin'`;",
+    "const e = sql`select count(*) from pgboss.job`;",
+  ].join("\n");
+  assert.equal(tableUses(text, names), [{ line: 1, use: "from agents" }, { line: 4, use: "update users" }, { line: 5, use: "from pgboss.job" }]);
+  assert.ok(tables().includes("agents") && tables().includes("revoked_sessions"), tables().join(", "));
+});
+
+test("src/web reads and writes no table itself: every query goes through a SQL function or view", () => {
+  const names = tables();
+  const uses = sources(join(PROJECT_ROOT, "src", "web")).flatMap((file) =>
+    tableUses(readFileSync(file, "utf8"), names).map((u) => `${relative(PROJECT_ROOT, file)}:${u.line} ${u.use}`));
+  assert.equal(uses, [], "read through a function or view of sql/ (sql/README.md), change through a function");
+});
+
 test.run();

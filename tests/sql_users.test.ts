@@ -171,4 +171,17 @@ test.after(async () => {
   await db.drop();
 });
 
+test("public_user finds an enabled user by name in any letter case; user_accounts lists accounts without their secrets", async () => {
+  const u = await makeUser(sql);
+  const admin = await makeUser(sql, { admin: true });
+  const [found] = await sql`select * from public_user(${u.username.toUpperCase()})`;
+  assert.equal({ ...found }, { id: u.id, username: u.username });
+  await sql`select set_user_disabled(${admin.id}, ${u.id}, true)`;
+  assert.is((await sql`select * from public_user(${u.username})`).length, 0, "a disabled user has no public page");
+  assert.is((await sql`select * from public_user('nobody-at-all')`).length, 0);
+  const [account] = await sql`select * from user_accounts where id = ${u.id}`;
+  assert.equal(Object.keys(account).sort(), ["created_at", "disabled", "email", "id", "role", "username"]);
+  assert.is(account.disabled, true);
+});
+
 test.run();

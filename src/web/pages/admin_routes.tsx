@@ -50,7 +50,7 @@ async function settingRows(sql: Sql, key?: string): Promise<SettingRow[]> {
   return rows.map((s) => ({ key: s.key, value: s.value, description: s.description, processValue: s.process_value ?? null }));
 }
 async function userRows(sql: Sql, id?: string): Promise<AdminUser[]> {
-  const rows = await sql`select id, username, email, role, disabled, created_at from users
+  const rows = await sql`select id, username, email, role, disabled, created_at from user_accounts
     where ${id === undefined ? sql`true` : sql`id = ${id}`} order by created_at desc limit 200`;
   return rows.map((u) => ({ id: u.id, username: u.username, email: u.email, role: u.role, disabled: u.disabled, createdAt: u.created_at.toISOString() }));
 }

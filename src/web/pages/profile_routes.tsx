@@ -45,7 +45,7 @@ export function profileRoutes(deps: WebDeps) {
 
   app.get("/users/:name", async (c) => {
     const name = c.req.param("name");
-    const [user] = await deps.sql`select id, username from users where lower(username) = lower(${name}) and not disabled`;
+    const [user] = await deps.sql`select id, username from public_user(${name})`;
     if (!user) throw new HttpError(404, "not_found", `user ${JSON.stringify(name)} does not exist`);
     const agents = await userAgents(deps.sql, String(user.id));
     const own = viewerOf(c)?.id === String(user.id);
