@@ -1,7 +1,7 @@
 import type { FC } from "hono/jsx";
 import { Badge, Empty, Time } from "./components.tsx";
-import { Layout, Section } from "./layout.tsx";
-import type { MatchItem, Viewer } from "./models.ts";
+import { Section, type PageHead } from "./layout.tsx";
+import type { MatchItem } from "./models.ts";
 
 export interface ReportTable {
   name: string;
@@ -18,7 +18,6 @@ export interface SettingRow { key: string; value: string; description: string; p
 export interface DeadJob { id: string; createdAt: string; data: string }
 
 export interface AdminProps {
-  viewer: Viewer;
   sandbox: { enabled: boolean; detail: string } | null;
   reports: ReportTable[];
   settings: SettingRow[];
@@ -106,9 +105,12 @@ export const AdminMatchRow: FC<{ m: MatchItem; notice?: string; rerunId?: string
   </tr>
 );
 
+/** `/admin`'s head. */
+export const adminHead: PageHead = { title: "Admin", nav: "admin" };
+
 /** `/admin`: reports, settings, users, agents, matches, the dead-letter queue and the sandbox warning. */
-export const AdminPage: FC<AdminProps> = ({ viewer, sandbox, reports, settings, users, agents, matches, dead }) => (
-  <Layout title="Admin" viewer={viewer} nav="admin">
+export const AdminPage: FC<AdminProps> = ({ sandbox, reports, settings, users, agents, matches, dead }) => (
+  <>
     <div class="page-head"><div><h1>Administration</h1><p>Operators change rules here without a deploy. <a href="/admin/system" id="system-link">Live system status</a></p></div></div>
     {sandbox && !sandbox.enabled && (
       <p class="notice bad" id="sandbox-warning"><b>The match sandbox is disabled.</b> Agents run without isolation: {sandbox.detail}</p>
@@ -161,5 +163,5 @@ export const AdminPage: FC<AdminProps> = ({ viewer, sandbox, reports, settings, 
         </table></div>
       )}
     </Section>
-  </Layout>
+  </>
 );

@@ -2,14 +2,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Sql } from "postgres";
 import { z } from "zod";
-import { AdminMatchRow, AdminPage, AgentRow, SettingRowView, UserRow, type AdminAgent, type AdminUser, type ReportTable, type SettingRow } from "../../../views/admin.tsx";
+import { adminHead, AdminMatchRow, AdminPage, AgentRow, SettingRowView, UserRow, type AdminAgent, type AdminUser, type ReportTable, type SettingRow } from "../../../views/admin.tsx";
 import { QUEUES } from "../../jobs/queues.ts";
 import { SQL_DIR } from "../../paths.ts";
 import { requireAdmin } from "../http/authentication.ts";
 import { forgetSessions } from "../http/session_store.ts";
 import type { WebDeps } from "../deps.ts";
 import { HttpError } from "../http/error_responses.ts";
-import { formFields, html, isHtmx, pageApp, redirect, signedIn, uuidParam } from "./common.tsx";
+import { formFields, isHtmx, pageApp, redirect, signedIn, uuidParam } from "./common.tsx";
 import { getMatch, recentMatches } from "../queries.ts";
 
 const REPORTS_DIR = join(SQL_DIR, "reports");
@@ -66,7 +66,10 @@ const csvCell = (v: unknown) => {
   return `"${(/^[=+\-@\t\r]/.test(s) ? "'" + s : s).replace(/"/g, '""')}"`;
 };
 
-/** `/admin…`: admins only (401 anonymous, 403 others); every change is one SQL function call. */
+/**
+ * `/admin…`: admins only (401 anonymous, 403 others); every change is one SQL function call.
+ * The page goes through `c.render` (the layout); an htmx action answers its own row with `c.html`.
+ */
 export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: boolean; detail: string }) {
   const app = pageApp(deps);
   const { sql } = deps;
@@ -74,7 +77,6 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
   app.use("/admin", requireAdmin(deps));
 
   app.get("/admin", async (c) => {
-    const me = signedIn(c);
     const reports: ReportTable[] = await Promise.all(reportFiles().map(async (r) => {
       try {
         return { name: r.name, title: r.title, purpose: r.purpose, ...(await runReport(sql, r.sql)), error: null };
@@ -89,10 +91,10 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
       recentMatches(sql, {}, 30),
       sql`select * from newest_jobs(${QUEUES.dead}, 50)`.catch(() => []),
     ]);
-    return html(c, <AdminPage viewer={me} sandbox={sandboxStatus ? sandboxStatus() : null} reports={reports}
+    return c.render(<AdminPage sandbox={sandboxStatus ? sandboxStatus() : null} reports={reports}
       settings={settings} users={users} agents={agents}
       matches={matches}
-      dead={dead.map((d) => ({ id: String(d.id), createdAt: new Date(d.created_on).toISOString(), data: String(d.data).slice(0, 300) }))} />);
+      dead={dead.map((d) => ({ id: String(d.id), createdAt: new Date(d.created_on).toISOString(), data: String(d.data).slice(0, 300) }))} />, adminHead);
   });
 
   app.get("/admin/reports/:file", async (c) => {
@@ -116,13 +118,13 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
       const message = `the value of ${key.data} must be JSON (a number like 300, "text", true…); got ${JSON.stringify(form.value)}`;
       const [row] = isHtmx(c) ? await settingRows(sql, key.data) : [];
       // htmx swaps the answer into the row: the row again, with the refusal beside the field.
-      if (row) return html(c, <SettingRowView s={{ ...row, value: form.value ?? "" }} error={message} />, 400);
+      if (row) return c.html(<SettingRowView s={{ ...row, value: form.value ?? "" }} error={message} />, 400);
       throw new HttpError(400, "bad_request", message);
     }
     await sql`select set_setting(${signedIn(c).id}, ${key.data}, ${sql.json(value as never)})`;
     if (!isHtmx(c)) return redirect(c, "/admin#settings");
     const [row] = await settingRows(sql, key.data);
-    return html(c, <SettingRowView s={row} notice="Saved" />);
+    return c.html(<SettingRowView s={row} notice="Saved" />);
   });
 
   const toggle = (path: string, fn: string, noun: string, disabled: boolean, back: string) =>
@@ -134,8 +136,8 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
       // A redirect to the same page with another #fragment would not reload it: htmx gets the row.
       if (!isHtmx(c)) return redirect(c, back);
       const notice = disabled ? "Disabled" : "Enabled";
-      if (noun === "user") return html(c, <UserRow u={(await userRows(sql, id))[0]} notice={notice} />);
-      return html(c, <AgentRow a={(await agentRows(sql, id))[0]} notice={notice} />);
+      if (noun === "user") return c.html(<UserRow u={(await userRows(sql, id))[0]} notice={notice} />);
+      return c.html(<AgentRow a={(await agentRows(sql, id))[0]} notice={notice} />);
     });
   toggle("/admin/users/:id/disable", "set_user_disabled", "user", true, "/admin#users");
   toggle("/admin/users/:id/enable", "set_user_disabled", "user", false, "/admin#users");
@@ -151,7 +153,7 @@ export function adminRoutes(deps: WebDeps, sandboxStatus?: () => { enabled: bool
       if (!isHtmx(c)) return redirect(c, "/admin#admin-matches");
       const match = await getMatch(sql, id);
       if (!match) throw new HttpError(404, "not_found", `match ${id} does not exist`);
-      return html(c, <AdminMatchRow m={match} notice={action === "cancel" ? "Cancelled" : "Re-run queued"}
+      return c.html(<AdminMatchRow m={match} notice={action === "cancel" ? "Cancelled" : "Re-run queued"}
         rerunId={action === "rerun" ? String(changed.id) : undefined} />);
     });
   }

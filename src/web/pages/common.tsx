@@ -37,12 +37,6 @@ export const pageRenderer = jsxRenderer(({ children, title, nav, live }, c) => (
   <Layout title={title} nav={nav} live={live} viewer={(c as Context<WebEnv>).get("user") ?? null}>{children}</Layout>
 ));
 
-/** TEMPORARY (until admin_routes.tsx moves to c.render): any JSX as HTML with a status. */
-export async function html(c: Context, node: Child, status = 200): Promise<Response> {
-  const body = String(await (node as { toString(): string | Promise<string> }).toString());
-  return c.html(body.startsWith("<html") ? "<!DOCTYPE html>" + body : body, status as ContentfulStatusCode);
-}
-
 /** After a successful form post: htmx gets HX-Redirect (a full navigation), plain forms 303. */
 export function redirect(c: Context, to: string): Response {
   if (isHtmx(c)) {
