@@ -54,7 +54,11 @@ await sql`
     now() - g * interval '1 minute', now() - g * interval '1 minute', now() - g * interval '1 minute' + interval '20 seconds', now()
   from generate_series(1, 200) g join a x on x.n = 1 + (g % ${agents}) join a y on y.n = 1 + ((g + 1) % ${agents})`;
 
-const config = loadConfig({ NODE_ENV: "production", JWT_SECRET: "bench-secret-bench-secret-bench-secret", LOG_LEVEL: "warn", DATA_DIR: "/tmp/rla-bench-web" });
+// Every bench client comes from 127.0.0.1: the per-client SSE cap (20 by default) is lifted to the client count.
+const config = loadConfig({
+  NODE_ENV: "production", JWT_SECRET: "bench-secret-bench-secret-bench-secret", LOG_LEVEL: "warn", DATA_DIR: "/tmp/rla-bench-web",
+  SSE_MAX_STREAMS: String(Math.max(1000, clients + 10)), SSE_MAX_STREAMS_PER_CLIENT: String(Math.min(10_000, clients + 10)),
+});
 const renderer = liveRenderer(sql);
 const sizes = await Promise.all(["leaderboard:pong", "feed:pong"].map(async (t) => `${t} ${(await renderer(t, null, [])).length} bytes`));
 console.log(`what one match.finished pushes to an environment page: ${sizes.join(", ")}`);
@@ -95,6 +99,8 @@ const fromChild = <T>(pred: (m: any) => boolean) => new Promise<T>((resolve) => 
   const on = (m: any) => { if (pred(m)) { child.off("message", on); resolve(m); } };
   child.on("message", on);
 });
+// The clients' process ends only on {exit}: an earlier exit is a failure (a refused stream).
+child.on("exit", (code) => { if (code !== 0) { console.error(`the SSE clients' process failed (exit ${code})`); process.exit(1); } });
 await fromChild((m) => m.ready);
 console.log(`${clients} SSE clients connected (child process); hub subscribers: ${hub.subscriberCount()}`);
 const [[p0], [p1]] = [await sql`select id from agents where name = 'pong-tracker'`, await sql`select id from agents where name = 'pong-random'`];

@@ -14,6 +14,8 @@ const seen = new Array<number>(count).fill(-1);
 
 await Promise.all(Array.from({ length: count }, (_, i) => new Promise<void>((resolve, reject) => {
   const req = request(url, { agent, headers: { Accept: "text/event-stream" } }, (res) => {
+    // A refused stream (429 from the SSE caps, say) must end the bench, not leave it waiting.
+    if (res.statusCode !== 200) return reject(new Error(`client ${i}: HTTP ${res.statusCode} ${res.headers["retry-after"] ? `(Retry-After ${res.headers["retry-after"]})` : ""}`));
     res.setEncoding("utf8");
     res.on("data", (chunk: string) => {
       if (chunk.startsWith(": connected")) return resolve();
