@@ -213,7 +213,6 @@ test("an administrator can disable and re-enable a user", async () => {
 function uploadRequest(agentId: string, file: File, cookie: string, htmx = true) {
   const form = new FormData();
   form.set("agentId", agentId);
-  form.set("context", "environment");
   form.set("file", file);
   return new Request(ORIGIN + "/submissions", { method: "POST", headers: { Origin: ORIGIN, Cookie: cookie, ...(htmx ? { "HX-Request": "true" } : {}) }, body: form });
 }
@@ -226,6 +225,17 @@ test("an upload from htmx answers 201 with the pending submission row the page i
   const body = await res.text();
   assert.match(body, /^<tr id="submission-[0-9a-f-]{36}" data-status="pending"/);
   assert.match(body, "<td>node</td>");
+  // The row has the columns of the table it goes into, on the environment page and on the agent page alike.
+  const cells = (html: string) => (html.match(/<td[ >]/g) ?? []).length;
+  const header = (html: string) => {
+    const before = html.slice(0, html.indexOf('id="my-submissions"'));
+    return (before.slice(before.lastIndexOf("<thead")).match(/<th[ >]/g) ?? []).length;
+  };
+  for (const path of ["/environments/pong", `/agents/${agent.id}`]) {
+    const page = await (await app.request(ORIGIN + path, { headers: { Cookie: alice.cookie } })).text();
+    assert.ok(page.includes('id="my-submissions"'), `${path} has the submissions table`);
+    assert.is(cells(body), header(page), `${path}: the inserted row fits the table`);
+  }
 });
 
 test("an upload to someone else's agent is refused and stores nothing", async () => {

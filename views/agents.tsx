@@ -137,7 +137,7 @@ export const AgentPage: FC<AgentPageProps> = ({ viewer, agent, history, headToHe
         <Section title="Head to head"><HeadToHead rows={headToHead} /></Section>
       </div>
       <Section title="Submissions" id="submissions">
-        {owner && <UploadForm agents={[{ id: agent.id, name: agent.name }]} selected={agent.id} context="agent" maxUploadBytes={maxUploadBytes} />}
+        {owner && <UploadForm agents={[{ id: agent.id, name: agent.name }]} selected={agent.id} maxUploadBytes={maxUploadBytes} />}
         <SubmissionsTable rows={submissions} owner={owner} showAgent />
       </Section>
       {owner && (

@@ -134,10 +134,9 @@ const DROP_ZONE_EVENTS = {
  * outcome. Alpine's CSP build: the x-* values name that component's properties and methods.
  * `maxUploadBytes` is the archive_max_bytes setting (upload_limits()).
  */
-export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; error?: string; context: "environment" | "agent"; maxUploadBytes: number }> = ({ agents, selected, error, context, maxUploadBytes }) => (
+export const UploadForm: FC<{ agents: UploadAgent[]; selected?: string | null; error?: string; maxUploadBytes: number }> = ({ agents, selected, error, maxUploadBytes }) => (
   <form method="post" action="/submissions" enctype="multipart/form-data" id="upload" data-max-bytes={String(maxUploadBytes)}
     hx-post="/submissions" hx-target="#my-submissions" hx-swap="afterbegin" x-data="upload" {...UPLOAD_FORM_EVENTS}>
-    <input type="hidden" name="context" value={context} />
     <div class="field">
       <label for="f-agentId">Agent</label>
       <select id="f-agentId" name="agentId" required>
@@ -199,7 +198,7 @@ export const EnvironmentPage: FC<EnvironmentPageProps> = ({ viewer, env, leaders
               {myAgents.length > 0 ? (
                 <>
                   <ul>{myAgents.map((a) => <li><a href={`/agents/${a.id}`}>{a.name}</a></li>)}</ul>
-                  <UploadForm agents={myAgents} selected={selectedAgent} context="environment" maxUploadBytes={maxUploadBytes} />
+                  <UploadForm agents={myAgents} selected={selectedAgent} maxUploadBytes={maxUploadBytes} />
                 </>
               ) : (
                 <Empty>You have no agent in this environment yet. Create one, then upload its code.</Empty>

@@ -92,7 +92,8 @@ export function agentFormRoutes(deps: WebDeps) {
       const created = orThrow(await uploadArchive(deps, me.id, agentId, file)); // a refusal renders as the form's error
       if (!isHtmx(c)) return redirect(c, `/agents/${agentId}#submissions`);
       const s = await getSubmission(sql, String(created.id));
-      return c.html(<SubmissionRow s={s!} owner showAgent={form.context !== "agent"} />, 201);
+      // Both tables it lands in (the environment page's and the agent page's) have the Agent column.
+      return c.html(<SubmissionRow s={s!} owner showAgent />, 201);
     },
   );
 
