@@ -147,6 +147,8 @@ test("the Kaniko Job validates and builds from the fetched context tarball witho
   assert.is(job.spec!.ttlSecondsAfterFinished, 600);
   assert.is(pod.restartPolicy, "Never");
   assert.is(pod.automountServiceAccountToken, false);
+  // The build pod is hardened like the match pod (both are runOnceJob): none of the host's namespaces.
+  assert.equal([pod.enableServiceLinks, pod.hostNetwork, pod.hostPID, pod.hostIPC, pod.shareProcessNamespace], [false, false, false, false, false]);
   assert.is(pod.securityContext!.seccompProfile!.type, "RuntimeDefault");
   assert.is(fetch.securityContext!.runAsNonRoot, true);
   assert.is(fetch.securityContext!.readOnlyRootFilesystem, true);

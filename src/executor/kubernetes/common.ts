@@ -3,7 +3,7 @@
  * security contexts. Typed with @kubernetes/client-node's models so that a misspelt field is a
  * compile error (kubernetes-models does not reject unknown fields; see stack notes §10).
  */
-import type { V1PodSecurityContext, V1SecurityContext } from "@kubernetes/client-node";
+import type { V1Job, V1ObjectMeta, V1PodSecurityContext, V1PodSpec, V1SecurityContext } from "@kubernetes/client-node";
 
 /** The uid/gid every non-root container of ours runs as (the "nonroot" id of distroless images). */
 export const NONROOT_UID = 65532;
@@ -100,4 +100,37 @@ export function checkQuantity(what: string, q: string): string {
     throw new ManifestError(`${what} ${JSON.stringify(q)} is not a Kubernetes quantity (e.g. "500m", "1", "512Mi")`);
   }
   return q;
+}
+
+/**
+ * A Job that runs its pod once (backoffLimit 0, restartPolicy Never: a failed build or match is
+ * reported, never retried behind our back), ends by `deadlineS`, is deleted `ttlS` after it
+ * finished, and whose pod gets no API token, no service links and none of the host's
+ * namespaces. `pod` adds the containers, volumes, pod security and the rest.
+ */
+export function runOnceJob(metadata: V1ObjectMeta & { labels: Record<string, string> }, limits: { deadlineS: number; ttlS: number },
+  pod: Omit<V1PodSpec, "restartPolicy">): V1Job {
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata,
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: limits.deadlineS,
+      ttlSecondsAfterFinished: limits.ttlS,
+      template: {
+        metadata: { labels: metadata.labels },
+        spec: {
+          restartPolicy: "Never",
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          hostNetwork: false,
+          hostPID: false,
+          hostIPC: false,
+          shareProcessNamespace: false,
+          ...pod,
+        },
+      },
+    },
+  };
 }

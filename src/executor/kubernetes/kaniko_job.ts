@@ -32,6 +32,7 @@ import {
   checkObjectId,
   containerSecurity,
   podSecurity,
+  runOnceJob,
 } from "./common.ts";
 
 export const KANIKO_CONTAINER = "kaniko";
@@ -157,31 +158,15 @@ export function buildKanikoJob(input: KanikoJobInput): V1Job {
       }
     : null;
 
-  return {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: { name, namespace, labels },
-    spec: {
-      backoffLimit: 0,
-      activeDeadlineSeconds: deadlineS,
-      ttlSecondsAfterFinished: input.ttlSecondsAfterFinished ?? 600,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: "Never",
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          terminationGracePeriodSeconds: 5,
-          securityContext: podSecurity({ rootContainers: true }),
-          ...(pusher ? { initContainers: [fetch, kaniko], containers: [pusher] } : { initContainers: [fetch], containers: [kaniko] }),
-          volumes: [
-            // An uploaded Dockerfile's image tarball is written here too.
-            { name: "workspace", emptyDir: { sizeLimit: own ? "4Gi" : "64Mi" } },
-            { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
-            { name: "registry-credentials", secret: { secretName: secret, items: [{ key: ".dockerconfigjson", path: "config.json" }] } },
-          ],
-        },
-      },
-    },
-  };
+  return runOnceJob({ name, namespace, labels }, { deadlineS, ttlS: input.ttlSecondsAfterFinished ?? 600 }, {
+    terminationGracePeriodSeconds: 5,
+    securityContext: podSecurity({ rootContainers: true }),
+    ...(pusher ? { initContainers: [fetch, kaniko], containers: [pusher] } : { initContainers: [fetch], containers: [kaniko] }),
+    volumes: [
+      // An uploaded Dockerfile's image tarball is written here too.
+      { name: "workspace", emptyDir: { sizeLimit: own ? "4Gi" : "64Mi" } },
+      { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+      { name: "registry-credentials", secret: { secretName: secret, items: [{ key: ".dockerconfigjson", path: "config.json" }] } },
+    ],
+  });
 }

@@ -28,6 +28,7 @@ import {
   checkQuantity,
   containerSecurity,
   podSecurity,
+  runOnceJob,
 } from "./common.ts";
 import type { ContainerResources, KubernetesAgent, MatchTimeLimits } from "./types.ts";
 
@@ -184,35 +185,16 @@ export function buildMatchJob(input: MatchJobInput): V1Job {
     ],
   };
 
-  return {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: { name, namespace, labels, annotations: { "rl-arena/environment": input.environment.id } },
-    spec: {
-      backoffLimit: 0,
-      activeDeadlineSeconds: deadlineS,
-      ttlSecondsAfterFinished: input.ttlSecondsAfterFinished ?? 300,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: "Never",
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          hostNetwork: false,
-          hostPID: false,
-          hostIPC: false,
-          shareProcessNamespace: false,
-          terminationGracePeriodSeconds: 2,
-          securityContext: podSecurity(),
-          ...(input.nodeSelector ? { nodeSelector: input.nodeSelector } : {}),
-          ...(input.priorityClassName ? { priorityClassName: input.priorityClassName } : {}),
-          initContainers: [prepare, ...agentContainers],
-          containers: [referee],
-          volumes,
-        },
-      },
-    },
-  };
+  return runOnceJob({ name, namespace, labels, annotations: { "rl-arena/environment": input.environment.id } },
+    { deadlineS, ttlS: input.ttlSecondsAfterFinished ?? 300 }, {
+      terminationGracePeriodSeconds: 2,
+      securityContext: podSecurity(),
+      ...(input.nodeSelector ? { nodeSelector: input.nodeSelector } : {}),
+      ...(input.priorityClassName ? { priorityClassName: input.priorityClassName } : {}),
+      initContainers: [prepare, ...agentContainers],
+      containers: [referee],
+      volumes,
+    });
 }
 
 /** Requests equal to limits (Guaranteed QoS), so a match's timing does not depend on its neighbours. */
