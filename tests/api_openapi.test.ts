@@ -13,6 +13,7 @@ import { staticRoutes } from "../src/web/http/static.ts";
 import { seededUploadLimits } from "../src/submissions/upload_limits.ts";
 import { createTestDatabase } from "./helpers/database.ts";
 import { relaxRateLimits } from "./helpers/http_user.ts";
+import { webApp } from "./helpers/web.ts";
 
 // Building the routers never touches the database; only serving the document does (its upload limit).
 const deps = {
@@ -167,12 +168,12 @@ test("every JSON Content-Type our check lets through is one the router's validat
 
 test("GET /api/openapi.json serves the document and /api/docs is a page of the site that starts Swagger UI from this server's files", async () => {
   const db = await createTestDatabase(); // the document states the settings' upload limit (upload_limits())
-  const app = apiRoutes({ ...deps, sql: db.sql });
+  const { app } = webApp(db.sql); // the whole app: /api/docs gets the site's layout from its page renderer
   try {
-  const json = await app.request("/openapi.json");
+  const json = await app.request("/api/openapi.json");
   assert.is(json.status, 200);
   assert.is((await json.json()).openapi, "3.1.0");
-  const docs = await app.request("/docs");
+  const docs = await app.request("/api/docs");
   assert.is(docs.status, 200);
   const page = await docs.text();
   assert.match(page, /<!DOCTYPE html>/);

@@ -62,6 +62,7 @@ const PAGES: Array<[string, string | undefined, number, string]> = [
   [`/version-tests/${versionTest}`, undefined, 200, "Is v2 better than v1?"],
   ["/admin", root.cookie, 200, "Admin"],
   ["/admin/system", root.cookie, 200, "System"],
+  ["/api/docs", alice.cookie, 200, "API reference"],
   ["/admin", alice.cookie, 403, "Not allowed"],
   ["/no/such/page", undefined, 404, "Not found"],
   ["/agents/not-an-id", undefined, 404, "Not found"],
@@ -151,7 +152,7 @@ test("the same failed forms without htmx get the whole page again, layout once, 
 
 test("views do not wrap themselves in the layout and page routes do not render around c.render", () => {
   // /api/docs is served by the API's routes (src/web/api), outside the page renderer, so its view keeps the layout.
-  const wrapping = sourceFiles(join(PROJECT_ROOT, "views"), /\.tsx$/).filter((f) => !["layout.tsx", "api_docs.tsx"].includes(basename(f)))
+  const wrapping = sourceFiles(join(PROJECT_ROOT, "views"), /\.tsx$/).filter((f) => basename(f) !== "layout.tsx")
     .filter((f) => /<Layout[\s>]/.test(readFileSync(f, "utf8"))).map((f) => basename(f));
   assert.equal(wrapping, [], "views that render <Layout> themselves");
   const handMade = sourceFiles(join(PROJECT_ROOT, "src", "web", "pages"), /_routes\.tsx$/)

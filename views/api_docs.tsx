@@ -1,5 +1,5 @@
 import type { FC } from "hono/jsx";
-import { Layout } from "./layout.tsx";
+import type { PageHead } from "./layout.tsx";
 import type { Viewer } from "./models.ts";
 
 /**
@@ -9,10 +9,12 @@ import type { Viewer } from "./models.ts";
  * button takes a Bearer token. The widget is left alone by htmx (hx-ignore): its links and
  * forms are its own.
  */
+export const apiDocsHead: PageHead = { title: "API reference" };
+
 export const ApiDocsPage: FC<{ viewer: Viewer | null; doc: Record<string, unknown> }> = ({ viewer, doc }) => {
   const info = doc.info as { title: string; version: string };
   return (
-  <Layout title="API reference" viewer={viewer}>
+  <>
     <link rel="stylesheet" href="/static/vendor/swagger-ui.css" />
     <link rel="stylesheet" href="/static/api_docs.css" />
     <div class="page-head">
@@ -30,6 +32,6 @@ export const ApiDocsPage: FC<{ viewer: Viewer | null; doc: Record<string, unknow
     </div>
     <script src="/static/vendor/swagger-ui-bundle.js"></script>
     <script src="/static/api_docs.js"></script>
-  </Layout>
+  </>
   );
 };

@@ -32,7 +32,9 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
   app.use(requestId());
   // Pages are wrapped in the layout by this renderer (c.render); first, so that the 404 page and
   // pages of errors thrown by any later middleware get it too. The API answers JSON.
-  app.use((c, next) => (c.req.path.startsWith("/api/") ? next() : pageRenderer(c, next)));
+  // Pages get the layout; /api/docs is a page too (the rest of /api is data).
+  const isData = (path: string) => path.startsWith("/api/") && path !== "/api/docs";
+  app.use((c, next) => (isData(c.req.path) ? next() : pageRenderer(c, next)));
   app.use(httpMetrics());
   app.use(async (c, next) => {
     const started = performance.now();
@@ -70,8 +72,7 @@ export function createApp(deps: WebDeps): Hono<WebEnv> {
   // build a full Request (with an AbortSignal) for every read: measurable at thousands of req/s.
   const readOnly = (m: string) => m === "GET" || m === "HEAD" || m === "OPTIONS";
   // Headers first, so that the refusals below carry them too.
-  // /api/docs is a page of the site (its stylesheet and scripts), the rest of /api is data.
-  app.use((c, next) => (c.req.path.startsWith("/api/") && c.req.path !== "/api/docs" ? apiHeaders : pageHeaders)(c, next));
+  app.use((c, next) => (isData(c.req.path) ? apiHeaders : pageHeaders)(c, next));
   app.use(refuseNulInUrl);
   app.use(sameOriginWrites);
   app.use((c, next) => (uploadPath(c.req.path) || readOnly(c.req.method) ? next() : smallBody(c, next)));

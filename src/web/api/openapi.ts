@@ -1,7 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { formatBytes } from "../../submissions/intake_errors.ts";
-import { ApiDocsPage } from "../../../views/api_docs.tsx";
-import type { Viewer } from "../../../views/models.ts";
 import type { WebEnv } from "../deps.ts";
 
 type Json = Record<string, unknown>;
@@ -49,10 +47,4 @@ export function openApiDocument(api: Api, limits: { maxUploadBytes: number }): J
   const doc = JSON.parse(JSON.stringify(generated).replaceAll("{maxUpload}", formatBytes(limits.maxUploadBytes))) as Json;
   cache.set(api, { maxUploadBytes: limits.maxUploadBytes, doc });
   return doc;
-}
-
-/** `/api/docs`: the document rendered as a reference page of the site (views/api_docs.tsx). */
-export async function apiDocsPage(doc: Json, viewer: Viewer | null): Promise<string> {
-  const node = ApiDocsPage({ viewer, doc }) as unknown as { toString(): string | Promise<string> };
-  return "<!DOCTYPE html>" + String(await node.toString());
 }

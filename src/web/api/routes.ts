@@ -5,7 +5,9 @@ import { loadUser, rejectInvalidToken } from "../http/authentication.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError, jsonError } from "../http/error_responses.ts";
 import { apiArea } from "./common.ts";
-import { apiDocsPage, openApiDocument, registerSecuritySchemes } from "./openapi.ts";
+import { jsx } from "hono/jsx";
+import { ApiDocsPage, apiDocsHead } from "../../../views/api_docs.tsx";
+import { openApiDocument, registerSecuritySchemes } from "./openapi.ts";
 import { agentsApi } from "./agents.ts";
 import { challengesApi } from "./challenges.ts";
 import { versionTestsApi } from "./version_tests.ts";
@@ -62,7 +64,8 @@ export function apiRoutes(deps: WebDeps): Hono<WebEnv> {
   const v1 = apiV1(deps);
   const document = async () => openApiDocument(v1, { maxUploadBytes: (await uploadLimits(deps.sql)).maxPackedBytes });
   app.get("/openapi.json", async (c) => c.json(await document()));
-  app.get("/docs", loadUser(deps), async (c) => c.html(await apiDocsPage(await document(), c.var.user ?? null)));
+  // A page of the site: createApp gives this path the page renderer (the layout) and page headers.
+  app.get("/docs", loadUser(deps), async (c) => c.render(jsx(ApiDocsPage, { viewer: c.var.user ?? null, doc: await document() }), apiDocsHead));
   app.route("/v1", v1);
   return app;
 }
