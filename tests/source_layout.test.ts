@@ -22,7 +22,7 @@ function importGraph(files: string[]): Map<string, string[]> {
 }
 
 /** Every import circle, each as the chain of files that closes it. */
-export function importCircles(graph: Map<string, string[]>): string[][] {
+function importCircles(graph: Map<string, string[]>): string[][] {
   const state = new Map<string, "open" | "done">();
   const stack: string[] = [];
   const circles: string[][] = [];

@@ -69,6 +69,7 @@ const NOT_RUN: Record<string, string> = {
   "apt-get install -y wrk": "installs a Debian package as root, for api_leaderboard's benchmark only",
   "wrk -t2 -c100 --latency": "wrk's flags as bench/api_leaderboard.ts passes them, not a command of its own",
   "node --import tsx bench/env_pong_steps.ts": BENCH,
+  "node --import tsx bench/ranking_ceiling.ts [agents=100] [spread=250] [reps=400]": "a benchmark of the model alone (a Monte Carlo, no database); its figures are in bench/README.md",
   "node --import tsx bench/referee_overhead.ts [steps=2000] [rounds=11]": BENCH,
   "node --import tsx bench/referee_cli_match.ts [runs=3]": BENCH,
   "node --import tsx bench/api_leaderboard.ts [agents=3000] [seconds=20] [connections=100]": BENCH + " (and needs wrk)",

@@ -3,6 +3,9 @@ import { OpenAPIHono, type Hook, z } from "@hono/zod-openapi";
 import type { WebEnv } from "../deps.ts";
 import { HttpError } from "../http/error_responses.ts";
 
+/** Bodies other than uploads are small JSON documents. */
+export const MAX_JSON_BYTES = 64 * 1024;
+
 /** `?page=1&pageSize=20` on every list: page ≥ 1, pageSize 1–100. */
 export const PageQuery = z.object({
   page: z.coerce.number().int().min(1, "page must be 1 or more").max(1_000_000).default(1),

@@ -1,5 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { RateClass } from "../http/rate_limit.ts";
+import { formatBytes } from "../../submissions/intake_errors.ts";
+import { MAX_JSON_BYTES } from "./common.ts";
 import { ErrorSchema } from "./schemas.ts";
 
 // The parts every createRoute() of the API repeats: its error answers, its security, its notes.
@@ -10,7 +12,7 @@ const ERROR_TEXT = {
   403: "Not allowed (not the owner, or the account is disabled)",
   404: "No such resource",
   409: "Conflicts with the current state (duplicate name, limit reached…)",
-  413: "Body too large (uploads: {maxUpload}; other bodies: 64 KB)",
+  413: `Body too large (uploads: {maxUpload}; other bodies: ${formatBytes(MAX_JSON_BYTES)})`,
   422: "Invalid archive (the message names the offending entry)",
   429: "Rate limited; see Retry-After",
 } as const;

@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { loadUser, rejectInvalidToken } from "../http/authentication.ts";
 import type { WebDeps, WebEnv } from "../deps.ts";
 import { HttpError, jsonError } from "../http/error_responses.ts";
-import { apiArea } from "./common.ts";
+import { apiArea, MAX_JSON_BYTES } from "./common.ts";
 import { jsx } from "hono/jsx";
 import { ApiDocsPage, apiDocsHead } from "../../../views/api_docs.tsx";
 import { openApiDocument, registerSecuritySchemes } from "./openapi.ts";
@@ -21,8 +21,6 @@ import { uploadBodyLimit } from "../http/upload_body_limit.ts";
 import { uploadLimits } from "../../submissions/upload_limits.ts";
 import { usersApi } from "./users.ts";
 
-/** Bodies other than uploads are small JSON documents. */
-export const MAX_JSON_BYTES = 64 * 1024;
 const tooLarge = (limit: number): MiddlewareHandler<WebEnv> =>
   bodyLimit({ maxSize: limit, onError: () => { throw new HttpError(413, "payload_too_large", `the request body is over ${limit} bytes, the limit of this route`); } });
 
