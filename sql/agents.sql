@@ -7,7 +7,6 @@ create or replace function agent_for_caller(p_caller uuid, p_agent uuid, p_lock 
 language plpgsql volatile as $$
 declare
   v_row agents;
-  v_caller users;
 begin
   if p_lock then
     select * into v_row from agents where id = p_agent and deleted_at is null for update;
@@ -17,8 +16,8 @@ begin
   if not found then
     raise exception 'agent % does not exist', p_agent using errcode = 'RLA30';
   end if;
-  v_caller := require_enabled_user(p_caller); -- a disabled owner may no longer change their agents either
-  if v_row.owner_id is distinct from p_caller and v_caller.role is distinct from 'admin' then
+  perform require_enabled_user(p_caller); -- a disabled owner may no longer change their agents either
+  if not arena_private.sees_private(p_caller, v_row.owner_id) then
     raise exception 'agent "%" belongs to another user', v_row.name using errcode = 'RLA14';
   end if;
   return v_row;

@@ -284,7 +284,7 @@ language sql stable as $$
   -- the view's rows (an agent's or an owner's index), not to every submission.
   select l.*, s.build_log
   from submission_list l join submissions s on s.id = l.id
-  where exists (select 1 from users u where u.id = p_viewer and not u.disabled and (u.id = l.owner_id or u.role = 'admin'))
+  where arena_private.sees_private(p_viewer, l.owner_id)
 $$;
 comment on function submission_list_with_logs(uuid) is 'submission_list with each build log, limited to the rows p_viewer may read: its own submissions, or all of them for an enabled admin (the rule of submission_build_log); a disabled or unknown viewer sees none. Filter and order like submission_list.';
 

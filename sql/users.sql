@@ -189,6 +189,13 @@ language sql stable as $$
 $$;
 comment on function public_user(text) is 'The user a public profile page shows (/users/:name, any letter case); no row for an unknown or disabled user.';
 
+create or replace function arena_private.sees_private(p_viewer uuid, p_owner uuid) returns boolean
+language sql stable as $$
+  -- One expression, so the planner inlines it into the queries that filter rows with it.
+  select exists (select 1 from users u where u.id = p_viewer and not u.disabled and (u.id = p_owner or u.role = 'admin'))
+$$;
+comment on function arena_private.sees_private(uuid, uuid) is 'Whether p_viewer may read what is private to user p_owner (build logs, the right to act on their agents): p_owner themself or an admin, enabled either way.';
+
 -- Sessions. A token carries users.session_epoch and a random session id (src/web/http/authentication.ts);
 -- live_session() is the one check every request makes. The epoch rises whenever the user
 -- loses power or a secret changes, whoever makes the change (these functions, an operator's
